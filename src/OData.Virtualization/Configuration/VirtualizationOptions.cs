@@ -1,0 +1,88 @@
+namespace OData.Virtualization.Configuration;
+
+/// <summary>
+/// The root of the server's configuration, bound from the <c>OData</c> section
+/// (appsettings.json, environment variables such as <c>OData__Sources__erp__ConnectionString</c>,
+/// or a file given with <c>--config</c>).
+/// </summary>
+public sealed class VirtualizationOptions
+{
+    /// <summary>The configuration section this binds from.</summary>
+    public const string SectionName = "OData";
+
+    /// <summary>The configured databases, by source name. The name appears in logs and in the start-up report.</summary>
+    public Dictionary<string, SourceOptions> Sources { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// When no source is configured, serve the embedded SQLite demo databases built from <c>seed-data/</c>.
+    /// Default: true.
+    /// </summary>
+    public bool UseDemoWhenUnconfigured { get; init; } = true;
+
+    /// <summary>Folder for the embedded demo databases. Default: <c>data</c> under the content root.</summary>
+    public string? DemoDataDirectory { get; init; }
+
+    /// <summary>Limits on what one request may cost.</summary>
+    public LimitOptions Limits { get; init; } = new();
+}
+
+/// <summary>One configured database.</summary>
+public sealed class SourceOptions
+{
+    /// <summary><c>PostgreSQL</c> or <c>Sqlite</c>.</summary>
+    public string? Provider { get; init; }
+
+    /// <summary>The ADO.NET connection string. Keep secrets in environment variables or a secret store.</summary>
+    public string? ConnectionString { get; init; }
+
+    /// <summary>
+    /// Which objects to publish, as <c>schema.object</c> patterns with <c>*</c> and <c>?</c> wildcards;
+    /// a pattern starting with <c>!</c> excludes. Later patterns win. Default: everything
+    /// (<c>*.*</c>) except the system schemas.
+    /// </summary>
+    public List<string> Publish { get; init; } = [];
+
+    /// <summary>Per-object settings, keyed by <c>schema.object</c> (or just <c>object</c> on SQLite).</summary>
+    public Dictionary<string, EntitySetOptions> EntitySets { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Seconds a statement may run before the database cancels it. Default: 30.</summary>
+    public int CommandTimeoutSeconds { get; init; } = 30;
+
+    /// <summary>Seconds to wait for a connection before answering 503. Default: 5.</summary>
+    public int ConnectTimeoutSeconds { get; init; } = 5;
+}
+
+/// <summary>Settings for one published table or view.</summary>
+public sealed class EntitySetOptions
+{
+    /// <summary>The published entity set name. Default: derived from the object's name.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Key columns, for views and for tables without a primary key.</summary>
+    public List<string> Key { get; init; } = [];
+
+    /// <summary>Columns never published.</summary>
+    public List<string> HiddenColumns { get; init; } = [];
+
+    /// <summary>
+    /// Store types to assume for columns, by column name (for example <c>{"line_count": "INTEGER"}</c>):
+    /// for SQLite view columns that have no declared type.
+    /// </summary>
+    public Dictionary<string, string> ColumnTypes { get; init; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>Limits on what one request may cost.</summary>
+public sealed class LimitOptions
+{
+    /// <summary>The longest request URL (path and query) accepted. Default: 65,536 characters.</summary>
+    public int MaxUrlLength { get; init; } = 65_536;
+
+    /// <summary>The deepest <c>$expand</c> accepted. Default: 3.</summary>
+    public int MaxExpandDepth { get; init; } = 3;
+
+    /// <summary>The most rows one expanded collection returns per parent. Default: 1,000.</summary>
+    public int MaxExpandedRows { get; init; } = 1_000;
+
+    /// <summary>The most nodes a <c>$filter</c> may have (the URI parser also limits nesting). Default: 2,000.</summary>
+    public int MaxFilterNodes { get; init; } = 2_000;
+}

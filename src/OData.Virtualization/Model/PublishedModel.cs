@@ -1,0 +1,85 @@
+using Microsoft.OData.Edm;
+using OData.Virtualization.Sources;
+
+namespace OData.Virtualization.Model;
+
+/// <summary>
+/// One immutable snapshot of what the server publishes: the EDM model the URI parser and
+/// <c>$metadata</c> use, and for each entity set the source object and columns behind it.
+/// </summary>
+internal sealed class PublishedModel
+{
+    public PublishedModel(IEdmModel edmModel, IReadOnlyDictionary<string, PublishedSet> sets)
+    {
+        EdmModel = edmModel;
+        Sets = sets;
+    }
+
+    public IEdmModel EdmModel { get; }
+
+    /// <summary>Entity sets by published name (ordinal: OData names are case-sensitive).</summary>
+    public IReadOnlyDictionary<string, PublishedSet> Sets { get; }
+
+    public PublishedSet GetSet(IEdmEntitySetBase set) => Sets[set.Name];
+}
+
+/// <summary>A published table or view.</summary>
+internal sealed class PublishedSet
+{
+    private readonly Dictionary<string, PublishedColumn> _byProperty;
+
+    public PublishedSet(string name, DataSource source, DbObject dbObject, IReadOnlyList<PublishedColumn> columns, IReadOnlyList<PublishedColumn> key)
+    {
+        Name = name;
+        Source = source;
+        Object = dbObject;
+        Columns = columns;
+        Key = key;
+        _byProperty = columns.ToDictionary(c => c.PropertyName, StringComparer.Ordinal);
+    }
+
+    public string Name { get; }
+
+    public DataSource Source { get; }
+
+    public DbObject Object { get; }
+
+    /// <summary>Published columns in the table's column order.</summary>
+    public IReadOnlyList<PublishedColumn> Columns { get; }
+
+    public IReadOnlyList<PublishedColumn> Key { get; }
+
+    public List<PublishedNavigation> Navigations { get; } = [];
+
+    public EdmEntityType EdmType { get; set; } = null!;
+
+    public EdmEntitySet EdmSet { get; set; } = null!;
+
+    public PublishedColumn GetColumn(IEdmProperty property) => _byProperty[property.Name];
+
+    public PublishedColumn? FindColumn(string propertyName) => _byProperty.GetValueOrDefault(propertyName);
+
+    public PublishedNavigation GetNavigation(IEdmNavigationProperty property)
+        => Navigations.First(n => ReferenceEquals(n.EdmProperty, property) || n.Name == property.Name);
+}
+
+/// <summary>A published column.</summary>
+internal sealed record PublishedColumn(string PropertyName, string ColumnName, ColumnType Type, bool IsNullable)
+{
+    public IEdmStructuralProperty EdmProperty { get; set; } = null!;
+}
+
+/// <summary>A navigation property: a foreign key seen from one side.</summary>
+internal sealed class PublishedNavigation
+{
+    public required string Name { get; init; }
+
+    public required PublishedSet Target { get; init; }
+
+    /// <summary>Pairs of (column on this side, column on the target side) that join the two.</summary>
+    public required IReadOnlyList<(PublishedColumn Local, PublishedColumn Remote)> Join { get; init; }
+
+    public required bool IsCollection { get; init; }
+
+    public IEdmNavigationProperty EdmProperty { get; set; } = null!;
+}

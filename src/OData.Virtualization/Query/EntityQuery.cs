@@ -1,0 +1,64 @@
+using Microsoft.OData.UriParser;
+using OData.Virtualization.Model;
+
+namespace OData.Virtualization.Query;
+
+/// <summary>
+/// The plan for reading one entity set (or one expanded level): what to select, filter, order and page.
+/// Built from the URI parser's clauses by <see cref="QueryPlanner"/>, compiled by <see cref="SqlCompiler"/>.
+/// </summary>
+internal sealed class EntityQuery
+{
+    public required PublishedSet Set { get; init; }
+
+    /// <summary>The columns written to the response, in order.</summary>
+    public required IReadOnlyList<PublishedColumn> Selected { get; init; }
+
+    /// <summary>Whether <c>$select</c> narrowed the columns (the context URL says so).</summary>
+    public bool IsProjected { get; init; }
+
+    public SingleValueNode? Filter { get; init; }
+
+    public SearchClause? Search { get; init; }
+
+    public IReadOnlyList<(SingleValueNode Expression, bool Descending)> OrderBy { get; init; } = [];
+
+    /// <summary>Key values for a read by key, in key column order.</summary>
+    public IReadOnlyList<(PublishedColumn Column, object Value)>? Key { get; init; }
+
+    public long? Top { get; init; }
+
+    public long? Skip { get; init; }
+
+    public bool Count { get; init; }
+
+    public IReadOnlyList<ExpandedQuery> Expands { get; init; } = [];
+
+    /// <summary>The columns the statement reads: selected, then keys and join columns that expansion needs.</summary>
+    public IReadOnlyList<PublishedColumn> ReadColumns
+    {
+        get
+        {
+            if (_readColumns is not null)
+            {
+                return _readColumns;
+            }
+
+            var columns = new List<PublishedColumn>(Selected);
+            foreach (var extra in Set.Key.Concat(Expands.SelectMany(e => e.Navigation.Join.Select(j => j.Local))))
+            {
+                if (!columns.Contains(extra))
+                {
+                    columns.Add(extra);
+                }
+            }
+
+            return _readColumns = columns;
+        }
+    }
+
+    private IReadOnlyList<PublishedColumn>? _readColumns;
+}
+
+/// <summary>An expanded navigation property and the query for its level.</summary>
+internal sealed record ExpandedQuery(PublishedNavigation Navigation, EntityQuery Query);

@@ -1,0 +1,266 @@
+using System.Runtime.CompilerServices;
+using Microsoft.OData.Edm;
+using Microsoft.OData.UriParser;
+using OData.Virtualization.Model;
+
+namespace OData.Virtualization.Query;
+
+internal sealed partial class FilterTranslator
+{
+    private static readonly ColumnType s_int32 = ColumnType.Of(ValueKind.Int32);
+    private static readonly ColumnType s_string = ColumnType.Of(ValueKind.String);
+    private static readonly ColumnType s_boolean = ColumnType.Of(ValueKind.Boolean);
+
+    /// <summary>Compiles a value; <paramref name="peer"/> is the type of what a literal is compared with.</summary>
+    private SqlValue Value(SingleValueNode node, ColumnType? peer)
+    {
+        RuntimeHelpers.EnsureSufficientExecutionStack();
+        node = Unwrap(node);
+        switch (node)
+        {
+            case SingleValuePropertyAccessNode property:
+                return Property(property);
+            case ConstantNode constant:
+                return Constant(constant.Value, peer ?? TypeOf(constant.TypeReference));
+            case BinaryOperatorNode binary when binary.OperatorKind is BinaryOperatorKind.Add or BinaryOperatorKind.Subtract
+                or BinaryOperatorKind.Multiply or BinaryOperatorKind.Divide or BinaryOperatorKind.Modulo:
+                return Arithmetic(binary);
+            case BinaryOperatorNode or UnaryOperatorNode { OperatorKind: UnaryOperatorKind.Not } or InNode:
+                return new SqlValue(Predicate(node, strict: true), s_boolean, CanBeNull: false);
+            case UnaryOperatorNode { OperatorKind: UnaryOperatorKind.Negate } negate:
+                var operand = Value(negate.Operand, peer);
+                return operand with { Sql = "(-" + operand.Sql + ")" };
+            case SingleValueFunctionCallNode function:
+                return Function(function);
+            case SingleNavigationNode or SingleComplexNode or SingleResourceFunctionCallNode:
+                throw ODataProblem.NotImplemented("Navigation paths inside $filter", "$filter");
+            case SingleValueOpenPropertyAccessNode open:
+                throw ODataProblem.BadRequest($"Property '{open.Name}' does not exist.", "$filter");
+            default:
+                throw ODataProblem.NotImplemented($"The expression '{node.Kind}'", "$filter");
+        }
+    }
+
+    private SqlValue Property(SingleValuePropertyAccessNode node)
+    {
+        if (node.Source is not ResourceRangeVariableReferenceNode)
+        {
+            throw ODataProblem.NotImplemented("Properties of related or complex values inside $filter", "$filter");
+        }
+
+        var column = _set.GetColumn(node.Property);
+        if (column.Type.IsCollection)
+        {
+            throw ODataProblem.NotImplemented($"Comparing the collection property '{column.PropertyName}'", "$filter");
+        }
+
+        var sql = Dialect.CompareColumn(_alias + "." + SqlDialect.Quote(column.ColumnName), column.Type);
+        return new SqlValue(sql, column.Type, column.IsNullable);
+    }
+
+    private SqlValue Constant(object? value, ColumnType? type)
+    {
+        if (value is null)
+        {
+            return new SqlValue("NULL", type, CanBeNull: true, IsNullLiteral: true);
+        }
+
+        return new SqlValue(_sql.AddParameter(value, type), type, CanBeNull: false);
+    }
+
+    private SqlValue Arithmetic(BinaryOperatorNode node)
+    {
+        var leftNode = Unwrap(node.Left);
+        var rightNode = Unwrap(node.Right);
+        SqlValue left, right;
+        if (leftNode is ConstantNode && rightNode is not ConstantNode)
+        {
+            right = Value(rightNode, null);
+            left = Value(leftNode, NumericPeer(right.Type));
+        }
+        else
+        {
+            left = Value(leftNode, null);
+            right = Value(rightNode, NumericPeer(left.Type));
+        }
+
+        if (left.IsNullLiteral || right.IsNullLiteral)
+        {
+            return new SqlValue("NULL", left.Type ?? right.Type, CanBeNull: true, IsNullLiteral: true);
+        }
+
+        if (!IsNumeric(left.Type) || !IsNumeric(right.Type))
+        {
+            throw ODataProblem.NotImplemented("Arithmetic on date, time and duration values", "$filter");
+        }
+
+        var op = node.OperatorKind switch
+        {
+            BinaryOperatorKind.Add => "+",
+            BinaryOperatorKind.Subtract => "-",
+            BinaryOperatorKind.Multiply => "*",
+            BinaryOperatorKind.Divide => "/",
+            _ => "%",
+        };
+        var resultType = TypeOf(node.TypeReference) ?? left.Type;
+        return new SqlValue($"({left.Sql} {op} {right.Sql})", resultType, left.CanBeNull || right.CanBeNull);
+    }
+
+    private static ColumnType? NumericPeer(ColumnType? type) => IsNumeric(type) ? type! with { MaxLength = null } : null;
+
+    private static bool IsNumeric(ColumnType? type) => type?.Kind is ValueKind.Byte or ValueKind.Int16 or ValueKind.Int32
+        or ValueKind.Int64 or ValueKind.Decimal or ValueKind.Double or ValueKind.Single;
+
+    private SqlValue Function(SingleValueFunctionCallNode node)
+    {
+        var args = node.Parameters.Cast<SingleValueNode>().Select(Unwrap).ToList();
+        switch (node.Name)
+        {
+            case "contains" or "startswith" or "endswith":
+            {
+                var text = TextArgument(args[0], node.Name);
+                var kind = node.Name switch
+                {
+                    "contains" => StringMatch.Contains,
+                    "startswith" => StringMatch.StartsWith,
+                    _ => StringMatch.EndsWith,
+                };
+                if (args[1] is ConstantNode { Value: var literal })
+                {
+                    if (literal is null)
+                    {
+                        return new SqlValue("NULL", s_boolean, CanBeNull: true, IsNullLiteral: true);
+                    }
+
+                    return new SqlValue(Dialect.StringMatch(_sql, kind, text.Sql, (string)literal, null), s_boolean, text.CanBeNull);
+                }
+
+                var pattern = TextArgument(args[1], node.Name);
+                return new SqlValue(Dialect.StringMatch(_sql, kind, text.Sql, null, pattern.Sql), s_boolean, text.CanBeNull || pattern.CanBeNull);
+            }
+
+            case "tolower" or "toupper":
+            {
+                var text = TextArgument(args[0], node.Name);
+                return text with { Sql = $"{(node.Name == "tolower" ? "lower" : "upper")}({text.Sql})", Type = s_string };
+            }
+
+            case "length":
+            {
+                var text = TextArgument(args[0], node.Name);
+                return new SqlValue(Dialect.Length(text.Sql), s_int32, text.CanBeNull);
+            }
+
+            case "trim":
+            {
+                var text = TextArgument(args[0], node.Name);
+                return text with { Sql = Dialect.Trim(text.Sql), Type = s_string };
+            }
+
+            case "indexof":
+            {
+                var text = TextArgument(args[0], node.Name);
+                var search = TextArgument(args[1], node.Name);
+                return new SqlValue(Dialect.IndexOf(text.Sql, search.Sql), s_int32, text.CanBeNull || search.CanBeNull);
+            }
+
+            case "substring":
+            {
+                var text = TextArgument(args[0], node.Name);
+                var start = Value(args[1], s_int32);
+                var length = args.Count > 2 ? Value(args[2], s_int32) : (SqlValue?)null;
+                return new SqlValue(
+                    Dialect.Substring(text.Sql, start.Sql, length?.Sql),
+                    s_string,
+                    text.CanBeNull || start.CanBeNull || length?.CanBeNull == true);
+            }
+
+            case "concat":
+            {
+                var left = TextArgument(args[0], node.Name);
+                var right = TextArgument(args[1], node.Name);
+                return new SqlValue(Dialect.Concat(left.Sql, right.Sql), s_string, left.CanBeNull || right.CanBeNull);
+            }
+
+            case "year" or "month" or "day" or "hour" or "minute" or "second":
+            {
+                var value = Value(args[0], null);
+                if (value.IsNullLiteral)
+                {
+                    return new SqlValue("NULL", s_int32, true, true);
+                }
+
+                RequireTemporal(value, node.Name);
+                return new SqlValue(Dialect.DatePart(node.Name, value.Sql, value.Type!.Kind), s_int32, value.CanBeNull);
+            }
+
+            case "date" or "time":
+            {
+                var value = Value(args[0], null);
+                if (value.IsNullLiteral)
+                {
+                    return value;
+                }
+
+                RequireTemporal(value, node.Name);
+                return node.Name == "date"
+                    ? new SqlValue(Dialect.DateOf(value.Sql, value.Type!.Kind), ColumnType.Of(ValueKind.Date), value.CanBeNull)
+                    : new SqlValue(Dialect.TimeOf(value.Sql, value.Type!.Kind), ColumnType.Of(ValueKind.TimeOfDay), value.CanBeNull);
+            }
+
+            case "now":
+                // Bound once per request, so one request sees one instant.
+                return new SqlValue(Dialect.Now(_sql, _now), ColumnType.Of(ValueKind.DateTimeOffset), CanBeNull: false);
+
+            default:
+                throw ODataProblem.NotImplemented($"The function '{node.Name}'", "$filter");
+        }
+    }
+
+    private SqlValue TextArgument(SingleValueNode node, string function)
+    {
+        var value = Value(node, s_string);
+        if (!value.IsNullLiteral && value.Type is { Kind: not ValueKind.String })
+        {
+            throw ODataProblem.BadRequest($"The function '{function}' needs a string argument.", "$filter");
+        }
+
+        return value;
+    }
+
+    private static void RequireTemporal(SqlValue value, string function)
+    {
+        if (value.Type?.Kind is not (ValueKind.Date or ValueKind.DateTime or ValueKind.DateTimeOffset or ValueKind.TimeOfDay))
+        {
+            throw ODataProblem.BadRequest($"The function '{function}' needs a date, time or timestamp argument.", "$filter");
+        }
+    }
+
+    private static ColumnType? TypeOf(IEdmTypeReference? type)
+    {
+        if (type is not IEdmPrimitiveTypeReference primitive)
+        {
+            return null;
+        }
+
+        return primitive.PrimitiveKind() switch
+        {
+            EdmPrimitiveTypeKind.Boolean => ColumnType.Of(ValueKind.Boolean),
+            EdmPrimitiveTypeKind.Byte or EdmPrimitiveTypeKind.SByte => ColumnType.Of(ValueKind.Int16),
+            EdmPrimitiveTypeKind.Int16 => ColumnType.Of(ValueKind.Int16),
+            EdmPrimitiveTypeKind.Int32 => ColumnType.Of(ValueKind.Int32),
+            EdmPrimitiveTypeKind.Int64 => ColumnType.Of(ValueKind.Int64),
+            EdmPrimitiveTypeKind.Decimal => ColumnType.Of(ValueKind.Decimal),
+            EdmPrimitiveTypeKind.Double => ColumnType.Of(ValueKind.Double),
+            EdmPrimitiveTypeKind.Single => ColumnType.Of(ValueKind.Single),
+            EdmPrimitiveTypeKind.String => ColumnType.Of(ValueKind.String),
+            EdmPrimitiveTypeKind.Date => ColumnType.Of(ValueKind.Date),
+            EdmPrimitiveTypeKind.TimeOfDay => ColumnType.Of(ValueKind.TimeOfDay),
+            EdmPrimitiveTypeKind.DateTimeOffset => ColumnType.Of(ValueKind.DateTimeOffset),
+            EdmPrimitiveTypeKind.Guid => ColumnType.Of(ValueKind.Guid),
+            EdmPrimitiveTypeKind.Binary => ColumnType.Of(ValueKind.Binary),
+            EdmPrimitiveTypeKind.Duration => ColumnType.Of(ValueKind.Duration),
+            _ => null,
+        };
+    }
+}

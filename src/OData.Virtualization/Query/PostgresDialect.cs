@@ -1,0 +1,154 @@
+using System.Data.Common;
+using System.Globalization;
+using Npgsql;
+using NpgsqlTypes;
+using OData.Virtualization.Model;
+using OData.Virtualization.Sources;
+
+namespace OData.Virtualization.Query;
+
+internal sealed class PostgresDialect : SqlDialect
+{
+    public static readonly PostgresDialect Instance = new();
+
+    public override SourceProvider Provider => SourceProvider.PostgreSql;
+
+    public override string True => "TRUE";
+
+    public override string False => "FALSE";
+
+    // Positional parameters: Npgsql sends them without rewriting the SQL text.
+    public override string Placeholder(int index) => "$" + (index + 1).ToString(CultureInfo.InvariantCulture);
+
+    public override object? ToProviderValue(object? value, ColumnType? type) => value switch
+    {
+        null => null,
+        // A timestamp without time zone is published read as UTC: compare with the UTC wall-clock time,
+        // bound as "timestamp" so that an index on the column serves the comparison.
+        DateTimeOffset dto when type?.Kind == ValueKind.DateTime => DateTime.SpecifyKind(dto.UtcDateTime, DateTimeKind.Unspecified),
+        DateTimeOffset dto when type?.Kind == ValueKind.Date => DateOnly.FromDateTime(dto.UtcDateTime),
+        DateTimeOffset dto => dto.UtcDateTime,
+        _ => ConvertNumber(value, type),
+    };
+
+    public override DbParameter CreateParameter(DbCommand command, int index, SqlParameterValue value)
+    {
+        var parameter = new NpgsqlParameter { Value = value.Value ?? DBNull.Value };
+        if (value.Value is null && value.Type is not null)
+        {
+            parameter.NpgsqlDbType = value.Type.Kind switch
+            {
+                ValueKind.Boolean => NpgsqlDbType.Boolean,
+                ValueKind.Int16 or ValueKind.Byte => NpgsqlDbType.Smallint,
+                ValueKind.Int32 => NpgsqlDbType.Integer,
+                ValueKind.Int64 => NpgsqlDbType.Bigint,
+                ValueKind.Decimal => NpgsqlDbType.Numeric,
+                ValueKind.Double => NpgsqlDbType.Double,
+                ValueKind.Single => NpgsqlDbType.Real,
+                ValueKind.Date => NpgsqlDbType.Date,
+                ValueKind.DateTime => NpgsqlDbType.Timestamp,
+                ValueKind.DateTimeOffset => NpgsqlDbType.TimestampTz,
+                ValueKind.TimeOfDay => NpgsqlDbType.Time,
+                ValueKind.Guid => NpgsqlDbType.Uuid,
+                ValueKind.Binary => NpgsqlDbType.Bytea,
+                ValueKind.Duration => NpgsqlDbType.Interval,
+                _ => NpgsqlDbType.Text,
+            };
+        }
+        else if (value.Value is string)
+        {
+            parameter.NpgsqlDbType = NpgsqlDbType.Text;
+        }
+
+        return parameter;
+    }
+
+    public override string SelectColumn(string qualifiedColumn, ColumnType type)
+        => type.ReadAsText ? qualifiedColumn + "::text" : qualifiedColumn;
+
+    public override string CompareColumn(string qualifiedColumn, ColumnType type)
+        => type.CompareAsText ? qualifiedColumn + "::text" : qualifiedColumn;
+
+    // PostgreSQL sorts NULLs as larger than any value; OData wants them first ascending, last descending.
+    // Only nullable columns get the modifier, so that an index on a NOT NULL column still serves the order.
+    public override string NullOrdering(bool descending, bool nullable)
+        => !nullable ? string.Empty : descending ? " NULLS LAST" : " NULLS FIRST";
+
+    public override string Limit(string? top, string? skip)
+        => (top is null ? string.Empty : " LIMIT " + top) + (skip is null ? string.Empty : " OFFSET " + skip);
+
+    public override string StringMatch(SqlBuilder builder, StringMatch kind, string text, string? literal, string? patternSql)
+    {
+        if (literal is not null)
+        {
+            var escaped = EscapeLike(literal);
+            var pattern = kind switch
+            {
+                Query.StringMatch.Contains => "%" + escaped + "%",
+                Query.StringMatch.StartsWith => escaped + "%",
+                _ => "%" + escaped,
+            };
+            return $"({text} LIKE {builder.AddParameter(pattern, null)} ESCAPE '\\')";
+        }
+
+        return kind switch
+        {
+            Query.StringMatch.Contains => $"(strpos({text}, {patternSql}) > 0)",
+            Query.StringMatch.StartsWith => $"(left({text}, length({patternSql})) = {patternSql})",
+            _ => $"(right({text}, length({patternSql})) = {patternSql})",
+        };
+    }
+
+    public override string SearchContains(SqlBuilder builder, string text, string term)
+        => $"({text} ILIKE {builder.AddParameter("%" + EscapeLike(term) + "%", null)} ESCAPE '\\')";
+
+    public override string IndexOf(string text, string search) => $"(strpos({text}, {search}) - 1)";
+
+    public override string Substring(string text, string start, string? length)
+        => length is null ? $"substr({text}, ({start}) + 1)" : $"substr({text}, ({start}) + 1, {length})";
+
+    public override string Length(string text) => $"length({text})";
+
+    public override string Trim(string text) => $"btrim({text})";
+
+    public override string Concat(string left, string right) => $"({left} || {right})";
+
+    public override string DatePart(string part, string value, ValueKind kind)
+        => part == "second"
+            ? $"CAST(floor(EXTRACT(SECOND FROM {value})) AS integer)"
+            : $"CAST(EXTRACT({part.ToUpperInvariant()} FROM {value}) AS integer)";
+
+    public override string DateOf(string value, ValueKind kind) => $"CAST({value} AS date)";
+
+    public override string TimeOf(string value, ValueKind kind) => $"CAST({value} AS time)";
+
+    public override string Now(SqlBuilder builder, DateTimeOffset now) => builder.AddParameter(now, ColumnType.Of(ValueKind.DateTimeOffset));
+
+    private static object? ConvertNumber(object value, ColumnType? type)
+    {
+        // Bind numbers as the column's type where the value fits, so comparisons use the column's index
+        // (int4 = numeric would cast the column). Values that do not fit keep their own type.
+        if (type is null || value is not (int or long or short or byte or sbyte or decimal or double or float))
+        {
+            return value;
+        }
+
+        try
+        {
+            return type.Kind switch
+            {
+                ValueKind.Int16 or ValueKind.Byte when value is not (double or float or decimal) => Convert.ToInt16(value, CultureInfo.InvariantCulture),
+                ValueKind.Int32 when value is not (double or float or decimal) => Convert.ToInt32(value, CultureInfo.InvariantCulture),
+                ValueKind.Int64 when value is not (double or float or decimal) => Convert.ToInt64(value, CultureInfo.InvariantCulture),
+                ValueKind.Decimal => Convert.ToDecimal(value, CultureInfo.InvariantCulture),
+                ValueKind.Double => Convert.ToDouble(value, CultureInfo.InvariantCulture),
+                ValueKind.Single => Convert.ToSingle(value, CultureInfo.InvariantCulture),
+                _ => value,
+            };
+        }
+        catch (OverflowException)
+        {
+            return value;
+        }
+    }
+}

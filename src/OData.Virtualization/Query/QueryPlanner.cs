@@ -1,0 +1,266 @@
+using Microsoft.OData.Edm;
+using Microsoft.OData.UriParser;
+using OData.Virtualization.Configuration;
+using OData.Virtualization.Model;
+
+namespace OData.Virtualization.Query;
+
+/// <summary>Turns the URI parser's clauses into an <see cref="EntityQuery"/>, rejecting what is not supported by name.</summary>
+internal static class QueryPlanner
+{
+    public static EntityQuery Plan(
+        PublishedModel model,
+        PublishedSet set,
+        ODataUriParser parser,
+        KeySegment? key,
+        LimitOptions limits)
+    {
+        var filter = parser.ParseFilter();
+        var orderBy = parser.ParseOrderBy();
+        var selectExpand = parser.ParseSelectAndExpand();
+        var search = parser.ParseSearch();
+        var top = parser.ParseTop();
+        var skip = parser.ParseSkip();
+        var count = parser.ParseCount();
+
+        if (filter is not null)
+        {
+            CheckComplexity(filter.Expression, limits, "$filter");
+        }
+
+        if (key is not null && (filter is not null || orderBy is not null || search is not null || top is not null || skip is not null || count is not null))
+        {
+            throw ODataProblem.BadRequest("Only $select and $expand apply to a single entity; remove the other query options.");
+        }
+
+        return Build(model, set, filter?.Expression, orderBy, selectExpand, search, top, skip, count ?? false, KeyValues(set, key), limits, depth: 0);
+    }
+
+    private static EntityQuery Build(
+        PublishedModel model,
+        PublishedSet set,
+        SingleValueNode? filter,
+        OrderByClause? orderBy,
+        SelectExpandClause? selectExpand,
+        SearchClause? search,
+        long? top,
+        long? skip,
+        bool count,
+        IReadOnlyList<(PublishedColumn, object)>? key,
+        LimitOptions limits,
+        int depth)
+    {
+        var (selected, projected) = Selection(set, selectExpand);
+        var expands = new List<ExpandedQuery>();
+        if (selectExpand is not null)
+        {
+            foreach (var item in selectExpand.SelectedItems)
+            {
+                switch (item)
+                {
+                    case ExpandedNavigationSelectItem expanded:
+                        expands.Add(Expand(model, set, expanded, limits, depth + 1));
+                        break;
+                    case ExpandedReferenceSelectItem:
+                        throw ODataProblem.NotImplemented("$expand with $ref", "$expand");
+                }
+            }
+        }
+
+        return new EntityQuery
+        {
+            Set = set,
+            Selected = selected,
+            IsProjected = projected,
+            Filter = filter,
+            Search = search,
+            OrderBy = OrderTerms(set, orderBy),
+            Key = key,
+            Top = top,
+            Skip = skip,
+            Count = count,
+            Expands = expands,
+        };
+    }
+
+    private static ExpandedQuery Expand(PublishedModel model, PublishedSet parent, ExpandedNavigationSelectItem item, LimitOptions limits, int depth)
+    {
+        if (depth > limits.MaxExpandDepth)
+        {
+            throw ODataProblem.BadRequest($"$expand is nested {depth} levels deep; the most this service allows is {limits.MaxExpandDepth}.", "$expand");
+        }
+
+        if (item.PathToNavigationProperty.Count != 1 || item.PathToNavigationProperty.FirstSegment is not NavigationPropertySegment segment)
+        {
+            throw ODataProblem.NotImplemented("$expand along a path of more than one navigation property", "$expand");
+        }
+
+        if (item.LevelsOption is not null)
+        {
+            throw ODataProblem.NotImplemented("$levels", "$expand");
+        }
+
+        if (item.CountOption == true)
+        {
+            throw ODataProblem.NotImplemented("$count inside $expand", "$expand");
+        }
+
+        if (item.ComputeOption is not null || item.ApplyOption is not null)
+        {
+            throw ODataProblem.NotImplemented("$compute and $apply inside $expand", "$expand");
+        }
+
+        var navigation = parent.GetNavigation(segment.NavigationProperty);
+        if (item.FilterOption is { } nestedFilter)
+        {
+            CheckComplexity(nestedFilter.Expression, limits, "$expand");
+        }
+
+        if (!navigation.IsCollection && (item.TopOption is not null || item.SkipOption is not null || item.OrderByOption is not null || item.FilterOption is not null || item.SearchOption is not null))
+        {
+            throw ODataProblem.BadRequest($"'{navigation.Name}' is a single related entity: only $select and $expand apply to it.", "$expand");
+        }
+
+        var query = Build(
+            model,
+            navigation.Target,
+            item.FilterOption?.Expression,
+            item.OrderByOption,
+            item.SelectAndExpand,
+            item.SearchOption,
+            item.TopOption,
+            item.SkipOption,
+            count: false,
+            key: null,
+            limits,
+            depth);
+        return new ExpandedQuery(navigation, query);
+    }
+
+    private static (IReadOnlyList<PublishedColumn> Columns, bool Projected) Selection(PublishedSet set, SelectExpandClause? clause)
+    {
+        if (clause is null || clause.AllSelected)
+        {
+            return (set.Columns, false);
+        }
+
+        var selected = new HashSet<PublishedColumn>();
+        var any = false;
+        foreach (var item in clause.SelectedItems)
+        {
+            switch (item)
+            {
+                case WildcardSelectItem:
+                    return (set.Columns, false);
+                case PathSelectItem { SelectedPath.LastSegment: PropertySegment property } path:
+                    if (path.SelectedPath.Count != 1)
+                    {
+                        throw ODataProblem.NotImplemented("$select of a nested property path", "$select");
+                    }
+
+                    if (path.FilterOption is not null || path.OrderByOption is not null || path.TopOption is not null || path.SkipOption is not null)
+                    {
+                        throw ODataProblem.NotImplemented("Query options inside $select", "$select");
+                    }
+
+                    selected.Add(set.GetColumn(property.Property));
+                    any = true;
+                    break;
+                case PathSelectItem { SelectedPath.LastSegment: NavigationPropertySegment }:
+                    // Selecting a navigation property only asks for its link; links are computed by clients.
+                    break;
+                case NamespaceQualifiedWildcardSelectItem:
+                    return (set.Columns, false);
+            }
+        }
+
+        if (!any)
+        {
+            return (set.Columns, false);
+        }
+
+        // Keep the table's column order, whatever order $select named them in.
+        return (set.Columns.Where(selected.Contains).ToList(), true);
+    }
+
+    private static IReadOnlyList<(SingleValueNode, bool)> OrderTerms(PublishedSet set, OrderByClause? clause)
+    {
+        var terms = new List<(SingleValueNode, bool)>();
+        for (var current = clause; current is not null; current = current.ThenBy)
+        {
+            if (current.Expression.TypeReference is not IEdmPrimitiveTypeReference)
+            {
+                throw ODataProblem.BadRequest("$orderby needs primitive values, such as a property or a function of one.", "$orderby");
+            }
+
+            if (FilterTranslator.Unwrap(current.Expression) is SingleValuePropertyAccessNode property
+                && set.FindColumn(property.Property.Name) is { Type.IsCollection: true })
+            {
+                throw ODataProblem.BadRequest($"Cannot order by the collection property '{property.Property.Name}'.", "$orderby");
+            }
+
+            terms.Add((current.Expression, current.Direction == OrderByDirection.Descending));
+        }
+
+        return terms;
+    }
+
+    private static IReadOnlyList<(PublishedColumn, object)>? KeyValues(PublishedSet set, KeySegment? key)
+    {
+        if (key is null)
+        {
+            return null;
+        }
+
+        var values = new List<(PublishedColumn, object)>();
+        foreach (var (name, value) in key.Keys)
+        {
+            var column = set.FindColumn(name) ?? throw ODataProblem.BadRequest($"'{name}' is not a key property of '{set.Name}'.");
+            values.Add((column, value));
+        }
+
+        return values;
+    }
+
+    private static void CheckComplexity(SingleValueNode node, LimitOptions limits, string target)
+    {
+        var count = 0;
+        var stack = new Stack<QueryNode>();
+        stack.Push(node);
+        while (stack.Count > 0)
+        {
+            var current = stack.Pop();
+            if (++count > limits.MaxFilterNodes)
+            {
+                throw ODataProblem.BadRequest(
+                    $"The {target} expression has more than {limits.MaxFilterNodes} terms. For long lists of values use 'in', for example Id in (1,2,3).",
+                    target,
+                    "QueryTooComplex");
+            }
+
+            switch (current)
+            {
+                case BinaryOperatorNode binary:
+                    stack.Push(binary.Left);
+                    stack.Push(binary.Right);
+                    break;
+                case UnaryOperatorNode unary:
+                    stack.Push(unary.Operand);
+                    break;
+                case ConvertNode convert:
+                    stack.Push(convert.Source);
+                    break;
+                case SingleValueFunctionCallNode function:
+                    foreach (var parameter in function.Parameters)
+                    {
+                        stack.Push(parameter);
+                    }
+
+                    break;
+                case InNode inNode:
+                    stack.Push(inNode.Left);
+                    break;
+            }
+        }
+    }
+}

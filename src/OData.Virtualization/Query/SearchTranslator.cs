@@ -1,0 +1,45 @@
+using Microsoft.OData.UriParser;
+using OData.Virtualization.Model;
+
+namespace OData.Virtualization.Query;
+
+/// <summary>
+/// <c>$search</c>: each term matches when any published text column contains it, ignoring case
+/// (as Salesforce's free-text search expects); terms combine with AND, OR and NOT.
+/// </summary>
+internal static class SearchTranslator
+{
+    public static string Predicate(SqlBuilder sql, PublishedSet set, string alias, SingleValueNode node)
+    {
+        var columns = set.Columns.Where(c => c.Type.IsText).ToList();
+        return Compile(sql, columns, alias, node);
+    }
+
+    private static string Compile(SqlBuilder sql, IReadOnlyList<PublishedColumn> columns, string alias, SingleValueNode node)
+    {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+        switch (node)
+        {
+            case SearchTermNode term:
+                if (columns.Count == 0)
+                {
+                    return "(1 = 0)";
+                }
+
+                // Each match is made two-valued (a NULL column does not match) so that NOT works.
+                return "(" + string.Join(" OR ", columns.Select(c =>
+                {
+                    var column = sql.Dialect.CompareColumn(alias + "." + SqlDialect.Quote(c.ColumnName), c.Type);
+                    var match = sql.Dialect.SearchContains(sql, column, term.Text);
+                    return c.IsNullable ? $"COALESCE({match}, {sql.Dialect.False})" : match;
+                })) + ")";
+            case BinaryOperatorNode { OperatorKind: BinaryOperatorKind.And or BinaryOperatorKind.Or } binary:
+                var op = binary.OperatorKind == BinaryOperatorKind.And ? " AND " : " OR ";
+                return "(" + Compile(sql, columns, alias, binary.Left) + op + Compile(sql, columns, alias, binary.Right) + ")";
+            case UnaryOperatorNode { OperatorKind: UnaryOperatorKind.Not } not:
+                return "(NOT " + Compile(sql, columns, alias, not.Operand) + ")";
+            default:
+                throw ODataProblem.BadRequest("The $search expression is not valid.", "$search");
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using System.Data.Common;
+using OData.Virtualization.Model;
+using OData.Virtualization.Sources;
+
+namespace OData.Virtualization.Query;
+
+/// <summary>What differs between the SQL of PostgreSQL and SQLite.</summary>
+internal abstract class SqlDialect
+{
+    public abstract SourceProvider Provider { get; }
+
+    public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    public static string Table(DbObject dbObject)
+        => dbObject.Schema is null ? Quote(dbObject.Name) : Quote(dbObject.Schema) + "." + Quote(dbObject.Name);
+
+    public abstract string Placeholder(int index);
+
+    /// <summary>Converts a literal to the value the provider binds for a column of <paramref name="type"/>.</summary>
+    public abstract object? ToProviderValue(object? value, ColumnType? type);
+
+    public abstract DbParameter CreateParameter(DbCommand command, int index, SqlParameterValue value);
+
+    /// <summary>The expression that reads a column for the response (a cast where the reader needs text).</summary>
+    public abstract string SelectColumn(string qualifiedColumn, ColumnType type);
+
+    /// <summary>The expression that compares and orders a column in the published type's semantics.</summary>
+    public abstract string CompareColumn(string qualifiedColumn, ColumnType type);
+
+    /// <summary><c>ORDER BY</c> modifier so that NULLs sort first ascending and last descending, as OData requires.</summary>
+    public abstract string NullOrdering(bool descending, bool nullable);
+
+    public abstract string Limit(string? top, string? skip);
+
+    public abstract string True { get; }
+
+    public abstract string False { get; }
+
+    /// <summary>
+    /// A case-sensitive <c>contains</c>/<c>startswith</c>/<c>endswith</c>. <paramref name="literal"/> is the search text
+    /// when the client gave a literal (bound as a parameter), else <paramref name="patternSql"/> is an expression.
+    /// </summary>
+    public abstract string StringMatch(SqlBuilder builder, StringMatch kind, string text, string? literal, string? patternSql);
+
+    /// <summary>A case-insensitive containment of the literal <paramref name="term"/>, for <c>$search</c>.</summary>
+    public abstract string SearchContains(SqlBuilder builder, string text, string term);
+
+    public abstract string IndexOf(string text, string search);
+
+    public abstract string Substring(string text, string start, string? length);
+
+    public abstract string Length(string text);
+
+    public abstract string Trim(string text);
+
+    public abstract string Concat(string left, string right);
+
+    public abstract string DatePart(string part, string value, ValueKind kind);
+
+    public abstract string DateOf(string value, ValueKind kind);
+
+    public abstract string TimeOf(string value, ValueKind kind);
+
+    public abstract string Now(SqlBuilder builder, DateTimeOffset now);
+
+    /// <summary>The wildcards and the escape character of LIKE, escaped for a literal search text.</summary>
+    public static string EscapeLike(string text)
+        => text.Replace("\\", "\\\\", StringComparison.Ordinal)
+               .Replace("%", "\\%", StringComparison.Ordinal)
+               .Replace("_", "\\_", StringComparison.Ordinal);
+}
+
+/// <summary>The three string-matching functions of OData.</summary>
+internal enum StringMatch
+{
+    Contains,
+    StartsWith,
+    EndsWith,
+}

@@ -1,0 +1,31 @@
+using System.Text;
+using OData.Virtualization.Model;
+
+namespace OData.Virtualization.Query;
+
+/// <summary>One parameterized statement: text with placeholders, and the values bound to them in order.</summary>
+internal sealed record SqlStatement(string Text, IReadOnlyList<SqlParameterValue> Parameters);
+
+/// <summary>A value bound as a parameter, with the published type it is compared against (when known).</summary>
+internal readonly record struct SqlParameterValue(object? Value, ColumnType? Type);
+
+/// <summary>Accumulates SQL text and parameters; client values only ever enter through <see cref="AddParameter"/>.</summary>
+internal sealed class SqlBuilder(SqlDialect dialect)
+{
+    private readonly List<SqlParameterValue> _parameters = [];
+
+    public StringBuilder Text { get; } = new();
+
+    public SqlDialect Dialect { get; } = dialect;
+
+    public IReadOnlyList<SqlParameterValue> Parameters => _parameters;
+
+    /// <summary>Adds a parameter and returns its placeholder.</summary>
+    public string AddParameter(object? value, ColumnType? type)
+    {
+        _parameters.Add(new SqlParameterValue(Dialect.ToProviderValue(Literals.Normalize(value), type), type));
+        return Dialect.Placeholder(_parameters.Count - 1);
+    }
+
+    public SqlStatement Build() => new(Text.ToString(), _parameters.ToArray());
+}

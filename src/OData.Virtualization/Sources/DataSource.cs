@@ -1,0 +1,67 @@
+using System.Data.Common;
+using OData.Virtualization.Configuration;
+using OData.Virtualization.Query;
+
+namespace OData.Virtualization.Sources;
+
+/// <summary>A configured database: pooled, read-only connections and its SQL dialect.</summary>
+internal abstract class DataSource : IAsyncDisposable
+{
+    protected DataSource(string name, SourceOptions options)
+    {
+        Name = name;
+        Options = options;
+    }
+
+    public string Name { get; }
+
+    public SourceOptions Options { get; }
+
+    public abstract SourceProvider Provider { get; }
+
+    public abstract SqlDialect Dialect { get; }
+
+    /// <summary>Opens a pooled, read-only connection, or throws <see cref="SourceUnavailableException"/> within the connect timeout.</summary>
+    public abstract ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken);
+
+    public abstract Task<SourceSchema> DiscoverAsync(CancellationToken cancellationToken);
+
+    /// <summary>Creates a command bound to <paramref name="connection"/> with the source's statement timeout.</summary>
+    public DbCommand CreateCommand(DbConnection connection, SqlStatement statement)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = statement.Text;
+        command.CommandTimeout = Options.CommandTimeoutSeconds;
+        foreach (var value in statement.Parameters)
+        {
+            command.Parameters.Add(Dialect.CreateParameter(command, command.Parameters.Count, value));
+        }
+
+        return command;
+    }
+
+    public abstract ValueTask DisposeAsync();
+
+    public static DataSource Create(string name, SourceOptions options) => ParseProvider(options.Provider) switch
+    {
+        SourceProvider.PostgreSql => new PostgresDataSource(name, options),
+        _ => new SqliteDataSource(name, options),
+    };
+
+    public static SourceProvider? TryParseProvider(string? provider) => provider?.Trim().ToUpperInvariant() switch
+    {
+        "POSTGRESQL" or "POSTGRES" or "NPGSQL" => SourceProvider.PostgreSql,
+        "SQLITE" => SourceProvider.Sqlite,
+        _ => null,
+    };
+
+    private static SourceProvider ParseProvider(string? provider)
+        => TryParseProvider(provider) ?? throw new InvalidOperationException($"Unknown provider '{provider}'.");
+}
+
+/// <summary>A source could not be reached (connection refused, timed out, or authentication failed).</summary>
+internal sealed class SourceUnavailableException(string sourceName, Exception inner)
+    : Exception($"The data source '{sourceName}' cannot be reached.", inner)
+{
+    public string SourceName { get; } = sourceName;
+}

@@ -1,0 +1,57 @@
+using System.Data.Common;
+using System.Globalization;
+using Npgsql;
+using OData.Virtualization.Configuration;
+using OData.Virtualization.Query;
+
+namespace OData.Virtualization.Sources;
+
+internal sealed class PostgresDataSource : DataSource
+{
+    private readonly NpgsqlDataSource _dataSource;
+
+    public PostgresDataSource(string name, SourceOptions options)
+        : base(name, options)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString)
+        {
+            Timeout = options.ConnectTimeoutSeconds,
+            CommandTimeout = options.CommandTimeoutSeconds,
+            // Timestamps with time zone are read and compared in UTC, whatever the server's default.
+            Timezone = "UTC",
+        };
+        builder.ApplicationName ??= "odata-virtualization";
+
+        // Read-only sessions and a statement timeout enforced by the server itself, set at connection
+        // start-up so they cost no round trip: even a bug in the compiler cannot write.
+        var statementTimeoutMs = checked(options.CommandTimeoutSeconds * 1000).ToString(CultureInfo.InvariantCulture);
+        var sessionOptions = $"-c default_transaction_read_only=on -c statement_timeout={statementTimeoutMs}";
+        builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? sessionOptions : builder.Options + " " + sessionOptions;
+
+        _dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+    }
+
+    public override SourceProvider Provider => SourceProvider.PostgreSql;
+
+    public override SqlDialect Dialect => PostgresDialect.Instance;
+
+    public override async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _dataSource.OpenConnectionAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new SourceUnavailableException(Name, ex);
+        }
+    }
+
+    public override async Task<SourceSchema> DiscoverAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = (NpgsqlConnection)await OpenConnectionAsync(cancellationToken);
+        return await PostgresCatalog.DiscoverAsync(Name, connection, cancellationToken);
+    }
+
+    public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+}

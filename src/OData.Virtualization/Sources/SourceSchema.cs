@@ -1,0 +1,38 @@
+namespace OData.Virtualization.Sources;
+
+/// <summary>What discovery found in one source: its tables and views, as the database describes them.</summary>
+internal sealed record SourceSchema(string SourceName, SourceProvider Provider, IReadOnlyList<DbObject> Objects);
+
+/// <summary>A table or view.</summary>
+internal sealed record DbObject(
+    string? Schema,
+    string Name,
+    bool IsView,
+    IReadOnlyList<DbColumn> Columns,
+    IReadOnlyList<string> PrimaryKey,
+    IReadOnlyList<DbForeignKey> ForeignKeys)
+{
+    /// <summary><c>schema.name</c>, or just the name where the source has no schemas.</summary>
+    public string QualifiedName => Schema is null ? Name : Schema + "." + Name;
+}
+
+/// <summary>A column and its declared store type (for example <c>numeric(12,2)</c> or <c>character varying(40)</c>).</summary>
+internal sealed record DbColumn(string Name, string StoreType, bool IsNullable, bool IsEnum = false);
+
+/// <summary>A foreign key from <see cref="Columns"/> to <see cref="PrincipalColumns"/> of the principal object.</summary>
+internal sealed record DbForeignKey(
+    string? Name,
+    IReadOnlyList<string> Columns,
+    string? PrincipalSchema,
+    string PrincipalName,
+    IReadOnlyList<string> PrincipalColumns);
+
+/// <summary>The database products a source can be.</summary>
+public enum SourceProvider
+{
+    /// <summary>PostgreSQL through Npgsql.</summary>
+    PostgreSql,
+
+    /// <summary>SQLite through Microsoft.Data.Sqlite.</summary>
+    Sqlite,
+}

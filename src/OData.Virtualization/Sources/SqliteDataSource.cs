@@ -1,0 +1,57 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using OData.Virtualization.Configuration;
+using OData.Virtualization.Query;
+
+namespace OData.Virtualization.Sources;
+
+internal sealed class SqliteDataSource : DataSource
+{
+    private readonly string _connectionString;
+
+    public SqliteDataSource(string name, SourceOptions options)
+        : base(name, options)
+    {
+        var builder = new SqliteConnectionStringBuilder(options.ConnectionString)
+        {
+            // Read-only at the file level: the engine refuses any write.
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = true,
+        };
+        _connectionString = builder.ConnectionString;
+        DataSourcePath = builder.DataSource;
+    }
+
+    public string DataSourcePath { get; }
+
+    public override SourceProvider Provider => SourceProvider.Sqlite;
+
+    public override SqlDialect Dialect => SqliteDialect.Instance;
+
+    public override async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch (SqliteException ex)
+        {
+            await connection.DisposeAsync();
+            throw new SourceUnavailableException(Name, ex);
+        }
+    }
+
+    public override async Task<SourceSchema> DiscoverAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        return SqliteCatalog.Discover(Name, connection);
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        return ValueTask.CompletedTask;
+    }
+}
