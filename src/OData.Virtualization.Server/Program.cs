@@ -1,1 +1,75 @@
-var b = WebApplication.CreateBuilder(args); var a = b.Build(); a.Run(); public partial class Program;
+using System.IO.Compression;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.ResponseCompression;
+using Microsoft.Extensions.Options;
+using OData.Virtualization.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// --config <file>: a JSON file layered over appsettings.json (environment variables still win).
+if (builder.Configuration["config"] is { Length: > 0 } configFile)
+{
+    var path = Path.GetFullPath(configFile);
+    if (!File.Exists(path))
+    {
+        await Console.Error.WriteLineAsync($"The configuration file '{path}' given with --config does not exist.");
+        return 2;
+    }
+
+    builder.Configuration.AddJsonFile(path, optional: false, reloadOnChange: false);
+    builder.Configuration.AddEnvironmentVariables();
+}
+
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    // Our own limit (OData:Limits:MaxUrlLength) answers with an OData error; Kestrel's must sit above it.
+    kestrel.Limits.MaxRequestLineSize = 1024 * 1024;
+    kestrel.Limits.MaxRequestBufferSize = 2 * 1024 * 1024;
+    kestrel.AddServerHeader = false;
+});
+
+builder.Services.AddResponseCompression(compression =>
+{
+    compression.EnableForHttps = true;
+    compression.Providers.Add<GzipCompressionProvider>();
+    compression.MimeTypes = ["application/json", "application/xml", "text/plain"];
+});
+builder.Services.Configure<GzipCompressionProviderOptions>(gzip => gzip.Level = CompressionLevel.Fastest);
+builder.Services.AddODataVirtualization(builder.Configuration);
+
+var app = builder.Build();
+app.UseResponseCompression();
+app.MapODataVirtualization();
+app.MapGet("/", () => Results.Redirect("/odata/"));
+
+try
+{
+    await app.StartAsync();
+}
+catch (Exception ex) when (ex is ConfigurationException or OptionsValidationException)
+{
+    var errors = ex is OptionsValidationException validation ? validation.Failures : ((ConfigurationException)ex).Errors;
+    await Console.Error.WriteLineAsync("OData Virtualization cannot start: the configuration has errors.");
+    foreach (var error in errors)
+    {
+        await Console.Error.WriteLineAsync("  - " + error);
+    }
+
+    return 2;
+}
+
+var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+foreach (var address in addresses)
+{
+    var root = address.Replace("0.0.0.0", "localhost", StringComparison.Ordinal).Replace("[::]", "localhost", StringComparison.Ordinal).TrimEnd('/') + "/odata/";
+    app.Logger.LogInformation("OData Virtualization is serving {Root}", root);
+    app.Logger.LogInformation("Try: {Sample1}", root + "customers?$top=5&$count=true");
+    app.Logger.LogInformation("Try: {Sample2}", root + "transactions?$filter=amount gt 1000&$orderby=booked_at desc&$top=10&$select=transaction_id,iban,amount,booked_at");
+}
+
+await app.WaitForShutdownAsync();
+return 0;
+
+/// <summary>The host's entry point; public so that WebApplicationFactory can start it in tests.</summary>
+public partial class Program;

@@ -182,34 +182,32 @@ internal sealed class ModelBuilder
             candidate.SetName = candidate.ConfiguredName;
         }
 
-        // Plain object names where unique; qualified by schema, then by source, only where they collide.
-        // Every step depends only on the sorted names, so the same schema always gives the same names.
+        // Plain object names where unique. Where names collide, qualify by source when the colliding objects
+        // come from different sources, and by schema when one source has the name in several schemas.
+        // Every step depends only on the names, so the same schema always gives the same names.
         var pending = candidates.Where(c => c.SetName is null)
             .OrderBy(c => c.Source.Name, StringComparer.Ordinal)
             .ThenBy(c => c.Object.QualifiedName, StringComparer.Ordinal)
             .ToList();
-        var levels = new Func<Candidate, string>[]
+        foreach (var group in pending.GroupBy(c => Naming.Sanitize(c.Object.Name), StringComparer.OrdinalIgnoreCase))
         {
-            c => Naming.Sanitize(c.Object.Name),
-            c => Naming.Sanitize(c.Object.Schema is null ? c.Object.Name : c.Object.Schema + "_" + c.Object.Name),
-            c => Naming.Sanitize(c.Source.Name + "_" + (c.Object.Schema is null ? c.Object.Name : c.Object.Schema + "_" + c.Object.Name)),
-        };
-        foreach (var level in levels)
-        {
-            var groups = pending.GroupBy(level, StringComparer.OrdinalIgnoreCase).ToList();
-            foreach (var group in groups.Where(g => g.Count() == 1 && !taken.Contains(g.Key)))
+            var members = group.ToList();
+            if (members.Count == 1 && !taken.Contains(group.Key))
             {
-                var candidate = group.Single();
-                candidate.SetName = group.Key;
+                members[0].SetName = group.Key;
                 taken.Add(group.Key);
+                continue;
             }
 
-            pending = pending.Where(c => c.SetName is null).ToList();
-        }
-
-        foreach (var candidate in pending)
-        {
-            candidate.SetName = Naming.MakeUnique(levels[^1](candidate), taken);
+            var severalSources = members.Select(m => m.Source.Name).Distinct(StringComparer.OrdinalIgnoreCase).Count() > 1;
+            foreach (var member in members)
+            {
+                var severalSchemas = members.Count(m => m.Source == member.Source) > 1;
+                var name = (severalSources ? member.Source.Name + "_" : string.Empty)
+                    + (severalSchemas && member.Object.Schema is not null ? member.Object.Schema + "_" : string.Empty)
+                    + member.Object.Name;
+                member.SetName = Naming.MakeUnique(Naming.Sanitize(name), taken);
+            }
         }
     }
 

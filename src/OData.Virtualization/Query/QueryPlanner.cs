@@ -1,3 +1,4 @@
+using Microsoft.OData;
 using Microsoft.OData.Edm;
 using Microsoft.OData.UriParser;
 using OData.Virtualization.Configuration;
@@ -15,13 +16,13 @@ internal static class QueryPlanner
         KeySegment? key,
         LimitOptions limits)
     {
-        var filter = parser.ParseFilter();
-        var orderBy = parser.ParseOrderBy();
-        var selectExpand = parser.ParseSelectAndExpand();
-        var search = parser.ParseSearch();
-        var top = parser.ParseTop();
-        var skip = parser.ParseSkip();
-        var count = parser.ParseCount();
+        var filter = Parse(model, parser.ParseFilter, "$filter");
+        var orderBy = Parse(model, parser.ParseOrderBy, "$orderby");
+        var selectExpand = Parse(model, parser.ParseSelectAndExpand, "$select");
+        var search = Parse(model, parser.ParseSearch, "$search");
+        var top = Parse(model, parser.ParseTop, "$top");
+        var skip = Parse(model, parser.ParseSkip, "$skip");
+        var count = Parse(model, parser.ParseCount, "$count");
 
         if (filter is not null)
         {
@@ -34,6 +35,32 @@ internal static class QueryPlanner
         }
 
         return Build(model, set, filter?.Expression, orderBy, selectExpand, search, top, skip, count ?? false, KeyValues(set, key), limits, depth: 0);
+    }
+
+    /// <summary>Runs one of the parser's clauses, naming the query option in the error when it fails.</summary>
+    private static T Parse<T>(PublishedModel model, Func<T> parse, string target)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (ODataException ex) when (ex is not ODataUnrecognizedPathException)
+        {
+            if (ex.Message.Contains("Recursion depth exceeded", StringComparison.Ordinal))
+            {
+                throw ODataProblem.BadRequest(
+                    "The query is nested too deeply (more than 800 levels of parentheses or chained operators). For long lists of values use 'in', for example Id in (1,2,3).",
+                    target,
+                    "QueryTooComplex");
+            }
+
+            if (target == "$select" && ex.Message.Contains("$expand", StringComparison.OrdinalIgnoreCase))
+            {
+                target = "$expand";
+            }
+
+            throw new ODataProblem(400, "BadRequest", Hosting.ErrorMapping.WithSuggestion(ex.Message, model.EdmModel), target, inner: ex);
+        }
     }
 
     private static EntityQuery Build(

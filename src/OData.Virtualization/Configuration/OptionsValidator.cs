@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Options;
+using OData.Virtualization.Model;
+using OData.Virtualization.Sources;
+
+namespace OData.Virtualization.Configuration;
+
+/// <summary>
+/// Checks the configuration at start-up and reports every problem at once, each with how to fix it.
+/// </summary>
+internal sealed class OptionsValidator : IValidateOptions<VirtualizationOptions>
+{
+    public ValidateOptionsResult Validate(string? name, VirtualizationOptions options)
+    {
+        var errors = new List<string>();
+        foreach (var (sourceName, source) in options.Sources)
+        {
+            var path = $"OData:Sources:{sourceName}";
+            if (!Naming.IsValidIdentifier(sourceName))
+            {
+                errors.Add($"{path}: the source name '{sourceName}' must be letters, digits and underscores, starting with a letter.");
+            }
+
+            var provider = DataSource.TryParseProvider(source.Provider);
+            if (provider is null)
+            {
+                errors.Add($"{path}:Provider is '{source.Provider}'. Set it to 'PostgreSQL' or 'Sqlite'.");
+            }
+
+            if (string.IsNullOrWhiteSpace(source.ConnectionString))
+            {
+                errors.Add($"{path}:ConnectionString is missing. Set it (for example in the environment variable OData__Sources__{sourceName}__ConnectionString).");
+            }
+            else if (provider is not null && ConnectionStringError(provider.Value, source.ConnectionString) is { } error)
+            {
+                errors.Add($"{path}:ConnectionString is not valid for {source.Provider}: {error}");
+            }
+
+            foreach (var pattern in source.Publish)
+            {
+                if (string.IsNullOrWhiteSpace(pattern.TrimStart('!')))
+                {
+                    errors.Add($"{path}:Publish has an empty pattern. Use 'schema.table' patterns with * and ?, and '!' to exclude, for example 'sales.*' or '!*.audit_*'.");
+                }
+            }
+
+            if (source.CommandTimeoutSeconds is < 1 or > 3600)
+            {
+                errors.Add($"{path}:CommandTimeoutSeconds is {source.CommandTimeoutSeconds}. Use 1 to 3600 seconds.");
+            }
+
+            if (source.ConnectTimeoutSeconds is < 1 or > 120)
+            {
+                errors.Add($"{path}:ConnectTimeoutSeconds is {source.ConnectTimeoutSeconds}. Use 1 to 120 seconds.");
+            }
+
+            foreach (var (objectName, set) in source.EntitySets)
+            {
+                if (set.Name is { } setName && !Naming.IsValidIdentifier(setName))
+                {
+                    errors.Add($"{path}:EntitySets:{objectName}:Name '{setName}' is not a valid OData identifier: use letters, digits and underscores, starting with a letter or underscore.");
+                }
+            }
+        }
+
+        var limits = options.Limits;
+        if (limits.MaxUrlLength < 1024)
+        {
+            errors.Add($"OData:Limits:MaxUrlLength is {limits.MaxUrlLength}. Use at least 1024.");
+        }
+
+        if (limits.MaxExpandDepth is < 1 or > 10)
+        {
+            errors.Add($"OData:Limits:MaxExpandDepth is {limits.MaxExpandDepth}. Use 1 to 10.");
+        }
+
+        if (limits.MaxFilterNodes < 10)
+        {
+            errors.Add($"OData:Limits:MaxFilterNodes is {limits.MaxFilterNodes}. Use at least 10.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static string? ConnectionStringError(SourceProvider provider, string connectionString)
+    {
+        try
+        {
+            _ = provider == SourceProvider.PostgreSql
+                ? new Npgsql.NpgsqlConnectionStringBuilder(connectionString).ConnectionString
+                : new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString).ConnectionString;
+            return null;
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or KeyNotFoundException)
+        {
+            return ex.Message;
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Logging;
+
+namespace OData.Virtualization.Diagnostics;
+
+/// <summary>The server's log messages, in one place, with stable event ids.</summary>
+internal static partial class ServerLog
+{
+    [LoggerMessage(1000, LogLevel.Information, "{Line}")]
+    public static partial void StartupReport(ILogger logger, string line);
+
+    [LoggerMessage(1001, LogLevel.Warning, "{Line}")]
+    public static partial void StartupSkipped(ILogger logger, string line);
+
+    [LoggerMessage(1002, LogLevel.Error, "Source '{Source}' could not be discovered and is not published: {Reason}")]
+    public static partial void DiscoveryFailed(ILogger logger, string source, string reason);
+
+    [LoggerMessage(1003, LogLevel.Warning, "No source is configured: serving the embedded SQLite demo databases from {Directory}. Anyone who can reach this port can read them.")]
+    public static partial void ServingDemo(ILogger logger, string directory);
+
+    [LoggerMessage(1004, LogLevel.Information, "Built the embedded demo database {Path} from {Script} in {Milliseconds} ms.")]
+    public static partial void DemoBuilt(ILogger logger, string path, string script, long milliseconds);
+
+    [LoggerMessage(1005, LogLevel.Information, "Published {SetCount} entity sets from {SourceCount} sources.")]
+    public static partial void ModelPublished(ILogger logger, int setCount, int sourceCount);
+
+    [LoggerMessage(2000, LogLevel.Debug, "SQL on {Source} ({ParameterCount} parameters): {Sql}")]
+    public static partial void ExecutingSql(ILogger logger, string source, string sql, int parameterCount);
+
+    [LoggerMessage(2001, LogLevel.Warning, "Source '{Source}' is unavailable: {Reason}")]
+    public static partial void SourceUnavailable(ILogger logger, string source, string reason);
+
+    [LoggerMessage(2002, LogLevel.Error, "Request {RequestId} failed unexpectedly.")]
+    public static partial void UnexpectedError(ILogger logger, Exception exception, string requestId);
+
+    [LoggerMessage(2003, LogLevel.Error, "Request {RequestId} failed after the response started; the connection was aborted.")]
+    public static partial void FailedMidStream(ILogger logger, Exception exception, string requestId);
+
+    [LoggerMessage(2004, LogLevel.Information, "Request {RequestId}: the source rejected the query: {Reason}")]
+    public static partial void SourceRejectedQuery(ILogger logger, string requestId, string reason);
+}

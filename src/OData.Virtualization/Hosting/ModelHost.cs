@@ -1,0 +1,100 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OData.Virtualization.Configuration;
+using OData.Virtualization.Diagnostics;
+using OData.Virtualization.Model;
+using OData.Virtualization.Sources;
+
+namespace OData.Virtualization.Hosting;
+
+/// <summary>
+/// Owns the configured sources and the published model: discovers every source at start-up, logs the
+/// start-up report, and hands each request the current immutable snapshot.
+/// </summary>
+internal sealed class ModelHost(IOptions<VirtualizationOptions> options, DemoDatabase demo, ILogger<ModelHost> logger) : IAsyncDisposable
+{
+    private PublishedModel? _model;
+    private MetadataWriter? _metadata;
+    private List<DataSource> _sources = [];
+
+    public PublishedModel Current => _model ?? throw new InvalidOperationException("The model has not been built yet.");
+
+    public MetadataWriter CurrentMetadata => _metadata ?? throw new InvalidOperationException("The model has not been built yet.");
+
+    public IReadOnlyList<DataSource> Sources => _sources;
+
+    public IReadOnlyList<string> Report { get; private set; } = [];
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        var configured = options.Value.Sources;
+        IReadOnlyDictionary<string, SourceOptions> sources = configured;
+        if (configured.Count == 0)
+        {
+            if (!options.Value.UseDemoWhenUnconfigured)
+            {
+                throw new ConfigurationException(["No source is configured. Add one under OData:Sources (see the README), or set OData:UseDemoWhenUnconfigured to true for the demo data."]);
+            }
+
+            sources = await demo.EnsureAsync(cancellationToken);
+            ServerLog.ServingDemo(logger, demo.Directory);
+        }
+
+        var discovered = new List<(DataSource, SourceSchema)>();
+        foreach (var (name, sourceOptions) in sources.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            var source = DataSource.Create(name, sourceOptions);
+            _sources.Add(source);
+            try
+            {
+                discovered.Add((source, await source.DiscoverAsync(cancellationToken)));
+            }
+            catch (SourceUnavailableException ex)
+            {
+                // One unreachable source must not keep the others from being served.
+                ServerLog.DiscoveryFailed(logger, name, ex.InnerException?.Message ?? ex.Message);
+            }
+        }
+
+        var builder = new ModelBuilder();
+        var model = builder.Build(discovered);
+        if (builder.Errors.Count > 0)
+        {
+            throw new ConfigurationException(builder.Errors);
+        }
+
+        foreach (var line in builder.Report)
+        {
+            if (line.StartsWith("Published", StringComparison.Ordinal))
+            {
+                ServerLog.StartupReport(logger, line);
+            }
+            else
+            {
+                ServerLog.StartupSkipped(logger, line);
+            }
+        }
+
+        _metadata = MetadataWriter.Render(model.EdmModel);
+        _model = model;
+        Report = builder.Report;
+        ServerLog.ModelPublished(logger, model.Sets.Count, discovered.Count);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var source in _sources)
+        {
+            await source.DisposeAsync();
+        }
+
+        _sources = [];
+    }
+}
+
+/// <summary>Configuration that cannot work; the server reports every problem at once and does not start.</summary>
+public sealed class ConfigurationException(IReadOnlyList<string> errors)
+    : Exception("The configuration has errors:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  - " + e)))
+{
+    public IReadOnlyList<string> Errors { get; } = errors;
+}

@@ -1,0 +1,414 @@
+using System.IO.Pipelines;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.OData;
+using Microsoft.OData.UriParser;
+using OData.Virtualization.Configuration;
+using OData.Virtualization.Diagnostics;
+using OData.Virtualization.Model;
+using OData.Virtualization.Query;
+using OData.Virtualization.Serialization;
+
+namespace OData.Virtualization.Hosting;
+
+/// <summary>
+/// Serves everything under the OData route: service document, <c>$metadata</c>, entity sets, entities by
+/// key, properties, raw values and counts. One handler for every entity set: nothing is generated per table.
+/// </summary>
+internal sealed partial class ODataEndpoint(
+    ModelHost models,
+    QueryExecutor executor,
+    IOptionsMonitor<VirtualizationOptions> options,
+    TimeProvider time,
+    ILogger<ODataEndpoint> logger)
+{
+    public const string RoutePrefix = "odata";
+
+    /// <summary>Flush to the network whenever this much JSON is pending: bounded memory, steady streaming.</summary>
+    private const int FlushThreshold = 32 * 1024;
+
+    /// <summary>Parents buffered per batch when <c>$expand</c> must join related rows in.</summary>
+    private const int ExpandBatchSize = 1_000;
+
+    internal static readonly JsonWriterOptions JsonOptions = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        SkipValidation = true,
+    };
+
+    private static readonly string[] s_supportedOptions = ["$filter", "$select", "$expand", "$orderby", "$top", "$skip", "$count", "$search", "$format"];
+    private static readonly string[] s_unsupportedOptions = ["$apply", "$compute", "$skiptoken", "$deltatoken", "$levels", "$index", "$schemaversion", "$id"];
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var response = context.Response;
+        response.Headers["OData-Version"] = "4.0";
+        try
+        {
+            await HandleCoreAsync(context);
+        }
+        catch (Exception ex) when (!response.HasStarted)
+        {
+            var problem = ErrorMapping.ToProblem(ex, context, logger);
+            if (problem is null)
+            {
+                return; // the client went away
+            }
+
+            await ODataErrorWriter.WriteAsync(context, problem);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Headers and part of the body are gone: the only honest signal left is a broken response.
+            ServerLog.FailedMidStream(logger, ex, context.TraceIdentifier);
+            context.Abort();
+        }
+        catch (OperationCanceledException)
+        {
+            context.Abort();
+        }
+    }
+
+    private async Task HandleCoreAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
+        {
+            context.Response.Headers.Allow = "GET, HEAD";
+            throw new ODataProblem(405, "MethodNotAllowed", $"This service is read-only: {request.Method} is not allowed. Use GET.");
+        }
+
+        var limits = options.CurrentValue.Limits;
+        // The target exactly as the client sent it: percent-encoding intact, so that a key such as 'a%2Fb'
+        // reaches the URI parser as one segment.
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        var target = string.IsNullOrEmpty(rawTarget) || rawTarget[0] != '/'
+            ? request.PathBase.ToUriComponent() + request.Path.ToUriComponent() + request.QueryString.ToUriComponent()
+            : rawTarget;
+        if (target.Length > limits.MaxUrlLength)
+        {
+            throw new ODataProblem(414, "UriTooLong", $"The request URL has {target.Length} characters; the most this service accepts is {limits.MaxUrlLength}. Shorten the query, for example with 'in' instead of many 'or' terms.");
+        }
+
+        CheckQueryOptionNames(request);
+
+        var model = models.Current;
+        var serviceRoot = $"{request.Scheme}://{request.Host}{request.PathBase}/{RoutePrefix}/";
+        var relative = RelativeTarget(target, request.PathBase.Value);
+        if (relative.Length == 0 || relative[0] == '?')
+        {
+            var format = ResponseFormat.Negotiate(request.Query["$format"], request.Headers.Accept);
+            await ServiceDocumentWriter.WriteAsync(context, model, serviceRoot, format);
+            return;
+        }
+
+        if (relative.StartsWith("$metadata", StringComparison.Ordinal))
+        {
+            await MetadataWriter.WriteAsync(context, models.CurrentMetadata, request.Query["$format"]);
+            return;
+        }
+
+        if (relative.StartsWith("$batch", StringComparison.Ordinal))
+        {
+            throw ODataProblem.NotImplemented("$batch", "$batch");
+        }
+
+        var parser = new ODataUriParser(model.EdmModel, new Uri(serviceRoot), new Uri(serviceRoot + relative))
+        {
+            Resolver = new ODataUriResolver { EnableCaseInsensitive = true },
+        };
+        parser.Settings.MaximumExpansionDepth = limits.MaxExpandDepth;
+
+        var path = ParsePath(parser);
+        var responseFormat = ResponseFormat.Negotiate(request.Query["$format"], request.Headers.Accept);
+        await ServeAsync(context, model, parser, path, serviceRoot, responseFormat, limits);
+    }
+
+    private static void CheckQueryOptionNames(HttpRequest request)
+    {
+        foreach (var name in request.Query.Keys)
+        {
+            if (!name.StartsWith('$'))
+            {
+                continue; // custom query options are allowed and ignored
+            }
+
+            if (s_unsupportedOptions.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                throw ODataProblem.NotImplemented($"The query option '{name}'", name);
+            }
+
+            if (!s_supportedOptions.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                throw ODataProblem.BadRequest($"'{name}' is not an OData system query option. Supported: {string.Join(", ", s_supportedOptions)}.", name);
+            }
+
+            if (request.Query[name].Count > 1)
+            {
+                throw ODataProblem.BadRequest($"The query option '{name}' appears more than once.", name);
+            }
+        }
+    }
+
+    private static string RelativeTarget(string rawTarget, string? pathBase)
+    {
+        var target = rawTarget;
+        if (!string.IsNullOrEmpty(pathBase) && target.StartsWith(pathBase, StringComparison.OrdinalIgnoreCase))
+        {
+            target = target[pathBase.Length..];
+        }
+
+        var prefix = "/" + RoutePrefix;
+        if (target.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+        {
+            target = target[prefix.Length..];
+        }
+
+        return target.StartsWith('/') ? target[1..] : target;
+    }
+
+    private static ODataPath ParsePath(ODataUriParser parser)
+    {
+        try
+        {
+            return parser.ParsePath();
+        }
+        catch (ODataUnrecognizedPathException ex)
+        {
+            throw ODataProblem.NotFound(ex.Message);
+        }
+    }
+
+    private async Task ServeAsync(HttpContext context, PublishedModel model, ODataUriParser parser, ODataPath path, string serviceRoot, ResponseFormat format, LimitOptions limits)
+    {
+        var segments = path.ToList();
+        if (segments.Count == 0 || segments[0] is not EntitySetSegment setSegment)
+        {
+            throw ODataProblem.NotImplemented($"The path '{path}'");
+        }
+
+        var set = model.GetSet(setSegment.EntitySet);
+        var now = time.GetUtcNow();
+        switch (segments.Count)
+        {
+            case 1:
+                await WriteCollectionAsync(context, QueryPlanner.Plan(model, set, parser, null, limits), serviceRoot, format, now);
+                return;
+            case 2 when segments[1] is CountSegment:
+                await WriteCountAsync(context, QueryPlanner.Plan(model, set, parser, null, limits), now);
+                return;
+            case 2 when segments[1] is KeySegment key:
+                await WriteEntityAsync(context, QueryPlanner.Plan(model, set, parser, key, limits), serviceRoot, format, now);
+                return;
+            case 3 or 4 when segments[1] is KeySegment key && segments[2] is PropertySegment property:
+                var rawValue = segments.Count == 4 && segments[3] is ValueSegment;
+                if (segments.Count == 4 && !rawValue)
+                {
+                    throw ODataProblem.NotImplemented($"The path '{path}'");
+                }
+
+                await WritePropertyAsync(context, set, QueryPlanner.Plan(model, set, parser, key, limits), set.GetColumn(property.Property), rawValue, serviceRoot, format, now);
+                return;
+            default:
+                throw ODataProblem.NotImplemented($"The path '{string.Join("/", segments.Select(s => s.Identifier))}' (navigation paths and nested segments)");
+        }
+    }
+
+    private async Task WriteCollectionAsync(HttpContext context, EntityQuery query, string serviceRoot, ResponseFormat format, DateTimeOffset now)
+    {
+        var ct = context.RequestAborted;
+        var source = query.Set.Source;
+        var count = query.Count ? SqlCompiler.Count(query, now) : null;
+        var data = SqlCompiler.Select(query, now);
+        await using var open = await executor.OpenAsync(source, count, data, ct);
+
+        var response = context.Response;
+        response.ContentType = format.ContentType;
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            return;
+        }
+
+        var pipe = response.BodyWriter;
+        await using var writer = new Utf8JsonWriter(pipe, JsonOptions);
+        var entities = new EntityWriter(serviceRoot, format);
+        writer.WriteStartObject();
+        if (format.Metadata != MetadataLevel.None)
+        {
+            writer.WriteString("@odata.context", ContextUrl.ForCollection(serviceRoot, query));
+        }
+
+        if (open.Count is { } total)
+        {
+            writer.WritePropertyName("@odata.count");
+            writer.WriteNumberValue(total);
+        }
+
+        writer.WritePropertyName("value");
+        writer.WriteStartArray();
+        if (query.Expands.Count == 0)
+        {
+            while (await open.Reader.ReadAsync(ct))
+            {
+                entities.WriteFromReader(writer, open.Reader, query);
+                if (writer.BytesPending > FlushThreshold)
+                {
+                    await FlushAsync(writer, pipe, ct);
+                }
+            }
+        }
+        else
+        {
+            await WriteExpandedAsync(writer, pipe, open, query, entities, now, ct);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        await FlushAsync(writer, pipe, ct);
+    }
+
+    private async Task WriteExpandedAsync(Utf8JsonWriter writer, PipeWriter pipe, OpenQuery open, EntityQuery query, EntityWriter entities, DateTimeOffset now, CancellationToken ct)
+    {
+        // The parent reader stays open while related rows are read: they need a second connection.
+        await using var related = await query.Set.Source.OpenConnectionAsync(ct);
+        var columns = query.ReadColumns;
+        var batch = new List<BufferedRow>(ExpandBatchSize);
+        var more = true;
+        while (more)
+        {
+            batch.Clear();
+            while (batch.Count < ExpandBatchSize && (more = await open.Reader.ReadAsync(ct)))
+            {
+                var values = new object?[columns.Count];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    values[i] = ValueWriter.ReadBoxed(open.Reader, i, columns[i].Type);
+                }
+
+                batch.Add(new BufferedRow(values));
+            }
+
+            await executor.LoadExpandsAsync(related, query, batch, now, ct);
+            foreach (var row in batch)
+            {
+                entities.WriteBuffered(writer, row, query);
+                if (writer.BytesPending > FlushThreshold)
+                {
+                    await FlushAsync(writer, pipe, ct);
+                }
+            }
+        }
+    }
+
+    private async Task WriteEntityAsync(HttpContext httpContext, EntityQuery query, string serviceRoot, ResponseFormat format, DateTimeOffset now)
+    {
+        var ct = httpContext.RequestAborted;
+        var row = await ReadSingleAsync(query, now, ct);
+        var response = httpContext.Response;
+        response.ContentType = format.ContentType;
+        if (HttpMethods.IsHead(httpContext.Request.Method))
+        {
+            return;
+        }
+
+        await using var writer = new Utf8JsonWriter(response.BodyWriter, JsonOptions);
+        var context = format.Metadata == MetadataLevel.None ? null : ContextUrl.ForEntity(serviceRoot, query);
+        new EntityWriter(serviceRoot, format).WriteBuffered(writer, row, query, context);
+        await FlushAsync(writer, response.BodyWriter, ct);
+    }
+
+    private async Task<BufferedRow> ReadSingleAsync(EntityQuery query, DateTimeOffset now, CancellationToken ct)
+    {
+        var statement = SqlCompiler.Select(query, now);
+        BufferedRow row;
+        await using (var open = await executor.OpenAsync(query.Set.Source, null, statement, ct))
+        {
+            if (!await open.Reader.ReadAsync(ct))
+            {
+                throw ODataProblem.NotFound($"No entity in '{query.Set.Name}' has the key {ContextUrl.KeyPredicate(query.Key!)}.");
+            }
+
+            var columns = query.ReadColumns;
+            var values = new object?[columns.Count];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = ValueWriter.ReadBoxed(open.Reader, i, columns[i].Type);
+            }
+
+            row = new BufferedRow(values);
+        }
+
+        if (query.Expands.Count > 0)
+        {
+            await using var connection = await query.Set.Source.OpenConnectionAsync(ct);
+            await executor.LoadExpandsAsync(connection, query, [row], now, ct);
+        }
+
+        return row;
+    }
+
+    private async Task WritePropertyAsync(HttpContext context, PublishedSet set, EntityQuery keyQuery, PublishedColumn column, bool rawValue, string serviceRoot, ResponseFormat format, DateTimeOffset now)
+    {
+        var ct = context.RequestAborted;
+        var query = new EntityQuery { Set = set, Selected = [column], Key = keyQuery.Key };
+        var row = await ReadSingleAsync(query, now, ct);
+        var value = row.Values[0];
+        var response = context.Response;
+        if (value is null)
+        {
+            response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+
+        if (rawValue)
+        {
+            if (value is byte[] bytes)
+            {
+                response.ContentType = "application/octet-stream";
+                await response.Body.WriteAsync(bytes, ct);
+                return;
+            }
+
+            if (column.Type.IsCollection)
+            {
+                throw ODataProblem.BadRequest($"'{column.PropertyName}' is a collection: it has no raw $value. Request it without /$value.");
+            }
+
+            response.ContentType = "text/plain;charset=utf-8";
+            await response.WriteAsync(ValueWriter.FormatRaw(value, column.Type), Encoding.UTF8, ct);
+            return;
+        }
+
+        response.ContentType = format.ContentType;
+        await using var writer = new Utf8JsonWriter(response.BodyWriter, JsonOptions);
+        writer.WriteStartObject();
+        if (format.Metadata != MetadataLevel.None)
+        {
+            writer.WriteString("@odata.context", ContextUrl.ForProperty(serviceRoot, set, keyQuery.Key!, column));
+        }
+
+        writer.WritePropertyName("value");
+        ValueWriter.WriteBoxed(writer, value, column.Type, format.Ieee754Compatible);
+        writer.WriteEndObject();
+        await FlushAsync(writer, response.BodyWriter, ct);
+    }
+
+    private async Task WriteCountAsync(HttpContext context, EntityQuery query, DateTimeOffset now)
+    {
+        var total = await executor.CountAsync(query.Set.Source, SqlCompiler.Count(query, now), context.RequestAborted);
+        context.Response.ContentType = "text/plain;charset=utf-8";
+        await context.Response.WriteAsync(total.ToString(System.Globalization.CultureInfo.InvariantCulture), context.RequestAborted);
+    }
+
+    private static async ValueTask FlushAsync(Utf8JsonWriter writer, PipeWriter pipe, CancellationToken ct)
+    {
+        writer.Flush();
+        await pipe.FlushAsync(ct);
+    }
+
+}

@@ -1,0 +1,46 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using OData.Virtualization.Configuration;
+using OData.Virtualization.Query;
+
+namespace OData.Virtualization.Hosting;
+
+/// <summary>Wires the server into an ASP.NET Core host.</summary>
+public static class ServiceCollectionExtensions
+{
+    public static IServiceCollection AddODataVirtualization(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<VirtualizationOptions>()
+            .Bind(configuration.GetSection(VirtualizationOptions.SectionName))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<VirtualizationOptions>, OptionsValidator>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<DemoDatabase>();
+        services.AddSingleton<ModelHost>();
+        services.AddSingleton<QueryExecutor>();
+        services.AddSingleton<ODataEndpoint>();
+        services.AddHostedService<ModelInitializer>();
+        return services;
+    }
+
+    public static IEndpointConventionBuilder MapODataVirtualization(this IEndpointRouteBuilder endpoints)
+    {
+        var endpoint = endpoints.ServiceProvider.GetRequiredService<ODataEndpoint>();
+        var group = endpoints.MapGroup("/" + ODataEndpoint.RoutePrefix);
+        group.Map("/", endpoint.HandleAsync);
+        group.Map("/{**path}", endpoint.HandleAsync);
+        return group;
+    }
+
+    private sealed class ModelInitializer(ModelHost models) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => models.InitializeAsync(cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,185 @@
+using System.Data;
+using System.Data.Common;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using OData.Virtualization.Diagnostics;
+using OData.Virtualization.Model;
+using OData.Virtualization.Serialization;
+using OData.Virtualization.Sources;
+
+namespace OData.Virtualization.Query;
+
+/// <summary>Runs compiled statements on a source's pooled connections.</summary>
+internal sealed class QueryExecutor(ILogger<QueryExecutor> logger)
+{
+    /// <summary>
+    /// Runs the optional count and the data statement in one round trip where the provider batches
+    /// (PostgreSQL), and returns the open reader positioned before the first data row.
+    /// </summary>
+    public async Task<OpenQuery> OpenAsync(DataSource source, SqlStatement? count, SqlStatement data, CancellationToken cancellationToken)
+    {
+        var connection = await source.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            Log(source, count);
+            Log(source, data);
+            if (count is not null && connection.CanCreateBatch)
+            {
+                var batch = connection.CreateBatch();
+                batch.Timeout = source.Options.CommandTimeoutSeconds;
+                batch.BatchCommands.Add(CreateBatchCommand(batch, source, count));
+                batch.BatchCommands.Add(CreateBatchCommand(batch, source, data));
+                var batchReader = await batch.ExecuteReaderAsync(cancellationToken);
+                await batchReader.ReadAsync(cancellationToken);
+                var total = Convert.ToInt64(batchReader.GetValue(0), CultureInfo.InvariantCulture);
+                await batchReader.NextResultAsync(cancellationToken);
+                return new OpenQuery(connection, batch, batchReader, total);
+            }
+
+            long? counted = null;
+            if (count is not null)
+            {
+                await using var countCommand = source.CreateCommand(connection, count);
+                counted = Convert.ToInt64(await countCommand.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+            }
+
+            var command = source.CreateCommand(connection, data);
+            var reader = await command.ExecuteReaderAsync(CommandBehavior.Default, cancellationToken);
+            return new OpenQuery(connection, command, reader, counted);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task<long> CountAsync(DataSource source, SqlStatement count, CancellationToken cancellationToken)
+    {
+        await using var connection = await source.OpenConnectionAsync(cancellationToken);
+        Log(source, count);
+        await using var command = source.CreateCommand(connection, count);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Loads the expanded levels of <paramref name="rows"/>: one statement per expanded navigation property
+    /// and level for the whole batch of parents, never one per row.
+    /// </summary>
+    public async Task LoadExpandsAsync(DbConnection connection, EntityQuery query, IReadOnlyList<BufferedRow> rows, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0 || query.Expands.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var row in rows)
+        {
+            row.Expanded = new List<BufferedRow>[query.Expands.Count];
+        }
+
+        for (var e = 0; e < query.Expands.Count; e++)
+        {
+            var expand = query.Expands[e];
+            var localIndexes = expand.Navigation.Join.Select(j => IndexOf(query.ReadColumns, j.Local)).ToArray();
+            var parentValues = rows.Select(r => localIndexes.Select(i => r.Values[i]).ToArray()).ToList();
+            var statement = SqlCompiler.Expand(expand, parentValues, now);
+            var source = expand.Query.Set.Source;
+            Log(source, statement);
+
+            var childColumns = expand.Query.ReadColumns;
+            var byParent = new Dictionary<string, List<BufferedRow>>(StringComparer.Ordinal);
+            var children = new List<BufferedRow>();
+            await using (var command = source.CreateCommand(connection, statement))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var values = new object?[childColumns.Count];
+                    for (var i = 0; i < values.Length; i++)
+                    {
+                        values[i] = ValueWriter.ReadBoxed(reader, i, childColumns[i].Type);
+                    }
+
+                    var joinValues = new object?[expand.Navigation.Join.Count];
+                    for (var j = 0; j < joinValues.Length; j++)
+                    {
+                        joinValues[j] = ValueWriter.ReadBoxed(reader, childColumns.Count + j, expand.Navigation.Join[j].Remote.Type);
+                    }
+
+                    var child = new BufferedRow(values);
+                    children.Add(child);
+                    var joinKey = JoinKey(joinValues);
+                    if (!byParent.TryGetValue(joinKey, out var list))
+                    {
+                        byParent[joinKey] = list = [];
+                    }
+
+                    list.Add(child);
+                }
+            }
+
+            foreach (var row in rows)
+            {
+                var joinKey = JoinKey(localIndexes.Select(i => row.Values[i]).ToArray());
+                row.Expanded![e] = byParent.GetValueOrDefault(joinKey) ?? [];
+            }
+
+            await LoadExpandsAsync(connection, expand.Query, children, now, cancellationToken);
+        }
+    }
+
+    private static string JoinKey(object?[] values)
+        => string.Join('\u001f', values.Select(v => v is null ? "\u0000" : v is IFormattable f ? f.ToString(null, CultureInfo.InvariantCulture) : v.ToString()));
+
+    private static int IndexOf(IReadOnlyList<PublishedColumn> columns, PublishedColumn column)
+    {
+        for (var i = 0; i < columns.Count; i++)
+        {
+            if (ReferenceEquals(columns[i], column))
+            {
+                return i;
+            }
+        }
+
+        throw new InvalidOperationException($"Column '{column.ColumnName}' is not read by the statement.");
+    }
+
+    private static DbBatchCommand CreateBatchCommand(DbBatch batch, DataSource source, SqlStatement statement)
+    {
+        var command = batch.CreateBatchCommand();
+        command.CommandText = statement.Text;
+        using var scratch = batch.Connection!.CreateCommand();
+        for (var i = 0; i < statement.Parameters.Count; i++)
+        {
+            command.Parameters.Add(source.Dialect.CreateParameter(scratch, i, statement.Parameters[i]));
+        }
+
+        return command;
+    }
+
+    private void Log(DataSource source, SqlStatement? statement)
+    {
+        if (statement is not null)
+        {
+            ServerLog.ExecutingSql(logger, source.Name, statement.Text, statement.Parameters.Count);
+        }
+    }
+}
+
+/// <summary>An open reader with the connection and command it needs; dispose when the response is written.</summary>
+internal sealed class OpenQuery(DbConnection connection, IAsyncDisposable command, DbDataReader reader, long? count) : IAsyncDisposable
+{
+    public DbConnection Connection { get; } = connection;
+
+    public DbDataReader Reader { get; } = reader;
+
+    public long? Count { get; } = count;
+
+    public async ValueTask DisposeAsync()
+    {
+        await Reader.DisposeAsync();
+        await command.DisposeAsync();
+        await Connection.DisposeAsync();
+    }
+}

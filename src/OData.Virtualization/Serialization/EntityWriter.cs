@@ -1,0 +1,153 @@
+using System.Data.Common;
+using System.Text.Json;
+using OData.Virtualization.Model;
+using OData.Virtualization.Query;
+
+namespace OData.Virtualization.Serialization;
+
+/// <summary>
+/// Writes entities as OData JSON: straight from the data reader when nothing is expanded (no row objects),
+/// or from buffered rows when expanded levels must be joined in.
+/// </summary>
+internal sealed class EntityWriter(string serviceRoot, ResponseFormat format)
+{
+    public ResponseFormat Format { get; } = format;
+
+    /// <summary>Writes the current row of <paramref name="reader"/> (the statement read <see cref="EntityQuery.ReadColumns"/>).</summary>
+    public void WriteFromReader(Utf8JsonWriter writer, DbDataReader reader, EntityQuery query)
+    {
+        writer.WriteStartObject();
+        if (Format.Metadata == MetadataLevel.Full)
+        {
+            WriteEntityAnnotations(writer, query, i => ValueWriter.ReadBoxed(reader, i, query.ReadColumns[i].Type));
+        }
+
+        var selected = query.Selected;
+        for (var i = 0; i < selected.Count; i++)
+        {
+            var column = selected[i];
+            WriteTypeAnnotation(writer, column);
+            writer.WritePropertyName(column.PropertyName);
+            ValueWriter.Write(writer, reader, i, column.Type, Format.Ieee754Compatible);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Writes a buffered row and its expanded related rows.</summary>
+    public void WriteBuffered(Utf8JsonWriter writer, BufferedRow row, EntityQuery query, string? context = null)
+    {
+        writer.WriteStartObject();
+        if (context is not null)
+        {
+            writer.WriteString("@odata.context", context);
+        }
+
+        if (Format.Metadata == MetadataLevel.Full)
+        {
+            WriteEntityAnnotations(writer, query, i => row.Values[i]);
+        }
+
+        var selected = query.Selected;
+        for (var i = 0; i < selected.Count; i++)
+        {
+            var column = selected[i];
+            WriteTypeAnnotation(writer, column);
+            writer.WritePropertyName(column.PropertyName);
+            ValueWriter.WriteBoxed(writer, row.Values[i], column.Type, Format.Ieee754Compatible);
+        }
+
+        for (var e = 0; e < query.Expands.Count; e++)
+        {
+            var expand = query.Expands[e];
+            var children = row.Expanded?[e] ?? [];
+            writer.WritePropertyName(expand.Navigation.Name);
+            if (expand.Navigation.IsCollection)
+            {
+                writer.WriteStartArray();
+                foreach (var child in children)
+                {
+                    WriteBuffered(writer, child, expand.Query);
+                }
+
+                writer.WriteEndArray();
+            }
+            else if (children.Count == 0)
+            {
+                writer.WriteNullValue();
+            }
+            else
+            {
+                WriteBuffered(writer, children[0], expand.Query);
+            }
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private void WriteEntityAnnotations(Utf8JsonWriter writer, EntityQuery query, Func<int, object?> valueAt)
+    {
+        var set = query.Set;
+        writer.WriteString("@odata.type", "#" + ModelBuilder.Namespace + "." + set.EdmType.Name);
+        var key = new List<(PublishedColumn, object)>(set.Key.Count);
+        foreach (var keyColumn in set.Key)
+        {
+            var index = IndexOf(query.ReadColumns, keyColumn);
+            if (valueAt(index) is not { } value)
+            {
+                return;
+            }
+
+            key.Add((keyColumn, value));
+        }
+
+        var id = serviceRoot + set.Name + ContextUrl.KeyPredicate(key);
+        writer.WriteString("@odata.id", id);
+        writer.WriteString("@odata.readLink", id);
+        foreach (var navigation in set.Navigations)
+        {
+            writer.WriteString(navigation.Name + "@odata.navigationLink", id + "/" + navigation.Name);
+        }
+    }
+
+    private void WriteTypeAnnotation(Utf8JsonWriter writer, PublishedColumn column)
+    {
+        if (Format.Metadata != MetadataLevel.Full)
+        {
+            return;
+        }
+
+        var kind = column.Type.EdmKind;
+        if (column.Type.IsCollection)
+        {
+            writer.WriteString(column.PropertyName + "@odata.type", "#Collection(" + kind + ")");
+        }
+        else if (kind is not (Microsoft.OData.Edm.EdmPrimitiveTypeKind.String or Microsoft.OData.Edm.EdmPrimitiveTypeKind.Boolean
+                 or Microsoft.OData.Edm.EdmPrimitiveTypeKind.Int32 or Microsoft.OData.Edm.EdmPrimitiveTypeKind.Double))
+        {
+            writer.WriteString(column.PropertyName + "@odata.type", "#" + kind);
+        }
+    }
+
+    private static int IndexOf(IReadOnlyList<PublishedColumn> columns, PublishedColumn column)
+    {
+        for (var i = 0; i < columns.Count; i++)
+        {
+            if (ReferenceEquals(columns[i], column))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}
+
+/// <summary>A row read into memory (values in <see cref="EntityQuery.ReadColumns"/> order) with its expanded rows.</summary>
+internal sealed class BufferedRow(object?[] values)
+{
+    public object?[] Values { get; } = values;
+
+    /// <summary>Related rows per entry of <see cref="EntityQuery.Expands"/>.</summary>
+    public List<BufferedRow>[]? Expanded { get; set; }
+}
