@@ -60,12 +60,21 @@ catch (Exception ex) when (ex is ConfigurationException or OptionsValidationExce
 }
 
 var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+var samples = app.Services.GetSampleQueries();
 foreach (var address in addresses)
 {
-    var root = address.Replace("0.0.0.0", "localhost", StringComparison.Ordinal).Replace("[::]", "localhost", StringComparison.Ordinal).TrimEnd('/') + "/odata/";
-    app.Logger.LogInformation("OData Virtualization is serving {Root}", root);
-    app.Logger.LogInformation("Try: {Sample1}", root + "customers?$top=5&$count=true");
-    app.Logger.LogInformation("Try: {Sample2}", root + "transactions?$filter=amount gt 1000&$orderby=booked_at desc&$top=10&$select=transaction_id,iban,amount,booked_at");
+    var root = address.Replace("0.0.0.0", "localhost", StringComparison.Ordinal)
+        .Replace("[::]", "localhost", StringComparison.Ordinal)
+        .Replace("+", "localhost", StringComparison.Ordinal)
+        .TrimEnd('/') + "/odata/";
+    Console.WriteLine();
+    Console.WriteLine($"OData Virtualization is serving {root}");
+    foreach (var sample in samples)
+    {
+        Console.WriteLine($"  Try: curl '{root}{sample}'");
+    }
+
+    Console.WriteLine();
 }
 
 await app.WaitForShutdownAsync();

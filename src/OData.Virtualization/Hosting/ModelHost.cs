@@ -81,6 +81,23 @@ internal sealed class ModelHost(IOptions<VirtualizationOptions> options, DemoDat
         ServerLog.ModelPublished(logger, model.Sets.Count, discovered.Count);
     }
 
+    /// <summary>Two queries worth trying on the published model, URL-encoded, printed at start-up.</summary>
+    public IReadOnlyList<string> SampleQueries()
+    {
+        var sets = Current.Sets;
+        if (sets.ContainsKey("erp_customers") && sets.ContainsKey("transactions"))
+        {
+            return
+            [
+                "erp_customers?$top=5&$count=true&$select=customer_id,name,city",
+                "transactions?$filter=amount%20gt%201000&$orderby=booked_at%20desc&$top=3",
+            ];
+        }
+
+        var first = sets.Values.OrderBy(s => s.Name, StringComparer.Ordinal).FirstOrDefault();
+        return first is null ? ["$metadata"] : [first.Name + "?$top=5&$count=true", first.Name + "/$count"];
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var source in _sources)

@@ -1,6 +1,5 @@
 using System.IO.Pipelines;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -29,17 +28,10 @@ internal sealed partial class ODataEndpoint(
 {
     public const string RoutePrefix = "odata";
 
-    /// <summary>Flush to the network whenever this much JSON is pending: bounded memory, steady streaming.</summary>
-    private const int FlushThreshold = 32 * 1024;
-
     /// <summary>Parents buffered per batch when <c>$expand</c> must join related rows in.</summary>
     private const int ExpandBatchSize = 1_000;
 
-    internal static readonly JsonWriterOptions JsonOptions = new()
-    {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        SkipValidation = true,
-    };
+    internal static readonly JsonWriterOptions JsonOptions = StreamingJsonWriter.Options;
 
     private static readonly string[] s_supportedOptions = ["$filter", "$select", "$expand", "$orderby", "$top", "$skip", "$count", "$search", "$format"];
     private static readonly string[] s_unsupportedOptions = ["$apply", "$compute", "$skiptoken", "$deltatoken", "$levels", "$index", "$schemaversion", "$id"];
@@ -234,8 +226,8 @@ internal sealed partial class ODataEndpoint(
             return;
         }
 
-        var pipe = response.BodyWriter;
-        await using var writer = new Utf8JsonWriter(pipe, JsonOptions);
+        await using var stream = new StreamingJsonWriter(response.BodyWriter);
+        var writer = stream.Json;
         var entities = new EntityWriter(serviceRoot, format);
         writer.WriteStartObject();
         if (format.Metadata != MetadataLevel.None)
@@ -256,23 +248,20 @@ internal sealed partial class ODataEndpoint(
             while (await open.Reader.ReadAsync(ct))
             {
                 entities.WriteFromReader(writer, open.Reader, query);
-                if (writer.BytesPending > FlushThreshold)
-                {
-                    await FlushAsync(writer, pipe, ct);
-                }
+                await stream.FlushIfNeededAsync(ct);
             }
         }
         else
         {
-            await WriteExpandedAsync(writer, pipe, open, query, entities, now, ct);
+            await WriteExpandedAsync(stream, open, query, entities, now, ct);
         }
 
         writer.WriteEndArray();
         writer.WriteEndObject();
-        await FlushAsync(writer, pipe, ct);
+        await stream.FlushAsync(ct);
     }
 
-    private async Task WriteExpandedAsync(Utf8JsonWriter writer, PipeWriter pipe, OpenQuery open, EntityQuery query, EntityWriter entities, DateTimeOffset now, CancellationToken ct)
+    private async Task WriteExpandedAsync(StreamingJsonWriter stream, OpenQuery open, EntityQuery query, EntityWriter entities, DateTimeOffset now, CancellationToken ct)
     {
         // The parent reader stays open while related rows are read: they need a second connection.
         await using var related = await query.Set.Source.OpenConnectionAsync(ct);
@@ -296,11 +285,8 @@ internal sealed partial class ODataEndpoint(
             await executor.LoadExpandsAsync(related, query, batch, now, ct);
             foreach (var row in batch)
             {
-                entities.WriteBuffered(writer, row, query);
-                if (writer.BytesPending > FlushThreshold)
-                {
-                    await FlushAsync(writer, pipe, ct);
-                }
+                entities.WriteBuffered(stream.Json, row, query);
+                await stream.FlushIfNeededAsync(ct);
             }
         }
     }
@@ -316,10 +302,10 @@ internal sealed partial class ODataEndpoint(
             return;
         }
 
-        await using var writer = new Utf8JsonWriter(response.BodyWriter, JsonOptions);
+        await using var stream = new StreamingJsonWriter(response.BodyWriter);
         var context = format.Metadata == MetadataLevel.None ? null : ContextUrl.ForEntity(serviceRoot, query);
-        new EntityWriter(serviceRoot, format).WriteBuffered(writer, row, query, context);
-        await FlushAsync(writer, response.BodyWriter, ct);
+        new EntityWriter(serviceRoot, format).WriteBuffered(stream.Json, row, query, context);
+        await stream.FlushAsync(ct);
     }
 
     private async Task<BufferedRow> ReadSingleAsync(EntityQuery query, DateTimeOffset now, CancellationToken ct)
@@ -385,7 +371,8 @@ internal sealed partial class ODataEndpoint(
         }
 
         response.ContentType = format.ContentType;
-        await using var writer = new Utf8JsonWriter(response.BodyWriter, JsonOptions);
+        await using var stream = new StreamingJsonWriter(response.BodyWriter);
+        var writer = stream.Json;
         writer.WriteStartObject();
         if (format.Metadata != MetadataLevel.None)
         {
@@ -395,7 +382,7 @@ internal sealed partial class ODataEndpoint(
         writer.WritePropertyName("value");
         ValueWriter.WriteBoxed(writer, value, column.Type, format.Ieee754Compatible);
         writer.WriteEndObject();
-        await FlushAsync(writer, response.BodyWriter, ct);
+        await stream.FlushAsync(ct);
     }
 
     private async Task WriteCountAsync(HttpContext context, EntityQuery query, DateTimeOffset now)
@@ -405,10 +392,6 @@ internal sealed partial class ODataEndpoint(
         await context.Response.WriteAsync(total.ToString(System.Globalization.CultureInfo.InvariantCulture), context.RequestAborted);
     }
 
-    private static async ValueTask FlushAsync(Utf8JsonWriter writer, PipeWriter pipe, CancellationToken ct)
-    {
-        writer.Flush();
-        await pipe.FlushAsync(ct);
-    }
+
 
 }

@@ -37,6 +37,10 @@ public static class ServiceCollectionExtensions
         return group;
     }
 
+    /// <summary>Queries worth trying on the published model (relative to the service root), for the start-up banner.</summary>
+    public static IReadOnlyList<string> GetSampleQueries(this IServiceProvider services)
+        => services.GetRequiredService<ModelHost>().SampleQueries();
+
     private sealed class ModelInitializer(ModelHost models) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken) => models.InitializeAsync(cancellationToken);
