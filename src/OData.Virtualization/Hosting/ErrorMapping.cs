@@ -32,6 +32,8 @@ internal static partial class ErrorMapping
                 return ODataProblem.NotFound(WithSuggestion(unrecognized.Message, context));
             case ODataException odata:
                 return FromParser(odata, context);
+            case UriFormatException:
+                return ODataProblem.BadRequest("The request URL is not valid: check its percent-encoding ('%' must be followed by two hexadecimal digits; write a literal '%' as %25).");
             case InsufficientExecutionStackException:
                 return ODataProblem.BadRequest("The query is nested too deeply to evaluate. Simplify it: fewer nested parentheses or functions.", null, "QueryTooComplex");
             case SourceUnavailableException unavailable:

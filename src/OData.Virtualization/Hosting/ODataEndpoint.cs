@@ -33,6 +33,9 @@ internal sealed partial class ODataEndpoint(
 
     internal static readonly JsonWriterOptions JsonOptions = StreamingJsonWriter.Options;
 
+    /// <summary>Set once the first bytes of a body are written (maybe not yet flushed): errors can then only abort.</summary>
+    private static readonly object BodyStartedKey = new();
+
     private static readonly string[] s_supportedOptions = ["$filter", "$select", "$expand", "$orderby", "$top", "$skip", "$count", "$search", "$format"];
     private static readonly string[] s_unsupportedOptions = ["$apply", "$compute", "$skiptoken", "$deltatoken", "$levels", "$index", "$schemaversion", "$id"];
 
@@ -44,7 +47,7 @@ internal sealed partial class ODataEndpoint(
         {
             await HandleCoreAsync(context);
         }
-        catch (Exception ex) when (!response.HasStarted)
+        catch (Exception ex) when (!response.HasStarted && !context.Items.ContainsKey(BodyStartedKey))
         {
             var problem = ErrorMapping.ToProblem(ex, context, logger);
             if (problem is null)
@@ -226,6 +229,7 @@ internal sealed partial class ODataEndpoint(
             return;
         }
 
+        context.Items[BodyStartedKey] = true;
         await using var stream = new StreamingJsonWriter(response.BodyWriter);
         var writer = stream.Json;
         var entities = new EntityWriter(serviceRoot, format);
@@ -351,12 +355,17 @@ internal sealed partial class ODataEndpoint(
             return;
         }
 
+        var head = HttpMethods.IsHead(context.Request.Method);
         if (rawValue)
         {
             if (value is byte[] bytes)
             {
                 response.ContentType = "application/octet-stream";
-                await response.Body.WriteAsync(bytes, ct);
+                if (!head)
+                {
+                    await response.Body.WriteAsync(bytes, ct);
+                }
+
                 return;
             }
 
@@ -366,11 +375,20 @@ internal sealed partial class ODataEndpoint(
             }
 
             response.ContentType = "text/plain;charset=utf-8";
-            await response.WriteAsync(ValueWriter.FormatRaw(value, column.Type), Encoding.UTF8, ct);
+            if (!head)
+            {
+                await response.WriteAsync(ValueWriter.FormatRaw(value, column.Type), Encoding.UTF8, ct);
+            }
+
             return;
         }
 
         response.ContentType = format.ContentType;
+        if (head)
+        {
+            return;
+        }
+
         await using var stream = new StreamingJsonWriter(response.BodyWriter);
         var writer = stream.Json;
         writer.WriteStartObject();
@@ -389,6 +407,11 @@ internal sealed partial class ODataEndpoint(
     {
         var total = await executor.CountAsync(query.Set.Source, SqlCompiler.Count(query, now), context.RequestAborted);
         context.Response.ContentType = "text/plain;charset=utf-8";
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            return;
+        }
+
         await context.Response.WriteAsync(total.ToString(System.Globalization.CultureInfo.InvariantCulture), context.RequestAborted);
     }
 

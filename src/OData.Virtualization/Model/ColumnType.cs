@@ -45,8 +45,11 @@ internal sealed record ColumnType(ValueKind Kind, EdmPrimitiveTypeKind EdmKind)
     /// </summary>
     public bool ReadAsText { get; init; }
 
-    /// <summary>Compare and order through a cast to text (enums and json have no text operators of their own).</summary>
-    public bool CompareAsText { get; init; }
+    /// <summary>
+    /// Compare and order through a cast to this SQL type: <c>text</c> for enums and json (which have no text
+    /// operators of their own), <c>numeric</c> for money.
+    /// </summary>
+    public string? CompareAs { get; init; }
 
     /// <summary>A fixed-width <c>char(n)</c> column.</summary>
     public bool IsFixedLength { get; init; }

@@ -81,7 +81,9 @@ internal sealed class ModelBuilder
                         $"({(candidate.Object.IsView ? "view" : "table")}, {candidate.Columns.Count} columns, key {string.Join(", ", candidate.Key.Select(k => k.PropertyName))})");
         }
 
-        foreach (var candidate in candidates)
+        // In name order, not discovery order, so that the navigation properties (and their names when they
+        // collide) come out the same however the catalog happened to list the objects.
+        foreach (var candidate in candidates.OrderBy(c => c.Source.Name, StringComparer.Ordinal).ThenBy(c => c.Object.QualifiedName, StringComparer.Ordinal))
         {
             AddNavigations(candidate, candidates, sets);
         }

@@ -23,7 +23,7 @@ internal static partial class TypeMapper
         var elementType = isArray ? storeType[..storeType.IndexOf('[', StringComparison.Ordinal)] : storeType;
         if (column.IsEnum)
         {
-            var enumType = ColumnType.Of(ValueKind.String) with { ReadAsText = true, CompareAsText = true };
+            var enumType = ColumnType.Of(ValueKind.String) with { ReadAsText = true, CompareAs = "text" };
             return isArray ? (null, $"arrays of enums ({storeType}) are not supported") : (enumType, null);
         }
 
@@ -36,13 +36,13 @@ internal static partial class TypeMapper
             "real" => ColumnType.Of(ValueKind.Single),
             "double precision" => ColumnType.Of(ValueKind.Double),
             "numeric" => Decimal(args),
-            "money" => ColumnType.Of(ValueKind.Decimal) with { Precision = 19, Scale = 2 },
+            "money" => ColumnType.Of(ValueKind.Decimal) with { Precision = 19, Scale = 2, CompareAs = "numeric" },
             "boolean" => ColumnType.Of(ValueKind.Boolean),
             "text" or "citext" or "name" => ColumnType.Of(ValueKind.String),
             "character varying" => ColumnType.Of(ValueKind.String) with { MaxLength = FirstArgument(args) },
             "character" => ColumnType.Of(ValueKind.String) with { MaxLength = FirstArgument(args) ?? 1, IsFixedLength = true },
             "\"char\"" => ColumnType.Of(ValueKind.String) with { MaxLength = 1, ReadAsText = true },
-            "json" or "jsonb" or "xml" => ColumnType.Of(ValueKind.String) with { ReadAsText = true, CompareAsText = true },
+            "json" or "jsonb" or "xml" => ColumnType.Of(ValueKind.String) with { ReadAsText = true, CompareAs = "text" },
             "date" => ColumnType.Of(ValueKind.Date),
             "time without time zone" => ColumnType.Of(ValueKind.TimeOfDay),
             "timestamp without time zone" => ColumnType.Of(ValueKind.DateTime),

@@ -20,6 +20,11 @@ internal sealed partial class FilterTranslator
         {
             case SingleValuePropertyAccessNode property:
                 return Property(property);
+            case ConstantNode constant when IsExactDecimalText(constant, peer):
+                // A number beyond decimal's 28 digits compared with a numeric column: bind the literal's text and
+                // let PostgreSQL parse it, so no digit is lost to a double.
+                var text = constant.LiteralText.TrimEnd('m', 'M');
+                return new SqlValue($"CAST({_sql.AddParameter(text, s_string)} AS numeric)", peer, CanBeNull: false);
             case ConstantNode constant:
                 return Constant(constant.Value, peer ?? TypeOf(constant.TypeReference));
             case BinaryOperatorNode binary when binary.OperatorKind is BinaryOperatorKind.Add or BinaryOperatorKind.Subtract
@@ -31,7 +36,7 @@ internal sealed partial class FilterTranslator
                 var operand = Value(negate.Operand, peer);
                 return operand with { Sql = "(-" + operand.Sql + ")" };
             case SingleValueFunctionCallNode function:
-                return Function(function);
+                return Function(function, peer);
             case SingleNavigationNode or SingleComplexNode or SingleResourceFunctionCallNode:
                 throw ODataProblem.NotImplemented("Navigation paths inside $filter", "$filter");
             case SingleValueOpenPropertyAccessNode open:
@@ -68,6 +73,17 @@ internal sealed partial class FilterTranslator
         return new SqlValue(_sql.AddParameter(value, type), type, CanBeNull: false);
     }
 
+    private bool IsExactDecimalText(ConstantNode constant, ColumnType? peer)
+        => Dialect.Provider == Sources.SourceProvider.PostgreSql
+           && peer is { Kind: ValueKind.Decimal }
+           && constant.Value is double or decimal
+           && constant.LiteralText is { Length: > 0 } literal
+           && DecimalLiteral().IsMatch(literal)
+           && (constant.Value is double || peer.ReadAsText);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^-?[0-9]+(\.[0-9]+)?[mM]?$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex DecimalLiteral();
+
     private SqlValue Arithmetic(BinaryOperatorNode node)
     {
         var leftNode = Unwrap(node.Left);
@@ -103,7 +119,13 @@ internal sealed partial class FilterTranslator
             _ => "%",
         };
         var resultType = TypeOf(node.TypeReference) ?? left.Type;
-        return new SqlValue($"({left.Sql} {op} {right.Sql})", resultType, left.CanBeNull || right.CanBeNull);
+        var sql = node.OperatorKind switch
+        {
+            BinaryOperatorKind.Divide => Dialect.Divide(left.Sql, right.Sql, resultType?.Kind),
+            BinaryOperatorKind.Modulo => Dialect.Modulo(left.Sql, right.Sql, resultType?.Kind),
+            _ => $"({left.Sql} {op} {right.Sql})",
+        };
+        return new SqlValue(sql, resultType, left.CanBeNull || right.CanBeNull);
     }
 
     private static ColumnType? NumericPeer(ColumnType? type) => IsNumeric(type) ? type! with { MaxLength = null } : null;
@@ -111,7 +133,7 @@ internal sealed partial class FilterTranslator
     private static bool IsNumeric(ColumnType? type) => type?.Kind is ValueKind.Byte or ValueKind.Int16 or ValueKind.Int32
         or ValueKind.Int64 or ValueKind.Decimal or ValueKind.Double or ValueKind.Single;
 
-    private SqlValue Function(SingleValueFunctionCallNode node)
+    private SqlValue Function(SingleValueFunctionCallNode node, ColumnType? peer)
     {
         var args = node.Parameters.Cast<SingleValueNode>().Select(Unwrap).ToList();
         switch (node.Name)
@@ -209,8 +231,12 @@ internal sealed partial class FilterTranslator
             }
 
             case "now":
-                // Bound once per request, so one request sees one instant.
-                return new SqlValue(Dialect.Now(_sql, _now), ColumnType.Of(ValueKind.DateTimeOffset), CanBeNull: false);
+                // Bound once per request, so one request sees one instant. Compared with a timestamp without time zone
+                // it is bound in that column's form, as a literal is: SQLite compares the stored text, and PostgreSQL
+                // compares timestamp with timestamp.
+                return peer?.Kind == ValueKind.DateTime
+                    ? new SqlValue(_sql.AddParameter(_now, peer), peer, CanBeNull: false)
+                    : new SqlValue(Dialect.Now(_sql, _now), ColumnType.Of(ValueKind.DateTimeOffset), CanBeNull: false);
 
             default:
                 throw ODataProblem.NotImplemented($"The function '{node.Name}'", "$filter");

@@ -118,18 +118,18 @@ internal sealed partial class FilterTranslator
         {
             if (rightNode is ConstantNode { Value: bool rb } && leftNode is not ConstantNode && IsBoolean(leftNode.TypeReference))
             {
-                return BooleanCompare(leftNode, rb == (kind == BinaryOperatorKind.Equal), strict);
+                return BooleanEquals(kind, leftNode, rb, strict);
             }
 
             if (leftNode is ConstantNode { Value: bool lb } && rightNode is not ConstantNode && IsBoolean(rightNode.TypeReference))
             {
-                return BooleanCompare(rightNode, lb == (kind == BinaryOperatorKind.Equal), strict);
+                return BooleanEquals(kind, rightNode, lb, strict);
             }
         }
 
-        // Compile the non-literal side first so a literal is bound as the type of what it is compared with.
+        // Compile the non-literal side first so a literal (or now()) is bound as the type of what it is compared with.
         SqlValue left, right;
-        if (leftNode is ConstantNode && rightNode is not ConstantNode)
+        if (IsLiteral(leftNode) && !IsLiteral(rightNode))
         {
             right = Value(rightNode, peer: null);
             left = Value(leftNode, right.Type);
@@ -195,6 +195,8 @@ internal sealed partial class FilterTranslator
         }
     }
 
+    private static bool IsLiteral(SingleValueNode node) => node is ConstantNode or SingleValueFunctionCallNode { Name: "now" };
+
     private string NullSafeEquals(string left, string right, bool equal)
         => Dialect.Provider == Sources.SourceProvider.PostgreSql
             ? $"({left} IS {(equal ? "NOT " : string.Empty)}DISTINCT FROM {right})"
@@ -215,6 +217,13 @@ internal sealed partial class FilterTranslator
 
         return string.Join(" AND ", parts);
     }
+
+    /// <summary>
+    /// <c>expr eq/ne true/false</c>. <c>ne</c> is the complement of the two-valued <c>eq</c>: a null expression
+    /// is <c>ne</c> both, as <c>null ne 'x'</c> is true.
+    /// </summary>
+    private string BooleanEquals(BinaryOperatorKind kind, SingleValueNode node, bool value, bool strict)
+        => kind == BinaryOperatorKind.Equal ? BooleanCompare(node, value, strict) : "(NOT " + BooleanCompare(node, value, strict: true) + ")";
 
     /// <summary><c>expr eq true</c> (wantTrue) or <c>expr eq false</c>; a null expression equals neither.</summary>
     private string BooleanCompare(SingleValueNode node, bool wantTrue, bool strict)

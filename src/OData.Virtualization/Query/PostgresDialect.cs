@@ -57,7 +57,8 @@ internal sealed class PostgresDialect : SqlDialect
         }
         else if (value.Value is string)
         {
-            parameter.NpgsqlDbType = NpgsqlDbType.Text;
+            // char(n) compares as bpchar (trailing spaces insignificant, and its index usable); text otherwise.
+            parameter.NpgsqlDbType = value.Type is { IsFixedLength: true, CompareAs: null } ? NpgsqlDbType.Char : NpgsqlDbType.Text;
         }
 
         return parameter;
@@ -67,7 +68,7 @@ internal sealed class PostgresDialect : SqlDialect
         => type.ReadAsText ? qualifiedColumn + "::text" : qualifiedColumn;
 
     public override string CompareColumn(string qualifiedColumn, ColumnType type)
-        => type.CompareAsText ? qualifiedColumn + "::text" : qualifiedColumn;
+        => type.CompareAs is { } cast ? qualifiedColumn + "::" + cast : qualifiedColumn;
 
     // PostgreSQL sorts NULLs as larger than any value; OData wants them first ascending, last descending.
     // Only nullable columns get the modifier, so that an index on a NOT NULL column still serves the order.
@@ -101,6 +102,10 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string SearchContains(SqlBuilder builder, string text, string term)
         => $"({text} ILIKE {builder.AddParameter("%" + EscapeLike(term) + "%", null)} ESCAPE '\\')";
+
+    // numeric and the integers have %, real and double precision do not.
+    public override string Modulo(string left, string right, ValueKind? kind)
+        => kind is ValueKind.Single or ValueKind.Double ? $"({left} - {right} * trunc({left} / {right}))" : $"({left} % {right})";
 
     public override string IndexOf(string text, string search) => $"(strpos({text}, {search}) - 1)";
 

@@ -61,6 +61,11 @@ internal static class QueryPlanner
 
             throw new ODataProblem(400, "BadRequest", Hosting.ErrorMapping.WithSuggestion(ex.Message, model.EdmModel), target, inner: ex);
         }
+        catch (OverflowException ex)
+        {
+            // The parser converts literals to the compared property's type: Edm.Decimal holds 28-29 digits.
+            throw new ODataProblem(400, "BadRequest", "A number in the query is too large for the type it is compared with (Edm.Decimal holds at most 28 significant digits, Edm.Int64 up to 9223372036854775807).", target, inner: ex);
+        }
     }
 
     private static EntityQuery Build(

@@ -45,6 +45,12 @@ internal abstract class SqlDialect
     /// <summary>A case-insensitive containment of the literal <paramref name="term"/>, for <c>$search</c>.</summary>
     public abstract string SearchContains(SqlBuilder builder, string text, string term);
 
+    /// <summary><c>div</c> with a result of <paramref name="kind"/>: integers truncate toward zero, other numbers divide exactly.</summary>
+    public virtual string Divide(string left, string right, ValueKind? kind) => $"({left} / {right})";
+
+    /// <summary><c>mod</c> with a result of <paramref name="kind"/>: the remainder with the sign of the dividend, fractions kept.</summary>
+    public virtual string Modulo(string left, string right, ValueKind? kind) => $"({left} % {right})";
+
     public abstract string IndexOf(string text, string search);
 
     public abstract string Substring(string text, string start, string? length);

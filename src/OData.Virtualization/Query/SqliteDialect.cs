@@ -75,6 +75,16 @@ internal sealed class SqliteDialect : SqlDialect
     public override string SearchContains(SqlBuilder builder, string text, string term)
         => $"({text} LIKE {builder.AddParameter("%" + EscapeLike(term) + "%", null)} ESCAPE '\\')";
 
+    // Decimals are stored as INTEGER when whole, and INTEGER / INTEGER truncates: divide as REAL unless the result is an integer.
+    public override string Divide(string left, string right, ValueKind? kind)
+        => IsIntegral(kind) ? $"({left} / {right})" : $"(CAST({left} AS REAL) / {right})";
+
+    // SQLite's % casts both operands to INTEGER: keep the fraction of decimals and doubles.
+    public override string Modulo(string left, string right, ValueKind? kind)
+        => IsIntegral(kind) ? $"({left} % {right})" : $"({left} - {right} * CAST({left} / {right} AS INTEGER))";
+
+    private static bool IsIntegral(ValueKind? kind) => kind is ValueKind.Byte or ValueKind.Int16 or ValueKind.Int32 or ValueKind.Int64;
+
     public override string IndexOf(string text, string search) => $"(instr({text}, {search}) - 1)";
 
     public override string Substring(string text, string start, string? length)

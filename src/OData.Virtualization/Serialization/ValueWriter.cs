@@ -58,6 +58,20 @@ internal static class ValueWriter
             case ValueKind.Single:
                 WriteDouble(writer, reader.GetFloat(ordinal));
                 break;
+            case ValueKind.Guid:
+                writer.WriteStringValue(reader.GetGuid(ordinal));
+                break;
+            case ValueKind.DateTime or ValueKind.DateTimeOffset when reader is NpgsqlDataReader:
+                // timestamptz arrives as UTC, timestamp as unspecified: both are written as UTC instants.
+                Span<char> buffer = stackalloc char[40];
+                var instant = new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc));
+                writer.WriteStringValue(buffer[..FormatTimestamp(instant, buffer)]);
+                break;
+            case ValueKind.Date when reader is NpgsqlDataReader:
+                Span<char> dateBuffer = stackalloc char[10];
+                reader.GetFieldValue<DateOnly>(ordinal).TryFormat(dateBuffer, out var dateLength, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+                writer.WriteStringValue(dateBuffer[..dateLength]);
+                break;
             default:
                 WriteBoxed(writer, ReadBoxed(reader, ordinal, type), type, ieee754Compatible);
                 break;

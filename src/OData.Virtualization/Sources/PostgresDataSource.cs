@@ -19,6 +19,8 @@ internal sealed class PostgresDataSource : DataSource
             CommandTimeout = options.CommandTimeoutSeconds,
             // Timestamps with time zone are read and compared in UTC, whatever the server's default.
             Timezone = "UTC",
+            // Arrays may hold NULL elements: read them as arrays of nullable values when they do.
+            ArrayNullabilityMode = ArrayNullabilityMode.PerInstance,
         };
         builder.ApplicationName ??= "odata-virtualization";
 

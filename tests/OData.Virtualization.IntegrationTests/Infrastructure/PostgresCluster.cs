@@ -95,13 +95,22 @@ public static class PostgresCluster
 
     public static string RepositoryRoot()
     {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "OData.Virtualization.sln")))
+        // Above the test binaries, or (with --artifacts-path outside the checkout) above this source file.
+        return FindAbove(AppContext.BaseDirectory) ?? FindAbove(SourceDirectory())
+            ?? throw new InvalidOperationException("Run the tests from a checkout: OData.Virtualization.sln was not found above " + AppContext.BaseDirectory);
+
+        static string? FindAbove(string? start)
         {
-            directory = directory.Parent;
+            var directory = string.IsNullOrEmpty(start) ? null : new DirectoryInfo(start);
+            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "OData.Virtualization.sln")))
+            {
+                directory = directory.Parent;
+            }
+
+            return directory?.FullName;
         }
 
-        return directory?.FullName ?? throw new InvalidOperationException("Run the tests from a checkout: OData.Virtualization.sln was not found above " + AppContext.BaseDirectory);
+        static string? SourceDirectory([System.Runtime.CompilerServices.CallerFilePath] string path = "") => Path.GetDirectoryName(path);
     }
 
     private static string? FindPostgresBin()

@@ -1,0 +1,288 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.OData.Edm;
+using Microsoft.OData.Edm.Validation;
+using Npgsql;
+using OData.Virtualization.Hosting;
+using OData.Virtualization.IntegrationTests.Infrastructure;
+
+namespace OData.Virtualization.IntegrationTests.Generality;
+
+/// <summary>
+/// A PostgreSQL database nobody tuned for this server — reserved words, spaces, quotes and non-ASCII in names,
+/// the same name in two schemas and in two cases, domains, enums, partitions, a materialized view, exotic types,
+/// hostile text keys — configured with nothing but a connection string. Every table with a key must be
+/// published, every column of a supported type must be readable, orderable and filterable, and a filter on a
+/// value must return the row it came from, unchanged (Salesforce's echo rule).
+/// </summary>
+public sealed class HostileSchemaTests(HostileSchemaFixture fixture) : IClassFixture<HostileSchemaFixture>
+{
+    private HttpClient Client => fixture.Client;
+
+    private ServerFactory Factory => fixture.Factory;
+
+    [Fact]
+    public async Task Discovery_PublishesEveryTableWithAKey_WithValidUniqueNames()
+    {
+        var sets = (await Client.GetValuesAsync("")).Select(s => s.GetProperty("name").GetString()!).ToList();
+
+        Assert.Equal(sets.Count, sets.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        Assert.All(sets, name => Assert.Matches(@"^[_\p{L}][_\p{L}\p{Nd}]*$", name));
+        Assert.Contains("Order_Details", sets);
+        Assert.Contains("select", sets);
+        Assert.Contains("_123numbers", sets);
+        Assert.Contains("exotic", sets);
+        Assert.Contains("text_keys", sets);
+        Assert.Contains("events", sets);
+        Assert.DoesNotContain("events_2023", sets); // partitions are reached through their parent
+        Assert.DoesNotContain("nokey", sets);
+        Assert.DoesNotContain("kinds", sets); // a materialized view without a configured key
+        // public.dup, "Weird Schema".dup and public."DUP" collide (case-insensitively): all three are published, distinctly.
+        Assert.Equal(3, sets.Count(s => s.Contains("dup", StringComparison.OrdinalIgnoreCase)));
+
+        var report = Factory.Services.GetRequiredService<ModelHost>().Report;
+        Assert.Contains(report, line => line.Contains("public.nokey", StringComparison.Ordinal) && line.Contains(":Key", StringComparison.Ordinal));
+        Assert.Contains(report, line => line.Contains("exotic.p", StringComparison.Ordinal) && line.Contains("point", StringComparison.Ordinal));
+        Assert.Contains(report, line => line.Contains("exotic.ttz", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Metadata_ParsesAndValidates()
+    {
+        using var response = await Client.GetAsync("$metadata");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var reader = System.Xml.XmlReader.Create(await response.Content.ReadAsStreamAsync());
+        Assert.True(Microsoft.OData.Edm.Csdl.CsdlReader.TryParse(reader, out var model, out var errors), string.Join("; ", errors ?? []));
+        Assert.True(model.Validate(out var validation), string.Join("; ", validation.Select(e => e.ErrorMessage)));
+    }
+
+    [Fact]
+    public async Task EverySet_EveryColumn_ReadsOrdersFiltersAndEchoes()
+    {
+        var model = Factory.Services.GetRequiredService<ModelHost>().Current;
+        var failures = new List<string>();
+        foreach (var set in model.Sets.Values)
+        {
+            var rows = await Client.GetValuesAsync($"{set.Name}?$top=50");
+            foreach (var property in set.EdmType.StructuralProperties())
+            {
+                if (property.Type.IsCollection())
+                {
+                    continue;
+                }
+
+                var name = property.Name;
+                foreach (var direction in new[] { "asc", "desc" })
+                {
+                    using var ordered = await Client.GetAsync($"{set.Name}?$orderby={Uri.EscapeDataString(name)} {direction}&$top=5");
+                    if (ordered.StatusCode != HttpStatusCode.OK)
+                    {
+                        failures.Add($"{set.Name} $orderby={name} {direction}: {(int)ordered.StatusCode} {await ordered.Content.ReadAsStringAsync()}");
+                    }
+                }
+
+                foreach (var row in rows)
+                {
+                    var value = row.GetProperty(name);
+                    var literal = Literal(value, property.Type);
+                    if (literal is null)
+                    {
+                        continue;
+                    }
+
+                    var url = $"{set.Name}?$filter={Uri.EscapeDataString(name)} eq {Uri.EscapeDataString(literal)}";
+                    using var response = await Client.GetAsync(url);
+                    var body = await response.Content.ReadAsStringAsync();
+                    if (response.StatusCode != HttpStatusCode.OK)
+                    {
+                        failures.Add($"{url}: {(int)response.StatusCode} {body}");
+                        continue;
+                    }
+
+                    var matches = JsonDocument.Parse(body).RootElement.GetProperty("value").EnumerateArray().ToList();
+                    if (!matches.Any(m => m.GetRawText() == row.GetRawText()))
+                    {
+                        failures.Add($"{url}: the row it came from is missing or changed ({row.GetRawText()})");
+                    }
+
+                    if (matches.Any(m => m.GetProperty(name).GetRawText() != value.GetRawText()))
+                    {
+                        failures.Add($"{url}: a returned row does not echo the filtered value");
+                    }
+                }
+            }
+
+            // Every row can be read back by its key.
+            foreach (var row in rows)
+            {
+                var key = string.Join(",", set.Key.Select(k => (set.Key.Count == 1 ? string.Empty : k.PropertyName + "=") + Uri.EscapeDataString(Literal(row.GetProperty(k.PropertyName), k.EdmProperty.Type)!)));
+                using var byKey = await Client.GetAsync($"{set.Name}({key})");
+                var body = await byKey.Content.ReadAsStringAsync();
+                if (byKey.StatusCode != HttpStatusCode.OK)
+                {
+                    failures.Add($"{set.Name}({key}): {(int)byKey.StatusCode} {body}");
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
+    }
+
+    [Fact]
+    public async Task ExoticValues_AreExact()
+    {
+        var row = (await Client.GetValuesAsync("exotic?$filter=flag eq true")).Single();
+        Assert.Equal("123456789012345678901234567890.123456789", row.GetProperty("n").GetRawText());
+        Assert.Equal("123456789012345678901234567890.1234567890", row.GetProperty("n40").GetRawText());
+        Assert.Equal("\"2024-02-29T23:59:59.123456Z\"", row.GetProperty("tz").GetRawText());
+        Assert.Equal("\"2024-02-29T23:59:59.123Z\"", row.GetProperty("ts").GetRawText());
+        Assert.Equal("\"23:59:59.5000000\"", row.GetProperty("t").GetRawText().Replace("23:59:59.5\"", "23:59:59.5000000\"", StringComparison.Ordinal));
+        Assert.Equal("\"AP8Q\"", row.GetProperty("bin").GetRawText());
+        Assert.Equal("[1,2,null]", row.GetProperty("arr").GetRawText());
+        Assert.Equal("\"ab   \"", row.GetProperty("ch").GetRawText());
+        Assert.Equal(1e300, row.GetProperty("dp").GetDouble());
+
+        var error = await Client.GetErrorAsync("exotic?$filter=n eq 123456789012345678901234567890.123456789", HttpStatusCode.BadRequest);
+        Assert.Contains("too large", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        var big = (await Client.GetValuesAsync("select?$filter=group eq 9007199254740993")).Single();
+        Assert.Equal("9007199254740993", big.GetProperty("group").GetRawText());
+    }
+
+    [Fact]
+    public async Task CompositeForeignKey_ExpandsBothWays()
+    {
+        var children = await Client.GetValuesAsync("children?$expand=parents&$orderby=id");
+        Assert.Equal("one", children[0].GetProperty("parents").GetProperty("label").GetString());
+        Assert.Equal("two", children[1].GetProperty("parents").GetProperty("label").GetString());
+        Assert.Equal(JsonValueKind.Null, children[2].GetProperty("parents").ValueKind);
+
+        var parents = await Client.GetValuesAsync("parents?$expand=children($select=id)&$orderby=a");
+        Assert.Equal(10, parents[0].GetProperty("children").EnumerateArray().Single().GetProperty("id").GetInt32());
+    }
+
+    /// <summary>The OData literal for a JSON value of the given type, or null where equality is not meaningful.</summary>
+    private static string? Literal(JsonElement value, IEdmTypeReference type)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return "null";
+        }
+
+        return type.PrimitiveKind() switch
+        {
+            EdmPrimitiveTypeKind.String => "'" + value.GetString()!.Replace("'", "''", StringComparison.Ordinal) + "'",
+            EdmPrimitiveTypeKind.Boolean => value.GetBoolean() ? "true" : "false",
+            EdmPrimitiveTypeKind.Int16 or EdmPrimitiveTypeKind.Int32 or EdmPrimitiveTypeKind.Int64 or EdmPrimitiveTypeKind.Byte => value.GetRawText(),
+            // The URI parser converts decimal literals to System.Decimal: beyond 28 digits it refuses them (a 400, tested below).
+            EdmPrimitiveTypeKind.Decimal => value.GetRawText().Count(char.IsAsciiDigit) <= 28 ? value.GetRawText() : null,
+            EdmPrimitiveTypeKind.Double or EdmPrimitiveTypeKind.Single => value.ValueKind == JsonValueKind.Number ? value.GetRawText() : null,
+            EdmPrimitiveTypeKind.Guid or EdmPrimitiveTypeKind.Date or EdmPrimitiveTypeKind.TimeOfDay or EdmPrimitiveTypeKind.DateTimeOffset => value.GetString(),
+            EdmPrimitiveTypeKind.Duration => "duration'" + value.GetString() + "'",
+            EdmPrimitiveTypeKind.Binary => "binary'" + value.GetString() + "'",
+            _ => null,
+        };
+    }
+}
+
+/// <summary>Creates the hostile database once and serves it with nothing but its connection string.</summary>
+public sealed class HostileSchemaFixture : IAsyncLifetime
+{
+    private const string Ddl = """
+        CREATE SCHEMA "Weird Schema";
+        CREATE TYPE mood AS ENUM ('happy', 'sad', 'it''s complicated');
+        CREATE DOMAIN positive_int AS integer CHECK (VALUE > 0);
+
+        CREATE TABLE "Weird Schema"."Order Details" (
+            "Order ID" integer NOT NULL, "Line#" integer NOT NULL, "Unit Price" numeric(10,2),
+            "select" text, "from" varchar(10), "Ünïcödé" text, "quote""d" text, "value" integer, "@odata.id" text,
+            PRIMARY KEY ("Order ID", "Line#"));
+        INSERT INTO "Weird Schema"."Order Details" VALUES
+            (1, 1, 10.50, 'a', 'b', 'ä', 'q"1', 1, 'x'), (1, 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL), (2, 1, 0.00, '', ' ', 'ß', '''', -5, '%');
+
+        CREATE TABLE public."select" ("group" bigint PRIMARY KEY, "order" text, "Order" text);
+        INSERT INTO public."select" VALUES (9007199254740993, 'x', 'X'), (-1, NULL, 'y');
+
+        CREATE TABLE public."123numbers" (id integer PRIMARY KEY, "1col" integer, mood mood, amount positive_int);
+        INSERT INTO public."123numbers" VALUES (1, 2, 'it''s complicated', 5), (2, NULL, NULL, NULL), (3, 4, 'happy', 7);
+
+        CREATE TABLE public.dup (id integer PRIMARY KEY, v text);
+        CREATE TABLE "Weird Schema".dup (id integer PRIMARY KEY, w text);
+        CREATE TABLE public."DUP" (id integer PRIMARY KEY, x text);
+        INSERT INTO public.dup VALUES (1, 'public'); INSERT INTO "Weird Schema".dup VALUES (1, 'weird'); INSERT INTO public."DUP" VALUES (1, 'upper');
+
+        CREATE TABLE public.nokey (a integer);
+
+        CREATE TABLE public.exotic (
+            id uuid PRIMARY KEY, tz timestamptz, ts timestamp(3), d date, t time, ttz timetz, p point, b bit(3),
+            r int4range, ip inet, m money, n numeric, n40 numeric(40,10), arr integer[], js jsonb, iv interval,
+            f real, dp double precision, flag boolean, bin bytea, ch char(5));
+        INSERT INTO public.exotic VALUES
+            ('7a1b9f1e-0000-4000-8000-000000000001', '2024-02-29 23:59:59.123456+00', '2024-02-29 23:59:59.123', '2024-02-29', '23:59:59.5',
+             '10:00+02', '(1,2)', B'101', '[1,5)', '10.0.0.1', 12.34, 123456789012345678901234567890.123456789, 123456789012345678901234567890.1234567890,
+             ARRAY[1,2,NULL], '{"a": [1, "x"]}', '1 day 02:03:04.5', 0.35, 1e300, true, '\x00ff10', 'ab'),
+            ('7a1b9f1e-0000-4000-8000-000000000002', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, -0.5, NULL,
+             NULL, NULL, '-3 hours', NULL, NULL, false, NULL, NULL);
+
+        CREATE TABLE public.text_keys (code text PRIMARY KEY, note text);
+        INSERT INTO public.text_keys VALUES ('O''Brien 50%', 'apostrophe'), ('a/b?c#d', 'reserved'), ('  spaced  ', 'spaces'),
+            ('日本語', 'cjk'), ('%2F', 'encoded'), ('back\slash', 'backslash'), ('x'' OR ''1''=''1', 'injection'), ('', 'empty');
+
+        CREATE TABLE public.events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+        CREATE TABLE public.events_2023 PARTITION OF public.events FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+        CREATE TABLE public.events_2024 PARTITION OF public.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+        INSERT INTO public.events VALUES (1, '2023-05-01', 'a'), (2, '2024-05-01', NULL);
+
+        CREATE TABLE public.parents (a integer, b text, label text, PRIMARY KEY (a, b));
+        CREATE TABLE public.children (id integer PRIMARY KEY, pa integer, pb text, FOREIGN KEY (pa, pb) REFERENCES public.parents (a, b));
+        INSERT INTO public.parents VALUES (1, 'x', 'one'), (2, 'y''z', 'two');
+        INSERT INTO public.children VALUES (10, 1, 'x'), (11, 2, 'y''z'), (12, NULL, NULL);
+
+        CREATE MATERIALIZED VIEW public.kinds AS SELECT DISTINCT kind FROM public.events;
+        CREATE TABLE public."a_very_long_table_name_that_goes_on_and_on_until_postgres_trunc" (id integer PRIMARY KEY);
+        """;
+
+    public ServerFactory Factory { get; private set; } = null!;
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var cluster = await PostgresCluster.GetAsync();
+        await using (var admin = new NpgsqlConnection(cluster.Admin.ConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var drop = new NpgsqlCommand("DROP DATABASE IF EXISTS hostile WITH (FORCE)", admin);
+            await drop.ExecuteNonQueryAsync();
+            await using var create = new NpgsqlCommand("CREATE DATABASE hostile TEMPLATE template0 ENCODING 'UTF8'", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        await using (var connection = new NpgsqlConnection(cluster.ConnectionString("hostile")))
+        {
+            await connection.OpenAsync();
+            await using var ddl = new NpgsqlCommand(Ddl, connection);
+            await ddl.ExecuteNonQueryAsync();
+        }
+
+        Factory = new ServerFactory(new Dictionary<string, string?>
+        {
+            ["OData:Sources:hostile:Provider"] = "PostgreSQL",
+            ["OData:Sources:hostile:ConnectionString"] = cluster.ConnectionString("hostile"),
+        });
+        // Real Kestrel, not the in-memory test server: the test server hands the app a decoded path with no raw
+        // target, so a key such as '%252F' (the text %2F) cannot be told from '%2F' (a slash) there.
+        Factory.UseKestrel(0);
+        Factory.StartServer();
+        Client = Factory.CreateClient();
+        Client.BaseAddress = new Uri(Client.BaseAddress!, "/odata/");
+    }
+
+    public async Task DisposeAsync()
+    {
+        Client.Dispose();
+        await Factory.DisposeAsync();
+    }
+}
