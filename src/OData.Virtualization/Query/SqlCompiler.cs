@@ -102,14 +102,21 @@ internal static class SqlCompiler
 
         if (join.Count == 1 && dialect.Provider == Sources.SourceProvider.PostgreSql)
         {
+            // One array parameter for the whole batch of parents. Types that are read as text (enums, unconstrained
+            // numerics) are matched as text; others are bound as the column's own type, so its index serves the join.
             var column = join[0].Remote;
-            var values = Array.CreateInstance(distinct[0][0]!.GetType(), distinct.Count);
-            for (var i = 0; i < distinct.Count; i++)
+            var asText = column.Type.ReadAsText || column.Type.CompareAs is not null;
+            var converted = distinct.Select(d => asText
+                ? Convert.ToString(d[0], System.Globalization.CultureInfo.InvariantCulture)
+                : dialect.ToProviderValue(d[0], column.Type)).ToList();
+            var values = Array.CreateInstance(converted[0]!.GetType(), converted.Count);
+            for (var i = 0; i < converted.Count; i++)
             {
-                values.SetValue(distinct[i][0], i);
+                values.SetValue(converted[i], i);
             }
 
-            return $"({Alias}.{SqlDialect.Quote(column.ColumnName)} = ANY({sql.AddParameter(values, null)}))";
+            var left = Alias + "." + SqlDialect.Quote(column.ColumnName) + (asText ? "::text" : string.Empty);
+            return $"({left} = ANY({sql.AddParameter(values, null)}))";
         }
 
         var text = new StringBuilder("((");
