@@ -78,6 +78,22 @@ internal sealed class OptionsValidator : IValidateOptions<VirtualizationOptions>
             errors.Add($"OData:Limits:MaxFilterNodes is {limits.MaxFilterNodes}. Use at least 10.");
         }
 
+        var paging = options.Paging;
+        if (paging.MaxPageSize < 0)
+        {
+            errors.Add($"OData:Paging:MaxPageSize is {paging.MaxPageSize}. Use a positive number of rows, or 0 to turn server paging off.");
+        }
+
+        if (paging.DefaultPageSize < 1)
+        {
+            errors.Add($"OData:Paging:DefaultPageSize is {paging.DefaultPageSize}. Use a positive number of rows.");
+        }
+
+        if (paging.SkipTokenKey is { Length: > 0 and < 32 })
+        {
+            errors.Add("OData:Paging:SkipTokenKey is shorter than 32 characters. Use a long random secret (for example the output of 'openssl rand -base64 48').");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

@@ -24,6 +24,29 @@ public sealed class VirtualizationOptions
 
     /// <summary>Limits on what one request may cost.</summary>
     public LimitOptions Limits { get; init; } = new();
+
+    /// <summary>Server-driven paging.</summary>
+    public PagingOptions Paging { get; init; } = new();
+}
+
+/// <summary>Server-driven paging: pages continue by key through a signed <c>@odata.nextLink</c>.</summary>
+public sealed class PagingOptions
+{
+    /// <summary>Rows per page when the client does not ask (<c>Prefer: odata.maxpagesize</c>). Default: 1,000.</summary>
+    public int DefaultPageSize { get; init; } = 1_000;
+
+    /// <summary>
+    /// The most rows per page, whatever the client prefers. Default: 2,000 (Salesforce Connect's limit).
+    /// 0 turns server paging off: a response then streams every matching row (and is never cached).
+    /// </summary>
+    public int MaxPageSize { get; init; } = 2_000;
+
+    /// <summary>
+    /// The key that signs <c>$skiptoken</c>s (any string of at least 32 characters; keep it secret, and the same
+    /// on every instance so that any instance continues any link). Unset: a random key per process, and links do
+    /// not survive a restart.
+    /// </summary>
+    public string? SkipTokenKey { get; init; }
 }
 
 /// <summary>One configured database.</summary>
@@ -50,6 +73,12 @@ public sealed class SourceOptions
 
     /// <summary>Seconds to wait for a connection before answering 503. Default: 5.</summary>
     public int ConnectTimeoutSeconds { get; init; } = 5;
+
+    /// <summary>Rows per page for this source's entity sets. Default: OData:Paging:DefaultPageSize.</summary>
+    public int? PageSize { get; init; }
+
+    /// <summary>The most rows per page for this source's entity sets. Default: OData:Paging:MaxPageSize.</summary>
+    public int? MaxPageSize { get; init; }
 }
 
 /// <summary>Settings for one published table or view.</summary>
@@ -69,6 +98,12 @@ public sealed class EntitySetOptions
     /// for SQLite view columns that have no declared type.
     /// </summary>
     public Dictionary<string, string> ColumnTypes { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>Rows per page for this entity set. Default: the source's, then OData:Paging:DefaultPageSize.</summary>
+    public int? PageSize { get; init; }
+
+    /// <summary>The most rows per page for this entity set. Default: the source's, then OData:Paging:MaxPageSize.</summary>
+    public int? MaxPageSize { get; init; }
 }
 
 /// <summary>Limits on what one request may cost.</summary>

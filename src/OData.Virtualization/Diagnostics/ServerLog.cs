@@ -23,6 +23,9 @@ internal static partial class ServerLog
     [LoggerMessage(1005, LogLevel.Information, "Published {SetCount} entity sets from {SourceCount} sources.")]
     public static partial void ModelPublished(ILogger logger, int setCount, int sourceCount);
 
+    [LoggerMessage(1006, LogLevel.Warning, "OData:Paging:SkipTokenKey is not set: next links are signed with a random key, so they do not survive a restart and only this instance can continue them. Set the same secret key on every instance.")]
+    public static partial void RandomSkipTokenKey(ILogger logger);
+
     [LoggerMessage(2000, LogLevel.Debug, "SQL on {Source} ({ParameterCount} parameters): {Sql}")]
     public static partial void ExecutingSql(ILogger logger, string source, string sql, int parameterCount);
 

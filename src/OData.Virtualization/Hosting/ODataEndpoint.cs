@@ -22,22 +22,20 @@ namespace OData.Virtualization.Hosting;
 internal sealed partial class ODataEndpoint(
     ModelHost models,
     QueryExecutor executor,
+    CollectionResponder collections,
     IOptionsMonitor<VirtualizationOptions> options,
     TimeProvider time,
     ILogger<ODataEndpoint> logger)
 {
     public const string RoutePrefix = "odata";
 
-    /// <summary>Parents buffered per batch when <c>$expand</c> must join related rows in.</summary>
-    private const int ExpandBatchSize = 1_000;
-
     internal static readonly JsonWriterOptions JsonOptions = StreamingJsonWriter.Options;
 
     /// <summary>Set once the first bytes of a body are written (maybe not yet flushed): errors can then only abort.</summary>
     private static readonly object BodyStartedKey = new();
 
-    private static readonly string[] s_supportedOptions = ["$filter", "$select", "$expand", "$orderby", "$top", "$skip", "$count", "$search", "$format"];
-    private static readonly string[] s_unsupportedOptions = ["$apply", "$compute", "$skiptoken", "$deltatoken", "$levels", "$index", "$schemaversion", "$id"];
+    private static readonly string[] s_supportedOptions = ["$filter", "$select", "$expand", "$orderby", "$top", "$skip", "$count", "$search", "$format", "$skiptoken"];
+    private static readonly string[] s_unsupportedOptions = ["$apply", "$compute", "$deltatoken", "$levels", "$index", "$schemaversion", "$id"];
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -119,9 +117,9 @@ internal sealed partial class ODataEndpoint(
         };
         parser.Settings.MaximumExpansionDepth = limits.MaxExpandDepth;
 
-        var path = ParsePath(parser);
+        var path = ParsePath(parser, relative);
         var responseFormat = ResponseFormat.Negotiate(request.Query["$format"], request.Headers.Accept);
-        await ServeAsync(context, model, parser, path, serviceRoot, responseFormat, limits);
+        await ServeAsync(context, model, parser, path, serviceRoot, relative, responseFormat, limits);
     }
 
     private static void CheckQueryOptionNames(HttpRequest request)
@@ -167,7 +165,7 @@ internal sealed partial class ODataEndpoint(
         return target.StartsWith('/') ? target[1..] : target;
     }
 
-    private static ODataPath ParsePath(ODataUriParser parser)
+    private static ODataPath ParsePath(ODataUriParser parser, string relative)
     {
         try
         {
@@ -175,11 +173,17 @@ internal sealed partial class ODataEndpoint(
         }
         catch (ODataUnrecognizedPathException ex)
         {
-            throw ODataProblem.NotFound(ex.Message);
+            // An unknown first segment is a mistyped entity set: name the closest one. (Later segments are
+            // properties, for which the entity-set wording would mislead.)
+            var first = Uri.UnescapeDataString(relative.Split('/', '(', '?')[0]);
+            var message = first.Length > 0 && ex.Message.Contains($"'{first}'", StringComparison.Ordinal)
+                ? ErrorMapping.WithSuggestion(ex.Message, parser.Model)
+                : ex.Message;
+            throw ODataProblem.NotFound(message);
         }
     }
 
-    private async Task ServeAsync(HttpContext context, PublishedModel model, ODataUriParser parser, ODataPath path, string serviceRoot, ResponseFormat format, LimitOptions limits)
+    private async Task ServeAsync(HttpContext context, PublishedModel model, ODataUriParser parser, ODataPath path, string serviceRoot, string relative, ResponseFormat format, LimitOptions limits)
     {
         var segments = path.ToList();
         if (segments.Count == 0 || segments[0] is not EntitySetSegment setSegment)
@@ -192,7 +196,7 @@ internal sealed partial class ODataEndpoint(
         switch (segments.Count)
         {
             case 1:
-                await WriteCollectionAsync(context, QueryPlanner.Plan(model, set, parser, null, limits), serviceRoot, format, now);
+                await WriteCollectionAsync(context, QueryPlanner.Plan(model, set, parser, null, limits), serviceRoot, relative, format, now);
                 return;
             case 2 when segments[1] is CountSegment:
                 await WriteCountAsync(context, QueryPlanner.Plan(model, set, parser, null, limits), now);
@@ -214,85 +218,25 @@ internal sealed partial class ODataEndpoint(
         }
     }
 
-    private async Task WriteCollectionAsync(HttpContext context, EntityQuery query, string serviceRoot, ResponseFormat format, DateTimeOffset now)
+    private async Task WriteCollectionAsync(HttpContext context, EntityQuery query, string serviceRoot, string relative, ResponseFormat format, DateTimeOffset now)
     {
-        var ct = context.RequestAborted;
-        var source = query.Set.Source;
-        var count = query.Count ? SqlCompiler.Count(query, now) : null;
-        var data = SqlCompiler.Select(query, now);
-        await using var open = await executor.OpenAsync(source, count, data, ct);
-
+        var plan = collections.Pages.Plan(context.Request, query, relative);
+        var request = new CollectionResponder.Request(plan, serviceRoot, relative, format, now);
         var response = context.Response;
-        response.ContentType = format.ContentType;
         if (HttpMethods.IsHead(context.Request.Method))
         {
+            CollectionResponder.WriteHeaders(response, plan, format);
             return;
         }
 
-        context.Items[BodyStartedKey] = true;
         await using var stream = new StreamingJsonWriter(response.BodyWriter);
-        var writer = stream.Json;
-        var entities = new EntityWriter(serviceRoot, format);
-        writer.WriteStartObject();
-        if (format.Metadata != MetadataLevel.None)
+        await collections.RenderAsync(request, stream, beforeFirstByte: () =>
         {
-            writer.WriteString("@odata.context", ContextUrl.ForCollection(serviceRoot, query));
-        }
-
-        if (open.Count is { } total)
-        {
-            writer.WritePropertyName("@odata.count");
-            writer.WriteNumberValue(total);
-        }
-
-        writer.WritePropertyName("value");
-        writer.WriteStartArray();
-        if (query.Expands.Count == 0)
-        {
-            while (await open.Reader.ReadAsync(ct))
-            {
-                entities.WriteFromReader(writer, open.Reader, query);
-                await stream.FlushIfNeededAsync(ct);
-            }
-        }
-        else
-        {
-            await WriteExpandedAsync(stream, open, query, entities, now, ct);
-        }
-
-        writer.WriteEndArray();
-        writer.WriteEndObject();
-        await stream.FlushAsync(ct);
-    }
-
-    private async Task WriteExpandedAsync(StreamingJsonWriter stream, OpenQuery open, EntityQuery query, EntityWriter entities, DateTimeOffset now, CancellationToken ct)
-    {
-        // The parent reader stays open while related rows are read: they need a second connection.
-        await using var related = await query.Set.Source.OpenConnectionAsync(ct);
-        var columns = query.ReadColumns;
-        var batch = new List<BufferedRow>(ExpandBatchSize);
-        var more = true;
-        while (more)
-        {
-            batch.Clear();
-            while (batch.Count < ExpandBatchSize && (more = await open.Reader.ReadAsync(ct)))
-            {
-                var values = new object?[columns.Count];
-                for (var i = 0; i < values.Length; i++)
-                {
-                    values[i] = ValueWriter.ReadBoxed(open.Reader, i, columns[i].Type);
-                }
-
-                batch.Add(new BufferedRow(values));
-            }
-
-            await executor.LoadExpandsAsync(related, query, batch, now, ct);
-            foreach (var row in batch)
-            {
-                entities.WriteBuffered(stream.Json, row, query);
-                await stream.FlushIfNeededAsync(ct);
-            }
-        }
+            // The statement ran: from here on a failure can only abort the response.
+            CollectionResponder.WriteHeaders(response, plan, format);
+            context.Items[BodyStartedKey] = true;
+            return Task.CompletedTask;
+        }, context.RequestAborted);
     }
 
     private async Task WriteEntityAsync(HttpContext httpContext, EntityQuery query, string serviceRoot, ResponseFormat format, DateTimeOffset now)

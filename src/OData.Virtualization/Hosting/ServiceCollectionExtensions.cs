@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OData.Virtualization.Configuration;
+using OData.Virtualization.Paging;
 using OData.Virtualization.Query;
 
 namespace OData.Virtualization.Hosting;
@@ -23,6 +24,11 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<DemoDatabase>();
         services.AddSingleton<ModelHost>();
         services.AddSingleton<QueryExecutor>();
+        services.AddSingleton(provider => SkipTokenKeys.CreateCodec(
+            provider.GetRequiredService<IOptions<VirtualizationOptions>>().Value.Paging,
+            provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<SkipTokenCodec>>()));
+        services.AddSingleton<PagePlanner>();
+        services.AddSingleton<CollectionResponder>();
         services.AddSingleton<ODataEndpoint>();
         services.AddHostedService<ModelInitializer>();
         return services;

@@ -65,7 +65,7 @@ internal sealed class ModelBuilder
         var sets = new Dictionary<string, PublishedSet>(StringComparer.Ordinal);
         foreach (var candidate in candidates.OrderBy(c => c.SetName, StringComparer.Ordinal))
         {
-            var set = new PublishedSet(candidate.SetName!, candidate.Source, candidate.Object, candidate.Columns, candidate.Key);
+            var set = new PublishedSet(candidate.SetName!, candidate.Source, candidate.Object, candidate.Columns, candidate.Key) { Settings = candidate.Settings };
             var type = new EdmEntityType(Namespace, candidate.SetName!);
             foreach (var column in candidate.Columns)
             {
@@ -168,7 +168,7 @@ internal sealed class ModelBuilder
             return null;
         }
 
-        return new Candidate(source, dbObject, columns, key, settings?.Name);
+        return new Candidate(source, dbObject, columns, key, settings?.Name) { Settings = settings };
     }
 
     private void AssignSetNames(List<Candidate> candidates)
@@ -400,5 +400,7 @@ internal sealed class ModelBuilder
         public string? ConfiguredName { get; } = configuredName;
 
         public string? SetName { get; set; }
+
+        public EntitySetOptions? Settings { get; init; }
     }
 }

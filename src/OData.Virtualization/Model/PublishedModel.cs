@@ -51,6 +51,9 @@ internal sealed class PublishedSet
 
     public List<PublishedNavigation> Navigations { get; } = [];
 
+    /// <summary>The operator's settings for this set, if any.</summary>
+    public Configuration.EntitySetOptions? Settings { get; init; }
+
     public EdmEntityType EdmType { get; set; } = null!;
 
     public EdmEntitySet EdmSet { get; set; } = null!;

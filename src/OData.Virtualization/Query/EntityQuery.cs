@@ -7,7 +7,7 @@ namespace OData.Virtualization.Query;
 /// The plan for reading one entity set (or one expanded level): what to select, filter, order and page.
 /// Built from the URI parser's clauses by <see cref="QueryPlanner"/>, compiled by <see cref="SqlCompiler"/>.
 /// </summary>
-internal sealed class EntityQuery
+internal sealed record EntityQuery
 {
     public required PublishedSet Set { get; init; }
 
@@ -33,6 +33,9 @@ internal sealed class EntityQuery
     public bool Count { get; init; }
 
     public IReadOnlyList<ExpandedQuery> Expands { get; init; } = [];
+
+    /// <summary>Server-driven paging of this request: how many rows to fetch, and after which position.</summary>
+    public Paging.PageWindow? Paging { get; init; }
 
     /// <summary>The columns the statement reads: selected, then keys and join columns that expansion needs.</summary>
     public IReadOnlyList<PublishedColumn> ReadColumns

@@ -41,10 +41,14 @@ internal sealed partial class FilterTranslator
     public string Predicate(SingleValueNode node) => Predicate(node, strict: false);
 
     /// <summary>Compiles a value expression (for ORDER BY).</summary>
-    public string OrderExpression(SingleValueNode node, out bool nullable)
+    public string OrderExpression(SingleValueNode node, out bool nullable) => OrderExpression(node, out nullable, out _);
+
+    /// <summary>Compiles a value expression (for ORDER BY), with its type (for keyset continuation parameters).</summary>
+    public string OrderExpression(SingleValueNode node, out bool nullable, out ColumnType? type)
     {
         var value = Value(node, peer: null);
         nullable = value.CanBeNull;
+        type = value.Type;
         return value.Sql;
     }
 

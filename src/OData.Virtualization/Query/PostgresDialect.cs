@@ -114,7 +114,11 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string Length(string text) => $"length({text})";
 
-    public override string Trim(string text) => $"btrim({text})";
+    // OData's trim removes Unicode white space (not only spaces). A regular expression with an explicit class, because
+    // btrim's character list would have to name non-ASCII characters in SQL text, which fails in non-UTF8 databases.
+    public override string Trim(string text) => $"regexp_replace({text}, '^{WhiteSpace}+|{WhiteSpace}+$', '', 'g')";
+
+    private const string WhiteSpace = @"[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]";
 
     public override string Concat(string left, string right) => $"({left} || {right})";
 

@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.OData.UriParser;
 using OData.Virtualization.Model;
+using OData.Virtualization.Paging;
 
 namespace OData.Virtualization.Query;
 
@@ -13,17 +14,62 @@ internal static class SqlCompiler
     private const string Alias = "t0";
 
     /// <summary><c>SELECT … FROM … WHERE … ORDER BY … LIMIT … OFFSET …</c> for a collection or an entity by key.</summary>
-    public static SqlStatement Select(EntityQuery query, DateTimeOffset now)
+    public static SqlStatement Select(EntityQuery query, DateTimeOffset now) => Page(query, now).Statement;
+
+    /// <summary>
+    /// The statement for one page. With <see cref="EntityQuery.Paging"/> set, it continues after the paging
+    /// position by key (a keyset predicate on the order terms, never OFFSET), fetches one row more than the page to
+    /// learn whether another page follows, and reads the order terms' values so that the next link can be minted.
+    /// </summary>
+    public static PageStatement Page(EntityQuery query, DateTimeOffset now)
     {
         var sql = new SqlBuilder(query.Set.Source.Dialect);
         var text = sql.Text;
+        var paging = query.Paging;
+        // Without paging the order terms are compiled after WHERE, so parameters are numbered in text order.
+        var terms = paging is not null && query.Key is null ? OrderTerms(sql, query, now) : null;
         text.Append("SELECT ");
         AppendColumns(text, sql.Dialect, query.ReadColumns);
+
+        // Where the next link needs an order term's value that the row does not already carry, read it as well.
+        var orderOrdinals = new List<int>();
+        if (terms is not null)
+        {
+            var extra = query.ReadColumns.Count;
+            foreach (var term in terms)
+            {
+                var index = term.Column is null ? -1 : IndexOf(query.ReadColumns, term.Column);
+                if (index < 0)
+                {
+                    text.Append(", ").Append(term.Sql).Append(" AS ").Append(SqlDialect.Quote("__o" + extra.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                    index = extra++;
+                }
+
+                orderOrdinals.Add(index);
+            }
+        }
+
         text.Append(" FROM ").Append(SqlDialect.Table(query.Set.Object)).Append(" AS ").Append(Alias);
-        AppendWhere(sql, query, now, extra: null);
-        AppendOrderBy(sql, query, now);
-        AppendPaging(sql, query.Top, query.Skip);
-        return sql.Build();
+        var after = paging?.After;
+        AppendWhere(sql, query, now, extra: after is null ? null : () => Keyset.After(sql, OrderTerms(sql, query, now), after));
+        if (query.Key is null)
+        {
+            terms ??= OrderTerms(sql, query, now);
+            text.Append(" ORDER BY ");
+            AppendOrderTerms(text, sql.Dialect, terms);
+        }
+
+        if (paging is not null)
+        {
+            // The keyset predicate replaces OFFSET on every page but the first.
+            AppendPaging(sql, paging.Limit, after is null ? query.Skip : null);
+        }
+        else
+        {
+            AppendPaging(sql, query.Top, query.Skip);
+        }
+
+        return new PageStatement(sql.Build(), terms ?? [], orderOrdinals);
     }
 
     /// <summary><c>SELECT COUNT(*)</c> over the same predicate (paging does not apply to counts).</summary>
@@ -57,7 +103,7 @@ internal static class SqlCompiler
         }
 
         var orderBy = new StringBuilder();
-        AppendOrderTerms(orderBy, sql, query, now);
+        AppendOrderTerms(orderBy, dialect, OrderTerms(sql, query, now));
         if (windowed)
         {
             text.Append(", ROW_NUMBER() OVER (PARTITION BY ");
@@ -191,52 +237,64 @@ internal static class SqlCompiler
         }
     }
 
-    private static void AppendOrderBy(SqlBuilder sql, EntityQuery query, DateTimeOffset now)
-    {
-        if (query.Key is not null)
-        {
-            return;
-        }
-
-        sql.Text.Append(" ORDER BY ");
-        AppendOrderTerms(sql.Text, sql, query, now);
-    }
-
     /// <summary>The client's order, then the key: a stable total order, so paging never skips or repeats a row.</summary>
-    private static void AppendOrderTerms(StringBuilder text, SqlBuilder sql, EntityQuery query, DateTimeOffset now)
+    internal static IReadOnlyList<OrderTerm> OrderTerms(SqlBuilder sql, EntityQuery query, DateTimeOffset now)
     {
         var translator = new FilterTranslator(sql, query.Set, Alias, now);
-        var first = true;
+        var terms = new List<OrderTerm>();
         var orderedColumns = new HashSet<PublishedColumn>();
         foreach (var (expression, descending) in query.OrderBy)
         {
-            var term = translator.OrderExpression(expression, out var nullable);
+            var term = translator.OrderExpression(expression, out var nullable, out var type);
+            PublishedColumn? column = null;
             if (FilterTranslator.Unwrap(expression) is SingleValuePropertyAccessNode property)
             {
-                orderedColumns.Add(query.Set.GetColumn(property.Property));
+                column = query.Set.GetColumn(property.Property);
+                if (!orderedColumns.Add(column))
+                {
+                    continue; // ordering twice by one column changes nothing
+                }
             }
 
-            Append(term, descending, nullable);
+            terms.Add(new OrderTerm(term, type, descending, nullable, column));
         }
 
         foreach (var key in query.Set.Key)
         {
             if (!orderedColumns.Contains(key))
             {
-                Append(sql.Dialect.CompareColumn(Alias + "." + SqlDialect.Quote(key.ColumnName), key.Type), descending: false, nullable: false);
+                terms.Add(new OrderTerm(sql.Dialect.CompareColumn(Alias + "." + SqlDialect.Quote(key.ColumnName), key.Type), key.Type, Descending: false, Nullable: false, key));
             }
         }
 
-        void Append(string term, bool descending, bool nullable)
+        return terms;
+    }
+
+    private static void AppendOrderTerms(StringBuilder text, SqlDialect dialect, IReadOnlyList<OrderTerm> terms)
+    {
+        for (var i = 0; i < terms.Count; i++)
         {
-            if (!first)
+            if (i > 0)
             {
                 text.Append(", ");
             }
 
-            first = false;
-            text.Append(term).Append(descending ? " DESC" : " ASC").Append(sql.Dialect.NullOrdering(descending, nullable));
+            var term = terms[i];
+            text.Append(term.Sql).Append(term.Descending ? " DESC" : " ASC").Append(dialect.NullOrdering(term.Descending, term.Nullable));
         }
+    }
+
+    private static int IndexOf(IReadOnlyList<PublishedColumn> columns, PublishedColumn column)
+    {
+        for (var i = 0; i < columns.Count; i++)
+        {
+            if (ReferenceEquals(columns[i], column))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private static void AppendPaging(SqlBuilder sql, long? top, long? skip)
@@ -245,6 +303,12 @@ internal static class SqlCompiler
         var skipSql = skip is { } s && s > 0 ? sql.AddParameter(s, ColumnType.Of(ValueKind.Int64)) : null;
         sql.Text.Append(sql.Dialect.Limit(topSql, skipSql));
     }
+
+    /// <summary>A page's statement, its order terms, and where each term's value is in a result row.</summary>
+    internal sealed record PageStatement(SqlStatement Statement, IReadOnlyList<OrderTerm> Terms, IReadOnlyList<int> OrderOrdinals);
+
+    /// <summary>One term of the total order: its SQL, type, direction and whether it can be NULL.</summary>
+    internal sealed record OrderTerm(string Sql, ColumnType? Type, bool Descending, bool Nullable, PublishedColumn? Column);
 
     private sealed class RowComparer : IEqualityComparer<object?[]>
     {

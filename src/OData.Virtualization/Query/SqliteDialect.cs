@@ -92,7 +92,9 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string Length(string text) => $"length({text})";
 
-    public override string Trim(string text) => $"trim({text}, ' ')";
+    // OData's trim removes Unicode white space (the White_Space property), not only spaces.
+    public override string Trim(string text)
+        => $"trim({text}, char(9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288))";
 
     public override string Concat(string left, string right) => $"({left} || {right})";
 

@@ -56,7 +56,7 @@ internal static class ValueWriter
                 WriteDouble(writer, reader.GetDouble(ordinal));
                 break;
             case ValueKind.Single:
-                WriteDouble(writer, reader.GetFloat(ordinal));
+                WriteSingle(writer, reader.GetFloat(ordinal));
                 break;
             case ValueKind.Guid:
                 writer.WriteStringValue(reader.GetGuid(ordinal));
@@ -150,7 +150,7 @@ internal static class ValueWriter
                 WriteDouble(writer, d);
                 break;
             case float f:
-                WriteDouble(writer, f);
+                WriteSingle(writer, f);
                 break;
             case Guid g:
                 writer.WriteStringValue(g);
@@ -204,7 +204,7 @@ internal static class ValueWriter
         TimeSpan span => System.Xml.XmlConvert.ToString(span),
         decimal d => WithScale(d, type).ToString(CultureInfo.InvariantCulture),
         double d => FormatDouble(d),
-        float f => FormatDouble(f),
+        float f => float.IsFinite(f) ? f.ToString("R", CultureInfo.InvariantCulture) : FormatDouble(f),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? string.Empty,
     };
@@ -283,6 +283,22 @@ internal static class ValueWriter
         else
         {
             writer.WriteStringValue(double.IsNaN(value) ? "NaN" : value > 0 ? "INF" : "-INF");
+        }
+    }
+
+    /// <summary>
+    /// A real (float4) as its shortest round-trip text, 1.16 rather than 1.159999966621399: widening to double
+    /// first would print digits the column never held.
+    /// </summary>
+    private static void WriteSingle(Utf8JsonWriter writer, float value)
+    {
+        if (float.IsFinite(value))
+        {
+            writer.WriteNumberValue(value);
+        }
+        else
+        {
+            WriteDouble(writer, value);
         }
     }
 

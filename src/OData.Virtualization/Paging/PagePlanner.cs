@@ -1,0 +1,174 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using OData.Virtualization.Configuration;
+using OData.Virtualization.Query;
+
+namespace OData.Virtualization.Paging;
+
+/// <summary>How one request is paged: the query with its page window, and what the next link needs.</summary>
+internal sealed record PagePlan(
+    EntityQuery Query,
+    long? PageRows,
+    bool MayHaveNext,
+    long Returned,
+    int? PageSize,
+    string Fingerprint,
+    int? PreferenceApplied);
+
+/// <summary>
+/// Decides the page of a collection request: the page size (configuration, <c>Prefer: odata.maxpagesize</c>,
+/// the maximum), what <c>$top</c> still allows, and where a <c>$skiptoken</c> continues.
+/// </summary>
+internal sealed class PagePlanner(IOptionsMonitor<VirtualizationOptions> options, SkipTokenCodec codec)
+{
+    public SkipTokenCodec Codec { get; } = codec;
+
+    public PagePlan Plan(HttpRequest request, EntityQuery query, string relativeTarget)
+    {
+        var (pageSize, applied) = PageSize(request, query);
+        var fingerprint = Fingerprint(relativeTarget);
+        SkipToken? token = null;
+        if (request.Query.TryGetValue("$skiptoken", out var raw) && raw.Count > 0)
+        {
+            token = Codec.Decode(raw[0] ?? string.Empty);
+            if (!string.Equals(token.Fingerprint, fingerprint, StringComparison.Ordinal))
+            {
+                throw ODataProblem.BadRequest(
+                    "The $skiptoken belongs to another query (its $filter, $orderby, $search, $select or $top differ). Follow the @odata.nextLink exactly as returned, or request the first page again.",
+                    "$skiptoken",
+                    "InvalidSkipToken");
+            }
+
+            pageSize = token.PageSize;
+        }
+
+        var returned = token?.Returned ?? 0;
+        long? remaining = query.Top is { } top ? Math.Max(0, top - returned) : null;
+        if (pageSize is null)
+        {
+            // Server paging is off: the whole result streams in one response.
+            return new PagePlan(query, remaining, false, returned, null, fingerprint, applied);
+        }
+
+        var rows = remaining is { } r ? Math.Min(r, pageSize.Value) : pageSize.Value;
+        var mayHaveNext = remaining is null || remaining > pageSize.Value;
+        var window = new PageWindow(mayHaveNext ? rows + 1 : rows, token?.After);
+        return new PagePlan(query with { Paging = window }, rows, mayHaveNext, returned, pageSize, fingerprint, applied);
+    }
+
+    /// <summary>The <c>@odata.nextLink</c>: the request's own URL without <c>$skip</c>, with the new <c>$skiptoken</c>.</summary>
+    public static string NextLink(string serviceRoot, string relativeTarget, string token)
+    {
+        var question = relativeTarget.IndexOf('?', StringComparison.Ordinal);
+        var path = question < 0 ? relativeTarget : relativeTarget[..question];
+        var builder = new StringBuilder(serviceRoot).Append(path).Append('?');
+        if (question >= 0)
+        {
+            foreach (var pair in relativeTarget[(question + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var equals = pair.IndexOf('=', StringComparison.Ordinal);
+                var name = Uri.UnescapeDataString(equals < 0 ? pair : pair[..equals]).Trim();
+                if (name.Equals("$skip", StringComparison.OrdinalIgnoreCase) || name.Equals("$skiptoken", StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                builder.Append(pair).Append('&');
+            }
+        }
+
+        return builder.Append("$skiptoken=").Append(token).ToString();
+    }
+
+    private (int? PageSize, int? Applied) PageSize(HttpRequest request, EntityQuery query)
+    {
+        var paging = options.CurrentValue.Paging;
+        var source = query.Set.Source.Options;
+        var settings = query.Set.Settings;
+        var max = settings?.MaxPageSize ?? source.MaxPageSize ?? paging.MaxPageSize;
+        var size = settings?.PageSize ?? source.PageSize ?? paging.DefaultPageSize;
+        var preferred = PreferredPageSize(request);
+        if (preferred is { } p)
+        {
+            var effective = max > 0 ? Math.Min(p, max) : p;
+            return (effective, effective);
+        }
+
+        if (max <= 0)
+        {
+            return (size > 0 && source.PageSize is not null ? size : null, null);
+        }
+
+        return (Math.Min(size <= 0 ? max : size, max), null);
+    }
+
+    /// <summary><c>Prefer: odata.maxpagesize=N</c> (or the 4.01 form <c>maxpagesize=N</c>).</summary>
+    private static int? PreferredPageSize(HttpRequest request)
+    {
+        foreach (var header in request.Headers["Prefer"])
+        {
+            foreach (var preference in (header ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                var equals = preference.IndexOf('=', StringComparison.Ordinal);
+                if (equals < 0)
+                {
+                    continue;
+                }
+
+                var name = preference[..equals].Trim();
+                if ((name.Equals("odata.maxpagesize", StringComparison.OrdinalIgnoreCase) || name.Equals("maxpagesize", StringComparison.OrdinalIgnoreCase))
+                    && int.TryParse(preference[(equals + 1)..].Trim().Trim('"'), NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size > 0)
+                {
+                    return size;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Ties a token to its query: the path and the query options that shape the result ($filter, $orderby, $search,
+    /// $select, $expand, $top), decoded and sorted, exactly as the next link carries them.
+    /// </summary>
+    private static string Fingerprint(string relativeTarget)
+    {
+        var question = relativeTarget.IndexOf('?', StringComparison.Ordinal);
+        var path = Uri.UnescapeDataString(question < 0 ? relativeTarget : relativeTarget[..question]);
+        var options = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (question >= 0)
+        {
+            foreach (var pair in relativeTarget[(question + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var equals = pair.IndexOf('=', StringComparison.Ordinal);
+                var name = Decode(equals < 0 ? pair : pair[..equals]).Trim().ToLowerInvariant();
+                if (name is "$filter" or "$orderby" or "$search" or "$select" or "$expand" or "$top")
+                {
+                    options[name] = Decode(equals < 0 ? string.Empty : pair[(equals + 1)..]);
+                }
+            }
+        }
+
+        var text = new StringBuilder(path);
+        foreach (var (name, value) in options)
+        {
+            text.Append('\n').Append(name).Append('=').Append(value);
+        }
+
+        return SkipTokenCodec.Fingerprint(text.ToString());
+    }
+
+    private static string Decode(string text)
+    {
+        try
+        {
+            return Uri.UnescapeDataString(text.Replace('+', ' '));
+        }
+        catch (UriFormatException)
+        {
+            return text;
+        }
+    }
+}
