@@ -27,6 +27,37 @@ public sealed class VirtualizationOptions
 
     /// <summary>Server-driven paging.</summary>
     public PagingOptions Paging { get; init; } = new();
+
+    /// <summary>The short-TTL response cache.</summary>
+    public CacheOptions Cache { get; init; } = new();
+}
+
+/// <summary>
+/// The response cache: identical requests within a short time are answered from memory (or a shared Redis)
+/// instead of the source.
+/// </summary>
+public sealed class CacheOptions
+{
+    /// <summary>Seconds a response stays fresh, unless a source or entity set says otherwise. 0 turns caching off. Default: 10.</summary>
+    public int DefaultTtlSeconds { get; init; } = 10;
+
+    /// <summary>
+    /// Seconds past its TTL that a response may still be served when the source fails or times out (marked
+    /// <c>X-Cache: STALE</c>). Beyond it, a 503. 0 turns this fail-safe off. Default: 300.
+    /// </summary>
+    public int MaxStalenessSeconds { get; init; } = 300;
+
+    /// <summary>Memory the cache may use, in megabytes; the least recently used entries are evicted beyond it. Default: 256.</summary>
+    public int SizeLimitMegabytes { get; init; } = 256;
+
+    /// <summary>Responses larger than this many kilobytes are served but not cached. Default: 4,096.</summary>
+    public int MaxEntryKilobytes { get; init; } = 4_096;
+
+    /// <summary>
+    /// A StackExchange.Redis configuration string (for example <c>redis:6379,password=…,ssl=true</c>) for a second,
+    /// shared cache level and a backplane between instances. Unset: memory only.
+    /// </summary>
+    public string? Redis { get; init; }
 }
 
 /// <summary>Server-driven paging: pages continue by key through a signed <c>@odata.nextLink</c>.</summary>
@@ -79,6 +110,9 @@ public sealed class SourceOptions
 
     /// <summary>The most rows per page for this source's entity sets. Default: OData:Paging:MaxPageSize.</summary>
     public int? MaxPageSize { get; init; }
+
+    /// <summary>Seconds this source's responses stay fresh in the cache. Default: OData:Cache:DefaultTtlSeconds.</summary>
+    public int? CacheTtlSeconds { get; init; }
 }
 
 /// <summary>Settings for one published table or view.</summary>
@@ -104,6 +138,9 @@ public sealed class EntitySetOptions
 
     /// <summary>The most rows per page for this entity set. Default: the source's, then OData:Paging:MaxPageSize.</summary>
     public int? MaxPageSize { get; init; }
+
+    /// <summary>Seconds this entity set's responses stay fresh in the cache (5 for balances, 300 for a catalogue). Default: the source's.</summary>
+    public int? CacheTtlSeconds { get; init; }
 }
 
 /// <summary>Limits on what one request may cost.</summary>

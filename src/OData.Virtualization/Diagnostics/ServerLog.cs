@@ -26,6 +26,12 @@ internal static partial class ServerLog
     [LoggerMessage(1006, LogLevel.Warning, "OData:Paging:SkipTokenKey is not set: next links are signed with a random key, so they do not survive a restart and only this instance can continue them. Set the same secret key on every instance.")]
     public static partial void RandomSkipTokenKey(ILogger logger);
 
+    [LoggerMessage(3000, LogLevel.Warning, "The source failed ({Reason}); served the cached entry {Key} stale.")]
+    public static partial void ServedStale(ILogger logger, string key, string reason);
+
+    [LoggerMessage(3001, LogLevel.Warning, "The cache could not be used: {Reason}. Answering from the source.")]
+    public static partial void CacheUnavailable(ILogger logger, string reason);
+
     [LoggerMessage(2000, LogLevel.Debug, "SQL on {Source} ({ParameterCount} parameters): {Sql}")]
     public static partial void ExecutingSql(ILogger logger, string source, string sql, int parameterCount);
 

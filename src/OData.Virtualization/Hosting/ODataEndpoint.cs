@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.OData;
 using Microsoft.OData.UriParser;
+using OData.Virtualization.Caching;
 using OData.Virtualization.Configuration;
 using OData.Virtualization.Diagnostics;
 using OData.Virtualization.Model;
@@ -23,6 +25,7 @@ internal sealed partial class ODataEndpoint(
     ModelHost models,
     QueryExecutor executor,
     CollectionResponder collections,
+    RepresentationSender sender,
     IOptionsMonitor<VirtualizationOptions> options,
     TimeProvider time,
     ILogger<ODataEndpoint> logger)
@@ -41,9 +44,10 @@ internal sealed partial class ODataEndpoint(
     {
         var response = context.Response;
         response.Headers["OData-Version"] = "4.0";
+        var timings = RequestTimings.Start(context);
         try
         {
-            await HandleCoreAsync(context);
+            await HandleCoreAsync(context, timings);
         }
         catch (Exception ex) when (!response.HasStarted && !context.Items.ContainsKey(BodyStartedKey))
         {
@@ -67,7 +71,7 @@ internal sealed partial class ODataEndpoint(
         }
     }
 
-    private async Task HandleCoreAsync(HttpContext context)
+    private async Task HandleCoreAsync(HttpContext context, RequestTimings timings)
     {
         var request = context.Request;
         if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
@@ -119,7 +123,7 @@ internal sealed partial class ODataEndpoint(
 
         var path = ParsePath(parser, relative);
         var responseFormat = ResponseFormat.Negotiate(request.Query["$format"], request.Headers.Accept);
-        await ServeAsync(context, model, parser, path, serviceRoot, relative, responseFormat, limits);
+        await ServeAsync(context, model, parser, path, serviceRoot, relative, responseFormat, limits, timings);
     }
 
     private static void CheckQueryOptionNames(HttpRequest request)
@@ -183,7 +187,7 @@ internal sealed partial class ODataEndpoint(
         }
     }
 
-    private async Task ServeAsync(HttpContext context, PublishedModel model, ODataUriParser parser, ODataPath path, string serviceRoot, string relative, ResponseFormat format, LimitOptions limits)
+    private async Task ServeAsync(HttpContext context, PublishedModel model, ODataUriParser parser, ODataPath path, string serviceRoot, string relative, ResponseFormat format, LimitOptions limits, RequestTimings timings)
     {
         var segments = path.ToList();
         if (segments.Count == 0 || segments[0] is not EntitySetSegment setSegment)
@@ -193,71 +197,164 @@ internal sealed partial class ODataEndpoint(
 
         var set = model.GetSet(setSegment.EntitySet);
         var now = time.GetUtcNow();
+        var ttl = CacheTtl(set);
         switch (segments.Count)
         {
             case 1:
-                await WriteCollectionAsync(context, QueryPlanner.Plan(model, set, parser, null, limits), serviceRoot, relative, format, now);
+                await ServeCollectionAsync(context, QueryPlanner.Plan(model, set, parser, null, limits), serviceRoot, relative, format, now, ttl, timings);
                 return;
             case 2 when segments[1] is CountSegment:
-                await WriteCountAsync(context, QueryPlanner.Plan(model, set, parser, null, limits), now);
+            {
+                var query = QueryPlanner.Plan(model, set, parser, null, limits);
+                var count = SqlCompiler.Count(query, now);
+                timings.Parse = timings.Elapsed;
+                var key = Key("count", serviceRoot, null).Add("sql", count);
+                await sender.SendAsync(context, timings, key, ttl, async (pipe, t, ct) =>
+                {
+                    var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                    var total = await executor.CountAsync(set.Source, count, ct);
+                    t.Sql = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    pipe.Write(Encoding.UTF8.GetBytes(total.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                    return new RenderResult(StatusCodes.Status200OK, "text/plain;charset=utf-8");
+                });
                 return;
-            case 2 when segments[1] is KeySegment key:
-                await WriteEntityAsync(context, QueryPlanner.Plan(model, set, parser, key, limits), serviceRoot, format, now);
+            }
+
+            case 2 when segments[1] is KeySegment keySegment:
+            {
+                var query = QueryPlanner.Plan(model, set, parser, keySegment, limits);
+                timings.Parse = timings.Elapsed;
+                var key = ExpandShape(Key("entity", serviceRoot, format).Add("sql", SqlCompiler.Select(query, now)), query, now);
+                await sender.SendAsync(context, timings, key, ttl, async (pipe, t, ct) =>
+                {
+                    var row = await ReadSingleAsync(query, now, t, ct);
+                    await using var stream = new StreamingJsonWriter(pipe);
+                    var contextUrl = format.Metadata == MetadataLevel.None ? null : ContextUrl.ForEntity(serviceRoot, query);
+                    new EntityWriter(serviceRoot, format).WriteBuffered(stream.Json, row, query, contextUrl);
+                    await stream.FlushAsync(ct);
+                    return new RenderResult(StatusCodes.Status200OK, format.ContentType);
+                });
                 return;
-            case 3 or 4 when segments[1] is KeySegment key && segments[2] is PropertySegment property:
+            }
+
+            case 3 or 4 when segments[1] is KeySegment keySegment && segments[2] is PropertySegment property:
+            {
                 var rawValue = segments.Count == 4 && segments[3] is ValueSegment;
                 if (segments.Count == 4 && !rawValue)
                 {
                     throw ODataProblem.NotImplemented($"The path '{path}'");
                 }
 
-                await WritePropertyAsync(context, set, QueryPlanner.Plan(model, set, parser, key, limits), set.GetColumn(property.Property), rawValue, serviceRoot, format, now);
+                var keyQuery = QueryPlanner.Plan(model, set, parser, keySegment, limits);
+                var column = set.GetColumn(property.Property);
+                var query = new EntityQuery { Set = set, Selected = [column], Key = keyQuery.Key };
+                if (rawValue && column.Type.IsCollection)
+                {
+                    throw ODataProblem.BadRequest($"'{column.PropertyName}' is a collection: it has no raw $value. Request it without /$value.");
+                }
+
+                timings.Parse = timings.Elapsed;
+                var key = Key(rawValue ? "value" : "property", serviceRoot, format).Add("sql", SqlCompiler.Select(query, now));
+                await sender.SendAsync(context, timings, key, ttl, async (pipe, t, ct) =>
+                {
+                    var value = (await ReadSingleAsync(query, now, t, ct)).Values[0];
+                    return await RenderPropertyAsync(pipe, set, keyQuery, column, value, rawValue, serviceRoot, format, ct);
+                });
                 return;
+            }
+
             default:
                 throw ODataProblem.NotImplemented($"The path '{string.Join("/", segments.Select(s => s.Identifier))}' (navigation paths and nested segments)");
         }
     }
 
-    private async Task WriteCollectionAsync(HttpContext context, EntityQuery query, string serviceRoot, string relative, ResponseFormat format, DateTimeOffset now)
+    private async Task ServeCollectionAsync(HttpContext context, EntityQuery query, string serviceRoot, string relative, ResponseFormat format, DateTimeOffset now, TimeSpan ttl, RequestTimings timings)
     {
         var plan = collections.Pages.Plan(context.Request, query, relative);
         var request = new CollectionResponder.Request(plan, serviceRoot, relative, format, now);
         var response = context.Response;
+        timings.Parse = timings.Elapsed;
+        if (plan.PageSize is not null)
+        {
+            // A bounded page: through the cache.
+            var key = Key("page", serviceRoot, format)
+                .Add("page", SqlCompiler.Page(plan.Query, now).Statement)
+                .Add("count", plan.Query.Count ? SqlCompiler.Count(plan.Query, now) : null)
+                .Add("position", plan.Fingerprint + "/" + plan.Returned.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/" + plan.PageSize.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            key = ExpandShape(key, plan.Query, now);
+            await sender.SendAsync(context, timings, key, ttl, async (pipe, t, ct) =>
+            {
+                await using var stream = new StreamingJsonWriter(pipe);
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                await collections.RenderAsync(request, stream, () =>
+                {
+                    t.Sql = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    return Task.CompletedTask;
+                }, ct);
+                var headers = plan.PreferenceApplied is { } applied
+                    ? new Dictionary<string, string> { ["Preference-Applied"] = "odata.maxpagesize=" + applied.ToString(System.Globalization.CultureInfo.InvariantCulture) }
+                    : null;
+                return new RenderResult(StatusCodes.Status200OK, format.ContentType, headers);
+            });
+            return;
+        }
+
+        // Server paging is off: stream every row straight to the client; too large to cache.
+        response.Headers["X-Cache"] = "BYPASS";
         if (HttpMethods.IsHead(context.Request.Method))
         {
             CollectionResponder.WriteHeaders(response, plan, format);
             return;
         }
 
-        await using var stream = new StreamingJsonWriter(response.BodyWriter);
-        await collections.RenderAsync(request, stream, beforeFirstByte: () =>
+        await using var streaming = new StreamingJsonWriter(response.BodyWriter);
+        await collections.RenderAsync(request, streaming, beforeFirstByte: () =>
         {
             // The statement ran: from here on a failure can only abort the response.
+            timings.Sql = timings.Elapsed - (timings.Parse ?? 0);
             CollectionResponder.WriteHeaders(response, plan, format);
             context.Items[BodyStartedKey] = true;
             return Task.CompletedTask;
         }, context.RequestAborted);
     }
 
-    private async Task WriteEntityAsync(HttpContext httpContext, EntityQuery query, string serviceRoot, ResponseFormat format, DateTimeOffset now)
+    private static async Task<RenderResult> RenderPropertyAsync(System.IO.Pipelines.PipeWriter pipe, PublishedSet set, EntityQuery keyQuery, PublishedColumn column, object? value, bool rawValue, string serviceRoot, ResponseFormat format, CancellationToken ct)
     {
-        var ct = httpContext.RequestAborted;
-        var row = await ReadSingleAsync(query, now, ct);
-        var response = httpContext.Response;
-        response.ContentType = format.ContentType;
-        if (HttpMethods.IsHead(httpContext.Request.Method))
+        if (value is null)
         {
-            return;
+            return new RenderResult(StatusCodes.Status204NoContent, "text/plain");
         }
 
-        await using var stream = new StreamingJsonWriter(response.BodyWriter);
-        var context = format.Metadata == MetadataLevel.None ? null : ContextUrl.ForEntity(serviceRoot, query);
-        new EntityWriter(serviceRoot, format).WriteBuffered(stream.Json, row, query, context);
+        if (rawValue)
+        {
+            if (value is byte[] bytes)
+            {
+                pipe.Write(bytes);
+                return new RenderResult(StatusCodes.Status200OK, "application/octet-stream");
+            }
+
+            pipe.Write(Encoding.UTF8.GetBytes(ValueWriter.FormatRaw(value, column.Type)));
+            return new RenderResult(StatusCodes.Status200OK, "text/plain;charset=utf-8");
+        }
+
+        await using var stream = new StreamingJsonWriter(pipe);
+        var writer = stream.Json;
+        writer.WriteStartObject();
+        if (format.Metadata != MetadataLevel.None)
+        {
+            writer.WriteString("@odata.context", ContextUrl.ForProperty(serviceRoot, set, keyQuery.Key!, column));
+        }
+
+        writer.WritePropertyName("value");
+        ValueWriter.WriteBoxed(writer, value, column.Type, format.Ieee754Compatible);
+        writer.WriteEndObject();
         await stream.FlushAsync(ct);
+        return new RenderResult(StatusCodes.Status200OK, format.ContentType);
     }
 
-    private async Task<BufferedRow> ReadSingleAsync(EntityQuery query, DateTimeOffset now, CancellationToken ct)
+    private async Task<BufferedRow> ReadSingleAsync(EntityQuery query, DateTimeOffset now, RequestTimings timings, CancellationToken ct)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var statement = SqlCompiler.Select(query, now);
         BufferedRow row;
         await using (var open = await executor.OpenAsync(query.Set.Source, null, statement, ct))
@@ -283,82 +380,29 @@ internal sealed partial class ODataEndpoint(
             await executor.LoadExpandsAsync(connection, query, [row], now, ct);
         }
 
+        timings.Sql = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         return row;
     }
 
-    private async Task WritePropertyAsync(HttpContext context, PublishedSet set, EntityQuery keyQuery, PublishedColumn column, bool rawValue, string serviceRoot, ResponseFormat format, DateTimeOffset now)
+    /// <summary>The cache's view of a request: its kind, the service root (links contain it), the format, the caller's scope.</summary>
+    private static CacheKey Key(string kind, string serviceRoot, ResponseFormat? format)
+        => new CacheKey(scope: "anonymous").Add("kind", kind).Add("root", serviceRoot).Add("format", format?.ContentType);
+
+    /// <summary>Adds the expanded levels' statements (with no parents) to a key: they carry the nested options.</summary>
+    private static CacheKey ExpandShape(CacheKey key, EntityQuery query, DateTimeOffset now)
     {
-        var ct = context.RequestAborted;
-        var query = new EntityQuery { Set = set, Selected = [column], Key = keyQuery.Key };
-        var row = await ReadSingleAsync(query, now, ct);
-        var value = row.Values[0];
-        var response = context.Response;
-        if (value is null)
+        foreach (var expand in query.Expands)
         {
-            response.StatusCode = StatusCodes.Status204NoContent;
-            return;
+            key.Add("expand:" + expand.Navigation.Name, SqlCompiler.Expand(expand, [], now));
+            ExpandShape(key, expand.Query, now);
         }
 
-        var head = HttpMethods.IsHead(context.Request.Method);
-        if (rawValue)
-        {
-            if (value is byte[] bytes)
-            {
-                response.ContentType = "application/octet-stream";
-                if (!head)
-                {
-                    await response.Body.WriteAsync(bytes, ct);
-                }
-
-                return;
-            }
-
-            if (column.Type.IsCollection)
-            {
-                throw ODataProblem.BadRequest($"'{column.PropertyName}' is a collection: it has no raw $value. Request it without /$value.");
-            }
-
-            response.ContentType = "text/plain;charset=utf-8";
-            if (!head)
-            {
-                await response.WriteAsync(ValueWriter.FormatRaw(value, column.Type), Encoding.UTF8, ct);
-            }
-
-            return;
-        }
-
-        response.ContentType = format.ContentType;
-        if (head)
-        {
-            return;
-        }
-
-        await using var stream = new StreamingJsonWriter(response.BodyWriter);
-        var writer = stream.Json;
-        writer.WriteStartObject();
-        if (format.Metadata != MetadataLevel.None)
-        {
-            writer.WriteString("@odata.context", ContextUrl.ForProperty(serviceRoot, set, keyQuery.Key!, column));
-        }
-
-        writer.WritePropertyName("value");
-        ValueWriter.WriteBoxed(writer, value, column.Type, format.Ieee754Compatible);
-        writer.WriteEndObject();
-        await stream.FlushAsync(ct);
+        return key;
     }
 
-    private async Task WriteCountAsync(HttpContext context, EntityQuery query, DateTimeOffset now)
+    private TimeSpan CacheTtl(PublishedSet set)
     {
-        var total = await executor.CountAsync(query.Set.Source, SqlCompiler.Count(query, now), context.RequestAborted);
-        context.Response.ContentType = "text/plain;charset=utf-8";
-        if (HttpMethods.IsHead(context.Request.Method))
-        {
-            return;
-        }
-
-        await context.Response.WriteAsync(total.ToString(System.Globalization.CultureInfo.InvariantCulture), context.RequestAborted);
+        var seconds = set.Settings?.CacheTtlSeconds ?? set.Source.Options.CacheTtlSeconds ?? options.CurrentValue.Cache.DefaultTtlSeconds;
+        return TimeSpan.FromSeconds(Math.Max(0, seconds));
     }
-
-
-
 }

@@ -29,6 +29,9 @@ public static class ServiceCollectionExtensions
             provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<SkipTokenCodec>>()));
         services.AddSingleton<PagePlanner>();
         services.AddSingleton<CollectionResponder>();
+        services.AddSingleton<OData.Virtualization.Caching.CacheStatistics>();
+        services.AddSingleton<OData.Virtualization.Caching.ResponseCache>();
+        services.AddSingleton<RepresentationSender>();
         services.AddSingleton<ODataEndpoint>();
         services.AddHostedService<ModelInitializer>();
         return services;

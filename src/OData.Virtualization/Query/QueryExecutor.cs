@@ -10,7 +10,7 @@ using OData.Virtualization.Sources;
 namespace OData.Virtualization.Query;
 
 /// <summary>Runs compiled statements on a source's pooled connections.</summary>
-internal sealed class QueryExecutor(ILogger<QueryExecutor> logger)
+internal sealed class QueryExecutor(Caching.CacheStatistics statistics, ILogger<QueryExecutor> logger)
 {
     /// <summary>
     /// Runs the optional count and the data statement in one round trip where the provider batches
@@ -162,6 +162,7 @@ internal sealed class QueryExecutor(ILogger<QueryExecutor> logger)
     {
         if (statement is not null)
         {
+            statistics.CountStatement();
             ServerLog.ExecutingSql(logger, source.Name, statement.Text, statement.Parameters.Count);
         }
     }

@@ -1,0 +1,170 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OData.Virtualization.Configuration;
+using OData.Virtualization.Diagnostics;
+using OData.Virtualization.Sources;
+using ZiggyCreatures.Caching.Fusion;
+using ZiggyCreatures.Caching.Fusion.Backplane.StackExchangeRedis;
+using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
+
+namespace OData.Virtualization.Caching;
+
+/// <summary>
+/// The short-TTL response cache. FusionCache holds the entries — a size-bounded memory level, and optionally
+/// Redis as a shared second level with its backplane, so an entry refreshed on one instance is seen by the
+/// others. Freshness, single flight and the fail-safe are decided here, on the server's <see cref="TimeProvider"/>,
+/// so that they are exact and testable without sleeping.
+/// </summary>
+/// <remarks>
+/// An entry is fresh for its TTL after <see cref="CachedResponse.CreatedAt"/>. After that the next request
+/// refreshes it; concurrent identical requests wait for that one refresh (one statement at the source). If the
+/// refresh fails because the source is down or slow, the old entry is served, marked stale, until
+/// <c>MaxStalenessSeconds</c> past its TTL; then the failure is the answer (a 503).
+/// </remarks>
+internal sealed class ResponseCache : IDisposable
+{
+    private readonly IFusionCache _cache;
+    private readonly MemoryCache _memory;
+    private readonly TimeProvider _time;
+    private readonly IOptionsMonitor<VirtualizationOptions> _options;
+    private readonly ILogger<ResponseCache> _logger;
+    private readonly ConcurrentDictionary<string, Lazy<Task<CachedResponse>>> _inflight = new(StringComparer.Ordinal);
+
+    public ResponseCache(IOptionsMonitor<VirtualizationOptions> options, TimeProvider time, CacheStatistics statistics, ILogger<ResponseCache> logger, ILoggerFactory loggers)
+    {
+        _options = options;
+        _time = time;
+        _logger = logger;
+        Statistics = statistics;
+        var settings = options.CurrentValue.Cache;
+
+        // Sizes are counted in kilobytes.
+        _memory = new MemoryCache(new MemoryCacheOptions { SizeLimit = Math.Max(1, settings.SizeLimitMegabytes) * 1024L });
+        _cache = new FusionCache(
+            new FusionCacheOptions { CacheName = "odata-virtualization", DefaultEntryOptions = new FusionCacheEntryOptions { IsFailSafeEnabled = false } },
+            _memory,
+            loggers.CreateLogger<FusionCache>());
+        if (!string.IsNullOrWhiteSpace(settings.Redis))
+        {
+            _cache.SetupDistributedCache(
+                new RedisCache(Options.Create(new RedisCacheOptions { Configuration = settings.Redis, InstanceName = "odata-virtualization:" })),
+                new FusionCacheSystemTextJsonSerializer());
+            _cache.SetupBackplane(new RedisBackplane(Options.Create(new RedisBackplaneOptions { Configuration = settings.Redis }), loggers.CreateLogger<RedisBackplane>()));
+        }
+    }
+
+    public CacheStatistics Statistics { get; }
+
+    /// <summary>
+    /// Answers from a fresh entry, or runs <paramref name="factory"/> once for all concurrent identical requests
+    /// and caches its result for <paramref name="ttl"/>; serves a stale entry when the source fails.
+    /// </summary>
+    public async Task<(CachedResponse Response, CacheOutcome Outcome)> GetOrCreateAsync(
+        string key,
+        TimeSpan ttl,
+        Func<CancellationToken, Task<CachedResponse>> factory,
+        CancellationToken cancellationToken)
+    {
+        var settings = _options.CurrentValue.Cache;
+        var maxStale = TimeSpan.FromSeconds(Math.Max(0, settings.MaxStalenessSeconds));
+        var existing = await TryGetAsync(key, cancellationToken);
+        var now = _time.GetUtcNow();
+        if (existing is not null && now < existing.CreatedAt + ttl)
+        {
+            return Count(existing, CacheOutcome.Hit);
+        }
+
+        var created = false;
+        var flight = _inflight.GetOrAdd(key, _ =>
+        {
+            created = true;
+            return new Lazy<Task<CachedResponse>>(() => RefreshAsync(key, ttl, maxStale, factory));
+        });
+
+        try
+        {
+            // The refresh runs on its own token: one caller hanging up must not fail the others waiting for it.
+            var response = await flight.Value.WaitAsync(cancellationToken);
+            var outcome = !created ? CacheOutcome.Joined : response.Body.Length > settings.MaxEntryKilobytes * 1024L || ttl <= TimeSpan.Zero ? CacheOutcome.Bypass : CacheOutcome.Miss;
+            return Count(response, outcome);
+        }
+        catch (Exception ex) when (IsSourceFailure(ex) && existing is not null && _time.GetUtcNow() < existing.CreatedAt + ttl + maxStale)
+        {
+            ServerLog.ServedStale(_logger, key, ex.Message);
+            return Count(existing, CacheOutcome.Stale);
+        }
+    }
+
+    /// <summary>Whether a failure means the source could not answer (so a stale entry may stand in).</summary>
+    public static bool IsSourceFailure(Exception exception) => exception is SourceUnavailableException
+        or TimeoutException
+        or Polly.CircuitBreaker.BrokenCircuitException
+        or Npgsql.NpgsqlException { IsTransient: true }
+        or Npgsql.PostgresException { SqlState: "57014" or "57P01" or "57P02" or "57P03" }
+        || (exception is Npgsql.PostgresException postgres && postgres.SqlState.StartsWith("08", StringComparison.Ordinal));
+
+    public void Dispose()
+    {
+        _cache.Dispose();
+        _memory.Dispose();
+    }
+
+    private (CachedResponse, CacheOutcome) Count(CachedResponse response, CacheOutcome outcome)
+    {
+        Statistics.Count(outcome);
+        return (response, outcome);
+    }
+
+    private async Task<CachedResponse?> TryGetAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var maybe = await _cache.TryGetAsync<CachedResponse>(key, token: cancellationToken);
+            return maybe.HasValue ? maybe.Value : null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A cache that cannot be read (Redis down) is a miss, never an error for the client.
+            ServerLog.CacheUnavailable(_logger, ex.Message);
+            return null;
+        }
+    }
+
+    private async Task<CachedResponse> RefreshAsync(string key, TimeSpan ttl, TimeSpan maxStale, Func<CancellationToken, Task<CachedResponse>> factory)
+    {
+        try
+        {
+            // Bounded by the sources' statement timeouts; not by any one caller.
+            var response = await factory(CancellationToken.None);
+            var settings = _options.CurrentValue.Cache;
+            var sizeKb = (response.Body.Length / 1024) + 1;
+            if (ttl > TimeSpan.Zero && sizeKb <= settings.MaxEntryKilobytes)
+            {
+                // Kept (physically) for the TTL plus the staleness window, so that the fail-safe has something to serve.
+                var options = new FusionCacheEntryOptions
+                {
+                    Duration = ttl + maxStale + TimeSpan.FromSeconds(1),
+                    Size = sizeKb,
+                    IsFailSafeEnabled = false,
+                };
+                try
+                {
+                    await _cache.SetAsync(key, response, options);
+                }
+                catch (Exception ex)
+                {
+                    ServerLog.CacheUnavailable(_logger, ex.Message);
+                }
+            }
+
+            return response;
+        }
+        finally
+        {
+            _inflight.TryRemove(key, out _);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using System.Buffers.Text;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
+using OData.Virtualization.Caching;
+
+namespace OData.Virtualization.Hosting;
+
+/// <summary>What a renderer produced, besides the body.</summary>
+internal sealed record RenderResult(int StatusCode, string ContentType, Dictionary<string, string>? Headers = null);
+
+/// <summary>
+/// Sends bounded responses (a page, an entity, a property, a count) through the response cache: rendered once
+/// into memory, kept for the entity set's TTL, answered with an <c>ETag</c> (and 304 to <c>If-None-Match</c>),
+/// <c>Cache-Control: max-age</c> from the remaining TTL, and <c>X-Cache</c> saying how the cache answered.
+/// </summary>
+internal sealed class RepresentationSender(ResponseCache cache, TimeProvider time)
+{
+    public async Task SendAsync(
+        HttpContext context,
+        RequestTimings timings,
+        CacheKey key,
+        TimeSpan ttl,
+        Func<PipeWriter, RequestTimings, CancellationToken, Task<RenderResult>> render)
+    {
+        var lookup = Stopwatch.GetTimestamp();
+        CachedResponse response;
+        CacheOutcome outcome;
+        if (ttl <= TimeSpan.Zero)
+        {
+            response = await RenderAsync(render, timings, context.RequestAborted);
+            outcome = CacheOutcome.Bypass;
+            cache.Statistics.Count(outcome);
+        }
+        else
+        {
+            (response, outcome) = await cache.GetOrCreateAsync(key.Build(), ttl, ct => RenderAsync(render, timings, ct), context.RequestAborted);
+        }
+
+        timings.Outcome = outcome;
+        timings.Cache = Stopwatch.GetElapsedTime(lookup).TotalMilliseconds - (outcome is CacheOutcome.Miss or CacheOutcome.Bypass ? response.SqlMilliseconds + response.SerializeMilliseconds : 0);
+        if (outcome is CacheOutcome.Miss or CacheOutcome.Bypass)
+        {
+            timings.Sql = response.SqlMilliseconds;
+            timings.Serialize = response.SerializeMilliseconds;
+        }
+
+        await WriteAsync(context, response, outcome, ttl);
+    }
+
+    private async Task<CachedResponse> RenderAsync(Func<PipeWriter, RequestTimings, CancellationToken, Task<RenderResult>> render, RequestTimings timings, CancellationToken cancellationToken)
+    {
+        var local = new RequestTimings();
+        var start = Stopwatch.GetTimestamp();
+        using var buffer = new MemoryStream();
+        var pipe = PipeWriter.Create(buffer, new StreamPipeWriterOptions(leaveOpen: true));
+        var result = await render(pipe, local, cancellationToken);
+        await pipe.CompleteAsync();
+        var body = buffer.ToArray();
+        var total = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        var sql = local.Sql ?? 0;
+        return new CachedResponse
+        {
+            StatusCode = result.StatusCode,
+            ContentType = result.ContentType,
+            Body = body,
+            ETag = "\"" + Base64Url.EncodeToString(SHA256.HashData(body).AsSpan(0, 16)) + "\"",
+            CreatedAt = time.GetUtcNow(),
+            Headers = result.Headers ?? [],
+            SqlMilliseconds = sql,
+            SerializeMilliseconds = Math.Max(0, total - sql),
+        };
+    }
+
+    private async Task WriteAsync(HttpContext context, CachedResponse entry, CacheOutcome outcome, TimeSpan ttl)
+    {
+        var response = context.Response;
+        var age = time.GetUtcNow() - entry.CreatedAt;
+        var remaining = ttl - age;
+        response.Headers["X-Cache"] = outcome.ToString().ToUpperInvariant();
+        if (outcome != CacheOutcome.Bypass)
+        {
+            response.Headers.Age = ((long)Math.Max(0, age.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        // Private: entries are computed per caller scope, so shared proxies must not reuse them.
+        response.Headers.CacheControl = outcome == CacheOutcome.Bypass || remaining <= TimeSpan.Zero
+            ? "private, no-cache"
+            : "private, max-age=" + ((long)remaining.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (name, value) in entry.Headers)
+        {
+            response.Headers[name] = value;
+        }
+
+        if (entry.StatusCode == StatusCodes.Status204NoContent)
+        {
+            response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+
+        response.Headers.ETag = entry.ETag;
+        if (Matches(context.Request.Headers.IfNoneMatch, entry.ETag))
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            return;
+        }
+
+        response.StatusCode = entry.StatusCode;
+        response.ContentType = entry.ContentType;
+        response.ContentLength = entry.Body.Length;
+        if (!HttpMethods.IsHead(context.Request.Method))
+        {
+            await response.Body.WriteAsync(entry.Body, context.RequestAborted);
+        }
+    }
+
+    private static bool Matches(StringValues ifNoneMatch, string etag)
+    {
+        if (StringValues.IsNullOrEmpty(ifNoneMatch) || !EntityTagHeaderValue.TryParseList(ifNoneMatch, out var tags))
+        {
+            return false;
+        }
+
+        return tags.Any(t => t.Equals(EntityTagHeaderValue.Any) || string.Equals(t.Tag.Value, etag, StringComparison.Ordinal));
+    }
+}
