@@ -43,6 +43,17 @@ public static class ServiceCollectionExtensions
         var group = endpoints.MapGroup("/" + ODataEndpoint.RoutePrefix);
         group.Map("/", endpoint.HandleAsync);
         group.Map("/{**path}", endpoint.HandleAsync);
+
+        // Counters of the cache and the sources since start-up (no data, no configuration).
+        endpoints.MapGet("/status/cache", (OData.Virtualization.Caching.CacheStatistics statistics) => Results.Json(new
+        {
+            hits = statistics.Hits,
+            misses = statistics.Misses,
+            singleFlightJoins = statistics.Joins,
+            staleServed = statistics.StaleServed,
+            bypasses = statistics.Bypasses,
+            statements = statistics.Statements,
+        }));
         return group;
     }
 

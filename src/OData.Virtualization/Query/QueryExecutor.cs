@@ -16,7 +16,10 @@ internal sealed class QueryExecutor(Caching.CacheStatistics statistics, ILogger<
     /// Runs the optional count and the data statement in one round trip where the provider batches
     /// (PostgreSQL), and returns the open reader positioned before the first data row.
     /// </summary>
-    public async Task<OpenQuery> OpenAsync(DataSource source, SqlStatement? count, SqlStatement data, CancellationToken cancellationToken)
+    public Task<OpenQuery> OpenAsync(DataSource source, SqlStatement? count, SqlStatement data, CancellationToken cancellationToken)
+        => source.Resilience.ExecuteAsync(static (state, ct) => new ValueTask<OpenQuery>(state.Executor.OpenOnceAsync(state.Source, state.Count, state.Data, ct)), (Executor: this, Source: source, Count: count, Data: data), cancellationToken).AsTask();
+
+    private async Task<OpenQuery> OpenOnceAsync(DataSource source, SqlStatement? count, SqlStatement data, CancellationToken cancellationToken)
     {
         var connection = await source.OpenConnectionAsync(cancellationToken);
         try
@@ -54,7 +57,10 @@ internal sealed class QueryExecutor(Caching.CacheStatistics statistics, ILogger<
         }
     }
 
-    public async Task<long> CountAsync(DataSource source, SqlStatement count, CancellationToken cancellationToken)
+    public Task<long> CountAsync(DataSource source, SqlStatement count, CancellationToken cancellationToken)
+        => source.Resilience.ExecuteAsync(static (state, ct) => new ValueTask<long>(state.Executor.CountOnceAsync(state.Source, state.Count, ct)), (Executor: this, Source: source, Count: count), cancellationToken).AsTask();
+
+    private async Task<long> CountOnceAsync(DataSource source, SqlStatement count, CancellationToken cancellationToken)
     {
         await using var connection = await source.OpenConnectionAsync(cancellationToken);
         Log(source, count);

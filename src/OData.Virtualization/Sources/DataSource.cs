@@ -11,7 +11,11 @@ internal abstract class DataSource : IAsyncDisposable
     {
         Name = name;
         Options = options;
+        Resilience = SourceResilience.Create(name);
     }
+
+    /// <summary>Retries with backoff and jitter, and a circuit breaker, around reaching this source.</summary>
+    public Polly.ResiliencePipeline Resilience { get; }
 
     public string Name { get; }
 

@@ -1,0 +1,42 @@
+using Npgsql;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+
+namespace OData.Virtualization.Sources;
+
+/// <summary>
+/// What happens when a source is hard to reach: a failed connection or a transient database error is retried
+/// twice with exponential backoff and jitter (well inside a client's patience), and a circuit breaker per source
+/// stops hammering a source that is down — requests then fail fast (503, or a stale cache entry) until a probe
+/// finds it back.
+/// </summary>
+internal static class SourceResilience
+{
+    public static ResiliencePipeline Create(string sourceName)
+    {
+        var transient = new PredicateBuilder()
+            .Handle<SourceUnavailableException>()
+            .Handle<TimeoutException>()
+            .Handle<NpgsqlException>(ex => ex.IsTransient);
+        return new ResiliencePipelineBuilder { Name = "source:" + sourceName }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = transient,
+                MaxRetryAttempts = 2,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(200),
+                MaxDelay = TimeSpan.FromSeconds(1),
+            })
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                ShouldHandle = transient,
+                FailureRatio = 0.5,
+                MinimumThroughput = 4,
+                SamplingDuration = TimeSpan.FromSeconds(30),
+                BreakDuration = TimeSpan.FromSeconds(10),
+            })
+            .Build();
+    }
+}
