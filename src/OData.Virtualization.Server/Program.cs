@@ -39,12 +39,12 @@ builder.Services.Configure<GzipCompressionProviderOptions>(gzip => gzip.Level = 
 builder.Services.AddODataVirtualization(builder.Configuration);
 
 var app = builder.Build();
-app.UseResponseCompression();
-app.MapODataVirtualization();
-app.MapGet("/", () => Results.Redirect("/odata/"));
-
 try
 {
+    // Mapping already resolves services that read the options: a configuration error can surface here too.
+    app.UseResponseCompression();
+    app.MapODataVirtualization();
+    app.MapGet("/", () => Results.Redirect("/odata/"));
     await app.StartAsync();
 }
 catch (Exception ex) when (ex is ConfigurationException or OptionsValidationException)

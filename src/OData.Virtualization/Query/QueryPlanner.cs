@@ -160,7 +160,8 @@ internal static class QueryPlanner
             item.OrderByOption,
             item.SelectAndExpand,
             item.SearchOption,
-            item.TopOption,
+            // Expanded collections are bounded per parent (documented in the README).
+            navigation.IsCollection ? Math.Min(item.TopOption ?? long.MaxValue, limits.MaxExpandedRows) : item.TopOption,
             item.SkipOption,
             count: false,
             key: null,
