@@ -152,7 +152,7 @@ public sealed class LimitOptions
     /// <summary>The deepest <c>$expand</c> accepted. Default: 3.</summary>
     public int MaxExpandDepth { get; init; } = 3;
 
-    /// <summary>The most rows one expanded collection returns per parent. Default: 1,000.</summary>
+    /// <summary>The most rows one expanded collection returns per parent (0: no cap). Default: 1,000.</summary>
     public int MaxExpandedRows { get; init; } = 1_000;
 
     /// <summary>The most nodes a <c>$filter</c> may have (the URI parser also limits nesting). Default: 2,000.</summary>

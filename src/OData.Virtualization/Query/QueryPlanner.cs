@@ -161,7 +161,7 @@ internal static class QueryPlanner
             item.SelectAndExpand,
             item.SearchOption,
             // Expanded collections are bounded per parent (documented in the README).
-            navigation.IsCollection ? Math.Min(item.TopOption ?? long.MaxValue, limits.MaxExpandedRows) : item.TopOption,
+            navigation.IsCollection && limits.MaxExpandedRows > 0 ? Math.Min(item.TopOption ?? long.MaxValue, limits.MaxExpandedRows) : item.TopOption,
             item.SkipOption,
             count: false,
             key: null,

@@ -16,6 +16,9 @@ internal sealed class CompilerHarness
 
     private static readonly Uri s_serviceRoot = new("http://host/odata/");
 
+    /// <summary>The limits the planner runs with by default: no cap on expanded rows, so statements show their plain shape.</summary>
+    private static readonly LimitOptions s_limits = new() { MaxExpandedRows = 0 };
+
     private static readonly Lazy<CompilerHarness> s_postgres = new(() => new CompilerHarness(SourceProvider.PostgreSql));
     private static readonly Lazy<CompilerHarness> s_sqlite = new(() => new CompilerHarness(SourceProvider.Sqlite));
 
@@ -34,7 +37,7 @@ internal sealed class CompilerHarness
     public PublishedModel Model { get; }
 
     /// <summary>Plans <paramref name="relativeUrl"/> (for example <c>customers?$filter=…</c>) as the endpoint would.</summary>
-    public EntityQuery Plan(string relativeUrl)
+    public EntityQuery Plan(string relativeUrl, LimitOptions? limits = null)
     {
         var parser = new ODataUriParser(Model.EdmModel, s_serviceRoot, new Uri(s_serviceRoot, relativeUrl))
         {
@@ -44,7 +47,7 @@ internal sealed class CompilerHarness
         var setSegment = (EntitySetSegment)path.FirstSegment;
         var set = Model.GetSet(setSegment.EntitySet);
         var key = path.OfType<KeySegment>().FirstOrDefault();
-        return QueryPlanner.Plan(Model, set, parser, key, new LimitOptions());
+        return QueryPlanner.Plan(Model, set, parser, key, limits ?? s_limits);
     }
 
     public SqlStatement Select(string relativeUrl) => SqlCompiler.Select(Plan(relativeUrl), Now);

@@ -1,3 +1,5 @@
+using OData.Virtualization.Configuration;
+using OData.Virtualization.Query;
 using OData.Virtualization.Tests.Infrastructure;
 
 namespace OData.Virtualization.Tests.Query;
@@ -608,6 +610,16 @@ public sealed class PostgresSqlCompilerTests
             "SELECT t0.\"order_id\", t0.\"customer_id\" FROM \"sales\".\"sales_orders\" AS t0 WHERE (t0.\"customer_id\" = ANY($1)) ORDER BY t0.\"order_id\" ASC",
             statement);
         SqlAssert.Parameters(statement, new[] { 1, 2, 7 });
+    }
+
+    [Fact]
+    public void Expand_ToManyWithTheDefaultCap_BoundsRelatedRowsPerParentInSql()
+    {
+        var query = Pg.Plan("customers?$select=id&$expand=sales_orders($select=order_id)", new LimitOptions());
+        var statement = SqlCompiler.Expand(query.Expands[0], [[1]], CompilerHarness.Now);
+
+        Assert.Contains("ROW_NUMBER() OVER (PARTITION BY t0.\"customer_id\"", statement.Text, StringComparison.Ordinal);
+        Assert.Equal(1000L, statement.Parameters[^1].Value);
     }
 
     [Fact]
