@@ -5,6 +5,12 @@ using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.Options;
 using OData.Virtualization.Hosting;
 
+// Operator commands: hash a password or create an API key for the configuration, then exit.
+if (args.Length > 0 && args[0] is "hash-password" or "hash-api-key")
+{
+    return await SecretCommands.RunAsync(args[0]);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 // --config <file>: a JSON file layered over appsettings.json (environment variables still win).

@@ -30,6 +30,9 @@ public sealed class VirtualizationOptions
 
     /// <summary>The short-TTL response cache.</summary>
     public CacheOptions Cache { get; init; } = new();
+
+    /// <summary>Authentication and policies.</summary>
+    public Security.SecurityOptions Security { get; init; } = new();
 }
 
 /// <summary>
@@ -148,6 +151,9 @@ public sealed class LimitOptions
 {
     /// <summary>The longest request URL (path and query) accepted. Default: 65,536 characters.</summary>
     public int MaxUrlLength { get; init; } = 65_536;
+
+    /// <summary>The largest <c>$top</c> accepted (0: no limit; per principal in policies). Default: 0.</summary>
+    public long MaxTop { get; init; }
 
     /// <summary>The deepest <c>$expand</c> accepted. Default: 3.</summary>
     public int MaxExpandDepth { get; init; } = 3;

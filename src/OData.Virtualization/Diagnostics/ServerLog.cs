@@ -32,6 +32,15 @@ internal static partial class ServerLog
     [LoggerMessage(3001, LogLevel.Warning, "The cache could not be used: {Reason}. Answering from the source.")]
     public static partial void CacheUnavailable(ILogger logger, string reason);
 
+    [LoggerMessage(4000, LogLevel.Warning, "The row filter of a policy for '{EntitySet}' cannot be parsed for this caller ('{Filter}'): the set is not visible to it. Check the filter and the claims it uses.")]
+    public static partial void InvalidRowFilter(ILogger logger, string entitySet, string filter);
+
+    [LoggerMessage(4001, LogLevel.Warning, "Anonymous access is on (OData:Security:AllowAnonymous): anyone who can reach this server can read what it publishes.")]
+    public static partial void AnonymousAccess(ILogger logger);
+
+    [LoggerMessage(4002, LogLevel.Information, "Authentication failed for a request from {RemoteAddress}: {Reason}")]
+    public static partial void AuthenticationFailed(ILogger logger, string? remoteAddress, string reason);
+
     [LoggerMessage(2000, LogLevel.Debug, "SQL on {Source} ({ParameterCount} parameters): {Sql}")]
     public static partial void ExecutingSql(ILogger logger, string source, string sql, int parameterCount);
 

@@ -99,11 +99,14 @@ internal static partial class ErrorMapping
             return ODataProblem.BadRequest("The query is nested too deeply (more than 800 levels of parentheses or chained operators). For long lists of values use 'in', for example Id in (1,2,3).", null, "QueryTooComplex");
         }
 
-        return ODataProblem.BadRequest(WithSuggestion(message, context.RequestServices.GetRequiredService<ModelHost>().Current.EdmModel));
+        return ODataProblem.BadRequest(WithSuggestion(message, context));
     }
 
+    /// <summary>Suggestions come only from what the caller may see: never a hidden set or property name.</summary>
     private static string WithSuggestion(string message, HttpContext context)
-        => WithSuggestion(message, context.RequestServices.GetRequiredService<ModelHost>().Current.EdmModel);
+        => context.Items[typeof(Security.AccessScope)] is Security.AccessScope scope
+            ? WithSuggestion(message, scope.Model.EdmModel)
+            : message;
 
     /// <summary>Rewrites the parser's "could not find" messages in plain words, with a "did you mean".</summary>
     public static string WithSuggestion(string message, IEdmModel model)

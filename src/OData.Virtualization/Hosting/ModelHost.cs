@@ -25,6 +25,9 @@ internal sealed class ModelHost(IOptions<VirtualizationOptions> options, DemoDat
 
     public IReadOnlyList<string> Report { get; private set; } = [];
 
+    /// <summary>Serving the embedded demo (no source configured): anonymous access is allowed then.</summary>
+    public bool IsDemo { get; private set; }
+
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         var configured = options.Value.Sources;
@@ -37,12 +40,28 @@ internal sealed class ModelHost(IOptions<VirtualizationOptions> options, DemoDat
             }
 
             sources = await demo.EnsureAsync(cancellationToken);
+            IsDemo = true;
             ServerLog.ServingDemo(logger, demo.Directory);
+        }
+
+        // Problems in a source's own settings are collected, not thrown: the other sources are still discovered so
+        // that their problems (a missing key column, an entry naming no table) are reported in the same start.
+        var errors = new List<string>();
+        var invalid = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (sourceName, error) in OptionsValidator.ValidateSources(options.Value))
+        {
+            errors.Add(error);
+            invalid.Add(sourceName);
         }
 
         var discovered = new List<(DataSource, SourceSchema)>();
         foreach (var (name, sourceOptions) in sources.OrderBy(s => s.Key, StringComparer.Ordinal))
         {
+            if (invalid.Contains(name))
+            {
+                continue;
+            }
+
             var source = DataSource.Create(name, sourceOptions);
             _sources.Add(source);
             try
@@ -58,9 +77,11 @@ internal sealed class ModelHost(IOptions<VirtualizationOptions> options, DemoDat
 
         var builder = new ModelBuilder();
         var model = builder.Build(discovered);
-        if (builder.Errors.Count > 0)
+        errors.AddRange(builder.Errors);
+        errors.AddRange(Security.PolicyValidator.Validate(options.Value.Security, model));
+        if (errors.Count > 0)
         {
-            throw new ConfigurationException(builder.Errors);
+            throw new ConfigurationException(errors);
         }
 
         foreach (var line in builder.Report)
@@ -79,6 +100,10 @@ internal sealed class ModelHost(IOptions<VirtualizationOptions> options, DemoDat
         _model = model;
         Report = builder.Report;
         ServerLog.ModelPublished(logger, model.Sets.Count, discovered.Count);
+        if (Security.Gatekeeper.AllowsAnonymous(options.Value.Security, this))
+        {
+            ServerLog.AnonymousAccess(logger);
+        }
     }
 
     /// <summary>Two queries worth trying on the published model, URL-encoded, printed at start-up.</summary>

@@ -13,6 +13,7 @@ using OData.Virtualization.Configuration;
 using OData.Virtualization.Diagnostics;
 using OData.Virtualization.Model;
 using OData.Virtualization.Query;
+using OData.Virtualization.Security;
 using OData.Virtualization.Serialization;
 
 namespace OData.Virtualization.Hosting;
@@ -22,9 +23,9 @@ namespace OData.Virtualization.Hosting;
 /// key, properties, raw values and counts. One handler for every entity set: nothing is generated per table.
 /// </summary>
 internal sealed partial class ODataEndpoint(
-    ModelHost models,
     QueryExecutor executor,
     CollectionResponder collections,
+    Gatekeeper gatekeeper,
     RepresentationSender sender,
     IOptionsMonitor<VirtualizationOptions> options,
     TimeProvider time,
@@ -92,9 +93,11 @@ internal sealed partial class ODataEndpoint(
             throw new ODataProblem(414, "UriTooLong", $"The request URL has {target.Length} characters; the most this service accepts is {limits.MaxUrlLength}. Shorten the query, for example with 'in' instead of many 'or' terms.");
         }
 
+        var scope = await gatekeeper.AdmitAsync(context);
+        context.Items[typeof(AccessScope)] = scope;
         CheckQueryOptionNames(request);
 
-        var model = models.Current;
+        var model = scope.Model;
         var serviceRoot = $"{request.Scheme}://{request.Host}{request.PathBase}/{RoutePrefix}/";
         var relative = RelativeTarget(target, request.PathBase.Value);
         if (relative.Length == 0 || relative[0] == '?')
@@ -106,7 +109,7 @@ internal sealed partial class ODataEndpoint(
 
         if (relative.StartsWith("$metadata", StringComparison.Ordinal))
         {
-            await MetadataWriter.WriteAsync(context, models.CurrentMetadata, request.Query["$format"]);
+            await MetadataWriter.WriteAsync(context, scope.Metadata, request.Query["$format"]);
             return;
         }
 
@@ -123,7 +126,7 @@ internal sealed partial class ODataEndpoint(
 
         var path = ParsePath(parser, relative);
         var responseFormat = ResponseFormat.Negotiate(request.Query["$format"], request.Headers.Accept);
-        await ServeAsync(context, model, parser, path, serviceRoot, relative, responseFormat, limits, timings);
+        await ServeAsync(context, scope, parser, path, serviceRoot, relative, responseFormat, limits, timings);
     }
 
     private static void CheckQueryOptionNames(HttpRequest request)
@@ -187,7 +190,7 @@ internal sealed partial class ODataEndpoint(
         }
     }
 
-    private async Task ServeAsync(HttpContext context, PublishedModel model, ODataUriParser parser, ODataPath path, string serviceRoot, string relative, ResponseFormat format, LimitOptions limits, RequestTimings timings)
+    private async Task ServeAsync(HttpContext context, AccessScope scope, ODataUriParser parser, ODataPath path, string serviceRoot, string relative, ResponseFormat format, LimitOptions limits, RequestTimings timings)
     {
         var segments = path.ToList();
         if (segments.Count == 0 || segments[0] is not EntitySetSegment setSegment)
@@ -195,20 +198,21 @@ internal sealed partial class ODataEndpoint(
             throw ODataProblem.NotImplemented($"The path '{path}'");
         }
 
+        var model = scope.Model;
         var set = model.GetSet(setSegment.EntitySet);
         var now = time.GetUtcNow();
         var ttl = CacheTtl(set);
         switch (segments.Count)
         {
             case 1:
-                await ServeCollectionAsync(context, QueryPlanner.Plan(model, set, parser, null, limits), serviceRoot, relative, format, now, ttl, timings);
+                await ServeCollectionAsync(context, scope, Plan(scope, set, parser, null, limits), serviceRoot, relative, format, now, ttl, timings);
                 return;
             case 2 when segments[1] is CountSegment:
             {
-                var query = QueryPlanner.Plan(model, set, parser, null, limits);
+                var query = Plan(scope, set, parser, null, limits);
                 var count = SqlCompiler.Count(query, now);
                 timings.Parse = timings.Elapsed;
-                var key = Key("count", serviceRoot, null).Add("sql", count);
+                var key = Key(scope, "count", set, serviceRoot, null).Add("sql", count);
                 await sender.SendAsync(context, timings, key, ttl, async (pipe, t, ct) =>
                 {
                     var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -222,9 +226,9 @@ internal sealed partial class ODataEndpoint(
 
             case 2 when segments[1] is KeySegment keySegment:
             {
-                var query = QueryPlanner.Plan(model, set, parser, keySegment, limits);
+                var query = Plan(scope, set, parser, keySegment, limits);
                 timings.Parse = timings.Elapsed;
-                var key = ExpandShape(Key("entity", serviceRoot, format).Add("sql", SqlCompiler.Select(query, now)), query, now);
+                var key = ExpandShape(Key(scope, "entity", set, serviceRoot, format).Add("sql", SqlCompiler.Select(query, now)), query, now);
                 await sender.SendAsync(context, timings, key, ttl, async (pipe, t, ct) =>
                 {
                     var row = await ReadSingleAsync(query, now, t, ct);
@@ -245,7 +249,7 @@ internal sealed partial class ODataEndpoint(
                     throw ODataProblem.NotImplemented($"The path '{path}'");
                 }
 
-                var keyQuery = QueryPlanner.Plan(model, set, parser, keySegment, limits);
+                var keyQuery = Plan(scope, set, parser, keySegment, limits);
                 var column = set.GetColumn(property.Property);
                 var query = new EntityQuery { Set = set, Selected = [column], Key = keyQuery.Key };
                 if (rawValue && column.Type.IsCollection)
@@ -254,7 +258,7 @@ internal sealed partial class ODataEndpoint(
                 }
 
                 timings.Parse = timings.Elapsed;
-                var key = Key(rawValue ? "value" : "property", serviceRoot, format).Add("sql", SqlCompiler.Select(query, now));
+                var key = Key(scope, rawValue ? "value" : "property", set, serviceRoot, format).Add("sql", SqlCompiler.Select(query, now));
                 await sender.SendAsync(context, timings, key, ttl, async (pipe, t, ct) =>
                 {
                     var value = (await ReadSingleAsync(query, now, t, ct)).Values[0];
@@ -268,16 +272,16 @@ internal sealed partial class ODataEndpoint(
         }
     }
 
-    private async Task ServeCollectionAsync(HttpContext context, EntityQuery query, string serviceRoot, string relative, ResponseFormat format, DateTimeOffset now, TimeSpan ttl, RequestTimings timings)
+    private async Task ServeCollectionAsync(HttpContext context, AccessScope scope, EntityQuery query, string serviceRoot, string relative, ResponseFormat format, DateTimeOffset now, TimeSpan ttl, RequestTimings timings)
     {
-        var plan = collections.Pages.Plan(context.Request, query, relative);
+        var plan = collections.Pages.Plan(context.Request, query, relative, scope.Id);
         var request = new CollectionResponder.Request(plan, serviceRoot, relative, format, now);
         var response = context.Response;
         timings.Parse = timings.Elapsed;
         if (plan.PageSize is not null)
         {
             // A bounded page: through the cache.
-            var key = Key("page", serviceRoot, format)
+            var key = Key(scope, "page", query.Set, serviceRoot, format)
                 .Add("page", SqlCompiler.Page(plan.Query, now).Statement)
                 .Add("count", plan.Query.Count ? SqlCompiler.Count(plan.Query, now) : null)
                 .Add("position", plan.Fingerprint + "/" + plan.Returned.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/" + plan.PageSize.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -385,8 +389,25 @@ internal sealed partial class ODataEndpoint(
     }
 
     /// <summary>The cache's view of a request: its kind, the service root (links contain it), the format, the caller's scope.</summary>
-    private static CacheKey Key(string kind, string serviceRoot, ResponseFormat? format)
-        => new CacheKey(scope: "anonymous").Add("kind", kind).Add("root", serviceRoot).Add("format", format?.ContentType);
+    /// <summary>
+    /// The entity set is part of every key: two sources can hold tables of the same name and shape (two SQLite
+    /// demo databases both have "customers"), and the same SQL text would otherwise share one entry.
+    /// </summary>
+    private static CacheKey Key(AccessScope scope, string kind, PublishedSet set, string serviceRoot, ResponseFormat? format)
+        => new CacheKey(scope.Id).Add("kind", kind).Add("set", set.Name).Add("root", serviceRoot).Add("format", format?.ContentType);
+
+    /// <summary>Plans a query, holding it to the caller's limits.</summary>
+    private static EntityQuery Plan(AccessScope scope, PublishedSet set, ODataUriParser parser, KeySegment? key, LimitOptions limits)
+    {
+        var query = QueryPlanner.Plan(scope.Model, set, parser, key, limits);
+        var maxTop = scope.Limits.MaxTop ?? limits.MaxTop;
+        if (maxTop > 0 && query.Top > maxTop)
+        {
+            throw ODataProblem.BadRequest($"$top={query.Top} is more than this service allows you ({maxTop}). Page with $skip or follow @odata.nextLink.", "$top", "LimitExceeded");
+        }
+
+        return query;
+    }
 
     /// <summary>Adds the expanded levels' statements (with no parents) to a key: they carry the nested options.</summary>
     private static CacheKey ExpandShape(CacheKey key, EntityQuery query, DateTimeOffset now)

@@ -8,6 +8,10 @@ using Microsoft.Extensions.Options;
 using OData.Virtualization.Configuration;
 using OData.Virtualization.Paging;
 using OData.Virtualization.Query;
+using OData.Virtualization.Security;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.Tokens;
 
 namespace OData.Virtualization.Hosting;
 
@@ -34,6 +38,14 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RepresentationSender>();
         services.AddSingleton<ODataEndpoint>();
         services.AddHostedService<ModelInitializer>();
+        services.AddSingleton<AccessScopes>();
+        services.AddSingleton<Gatekeeper>();
+        services.AddAuthentication(Schemes.Selector)
+            .AddPolicyScheme(Schemes.Selector, null, selector => selector.ForwardDefaultSelector = SelectScheme)
+            .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(Schemes.Basic, null)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(Schemes.ApiKey, null)
+            .AddJwtBearer(Schemes.Bearer);
+        services.AddOptions<JwtBearerOptions>(Schemes.Bearer).Configure<IOptions<VirtualizationOptions>>((bearer, all) => ConfigureJwt(bearer, all.Value.Security.Jwt));
         return services;
     }
 
@@ -60,6 +72,58 @@ public static class ServiceCollectionExtensions
     /// <summary>Queries worth trying on the published model (relative to the service root), for the start-up banner.</summary>
     public static IReadOnlyList<string> GetSampleQueries(this IServiceProvider services)
         => services.GetRequiredService<ModelHost>().SampleQueries();
+
+    /// <summary>Picks the scheme by what the request carries; requests without credentials end in Basic's NoResult.</summary>
+    private static string SelectScheme(HttpContext context)
+    {
+        var authorization = context.Request.Headers.Authorization.ToString();
+        if (authorization.StartsWith("Bearer", StringComparison.OrdinalIgnoreCase))
+        {
+            var jwt = context.RequestServices.GetRequiredService<IOptionsMonitor<VirtualizationOptions>>().CurrentValue.Security.Jwt;
+            return jwt is null ? Schemes.Basic : Schemes.Bearer;
+        }
+
+        if (authorization.Length == 0)
+        {
+            var header = context.RequestServices.GetRequiredService<IOptionsMonitor<VirtualizationOptions>>().CurrentValue.Security.ApiKeyHeader;
+            if (!string.IsNullOrEmpty(context.Request.Headers[header]))
+            {
+                return Schemes.ApiKey;
+            }
+        }
+
+        return Schemes.Basic;
+    }
+
+    private static void ConfigureJwt(JwtBearerOptions bearer, JwtOptions? jwt)
+    {
+        if (jwt is null)
+        {
+            return;
+        }
+
+        bearer.MapInboundClaims = false;
+        bearer.RequireHttpsMetadata = jwt.RequireHttpsMetadata;
+        if (!string.IsNullOrEmpty(jwt.Authority))
+        {
+            bearer.Authority = jwt.Authority;
+        }
+
+        bearer.TokenValidationParameters = new TokenValidationParameters
+        {
+            ValidateIssuer = !string.IsNullOrEmpty(jwt.Issuer) || !string.IsNullOrEmpty(jwt.Authority),
+            ValidIssuer = jwt.Issuer,
+            ValidateAudience = true,
+            ValidAudience = jwt.Audience,
+            ValidateLifetime = true,
+            RequireExpirationTime = true,
+            ClockSkew = TimeSpan.FromSeconds(jwt.ClockSkewSeconds),
+            NameClaimType = jwt.NameClaim,
+            RoleClaimType = jwt.RoleClaim,
+            IssuerSigningKey = string.IsNullOrEmpty(jwt.SigningKey) ? null : new SymmetricSecurityKey(Convert.FromBase64String(jwt.SigningKey)),
+            ValidateIssuerSigningKey = true,
+        };
+    }
 
     private sealed class ModelInitializer(ModelHost models) : IHostedService
     {

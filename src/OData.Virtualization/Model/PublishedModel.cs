@@ -51,6 +51,15 @@ internal sealed class PublishedSet
 
     public List<PublishedNavigation> Navigations { get; } = [];
 
+    /// <summary>
+    /// A policy's row filter for the caller (parsed against <see cref="PolicySet"/>), ANDed into every statement
+    /// that reads this set: collections, keys, counts, expansions, continuations.
+    /// </summary>
+    public Microsoft.OData.UriParser.SingleValueNode? RowFilter { get; init; }
+
+    /// <summary>The unrestricted set the row filter refers to (it may use columns the caller cannot see).</summary>
+    public PublishedSet? PolicySet { get; init; }
+
     /// <summary>The operator's settings for this set, if any.</summary>
     public Configuration.EntitySetOptions? Settings { get; init; }
 
@@ -69,6 +78,9 @@ internal sealed class PublishedSet
 /// <summary>A published column.</summary>
 internal sealed record PublishedColumn(string PropertyName, string ColumnName, ColumnType Type, bool IsNullable)
 {
+    /// <summary>Shown masked to the caller: all but the last <c>Mask</c> characters replaced by <c>*</c>.</summary>
+    public int? Mask { get; init; }
+
     public IEdmStructuralProperty EdmProperty { get; set; } = null!;
 }
 

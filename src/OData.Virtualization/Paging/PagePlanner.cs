@@ -25,10 +25,12 @@ internal sealed class PagePlanner(IOptionsMonitor<VirtualizationOptions> options
 {
     public SkipTokenCodec Codec { get; } = codec;
 
-    public PagePlan Plan(HttpRequest request, EntityQuery query, string relativeTarget)
+    public PagePlan Plan(HttpRequest request, EntityQuery query, string relativeTarget, string scope = "")
     {
         var (pageSize, applied) = PageSize(request, query);
-        var fingerprint = Fingerprint(relativeTarget);
+
+        // Bound to the caller's scope too: a link minted for one principal does not continue for another.
+        var fingerprint = Fingerprint(scope + "\n" + relativeTarget);
         SkipToken? token = null;
         if (request.Query.TryGetValue("$skiptoken", out var raw) && raw.Count > 0)
         {
@@ -136,7 +138,7 @@ internal sealed class PagePlanner(IOptionsMonitor<VirtualizationOptions> options
     private static string Fingerprint(string relativeTarget)
     {
         var question = relativeTarget.IndexOf('?', StringComparison.Ordinal);
-        var path = Uri.UnescapeDataString(question < 0 ? relativeTarget : relativeTarget[..question]);
+        var path = Decode(question < 0 ? relativeTarget : relativeTarget[..question]);
         var options = new SortedDictionary<string, string>(StringComparer.Ordinal);
         if (question >= 0)
         {

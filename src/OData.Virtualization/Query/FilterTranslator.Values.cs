@@ -54,6 +54,12 @@ internal sealed partial class FilterTranslator
         }
 
         var column = _set.GetColumn(node.Property);
+        if (column.Mask is not null)
+        {
+            // Comparing or ordering by a masked value would reveal it a character at a time.
+            throw ODataProblem.BadRequest($"'{column.PropertyName}' is masked for you: it cannot be used in $filter, $orderby or $search.", null, "MaskedProperty");
+        }
+
         if (column.Type.IsCollection)
         {
             throw ODataProblem.NotImplemented($"Comparing the collection property '{column.PropertyName}'", "$filter");
@@ -108,6 +114,15 @@ internal sealed partial class FilterTranslator
         if (!IsNumeric(left.Type) || !IsNumeric(right.Type))
         {
             throw ODataProblem.NotImplemented("Arithmetic on date, time and duration values", "$filter");
+        }
+
+        // PostgreSQL rejects a division by zero but SQLite answers NULL (no row matches): reject a literal zero
+        // divisor up front so that both dialects answer the same 400.
+        if (node.OperatorKind is BinaryOperatorKind.Divide or BinaryOperatorKind.Modulo
+            && rightNode is ConstantNode { Value: IConvertible divisor and not string }
+            && Convert.ToDecimal(divisor, System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            throw ODataProblem.BadRequest($"Division by zero: the right operand of '{(node.OperatorKind == BinaryOperatorKind.Divide ? "div" : "mod")}' is 0.", "$filter");
         }
 
         var op = node.OperatorKind switch

@@ -67,6 +67,13 @@ internal sealed class PostgresDialect : SqlDialect
     public override string SelectColumn(string qualifiedColumn, ColumnType type)
         => type.ReadAsText ? qualifiedColumn + "::text" : qualifiedColumn;
 
+    public override string Mask(string qualifiedColumn, int visible)
+    {
+        var n = visible.ToString(CultureInfo.InvariantCulture);
+        var text = qualifiedColumn + "::text";
+        return $"(CASE WHEN length({text}) <= {n} THEN repeat('*', length({text})) ELSE repeat('*', length({text}) - {n}) || right({text}, {n}) END)";
+    }
+
     public override string CompareColumn(string qualifiedColumn, ColumnType type)
         => type.CompareAs is { } cast ? qualifiedColumn + "::" + cast : qualifiedColumn;
 

@@ -11,7 +11,8 @@ internal static class SearchTranslator
 {
     public static string Predicate(SqlBuilder sql, PublishedSet set, string alias, SingleValueNode node)
     {
-        var columns = set.Columns.Where(c => c.Type.IsText).ToList();
+        // Masked columns are not searched: a match would reveal what the mask hides.
+        var columns = set.Columns.Where(c => c.Type.IsText && c.Mask is null).ToList();
         return Compile(sql, columns, alias, node);
     }
 

@@ -201,13 +201,21 @@ internal static class SqlCompiler
                 text.Append(", ");
             }
 
-            text.Append(dialect.SelectColumn(Alias + "." + SqlDialect.Quote(columns[i].ColumnName), columns[i].Type));
+            var column = Alias + "." + SqlDialect.Quote(columns[i].ColumnName);
+            text.Append(columns[i].Mask is { } visible ? dialect.Mask(column, visible) : dialect.SelectColumn(column, columns[i].Type));
         }
     }
 
     private static void AppendWhere(SqlBuilder sql, EntityQuery query, DateTimeOffset now, Func<string>? extra)
     {
         var conditions = new List<string>();
+
+        // The caller's row filter first: every statement that reads the set carries it, whatever else it does.
+        if (query.Set.RowFilter is { } policy)
+        {
+            conditions.Add(new FilterTranslator(sql, query.Set.PolicySet ?? query.Set, Alias, now).Predicate(policy));
+        }
+
         if (extra is not null)
         {
             conditions.Add(extra());

@@ -24,6 +24,9 @@ internal abstract class SqlDialect
     /// <summary>The expression that reads a column for the response (a cast where the reader needs text).</summary>
     public abstract string SelectColumn(string qualifiedColumn, ColumnType type);
 
+    /// <summary>A text column with all but its last <paramref name="visible"/> characters replaced by <c>*</c> (NULL stays NULL).</summary>
+    public abstract string Mask(string qualifiedColumn, int visible);
+
     /// <summary>The expression that compares and orders a column in the published type's semantics.</summary>
     public abstract string CompareColumn(string qualifiedColumn, ColumnType type);
 

@@ -53,6 +53,13 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string SelectColumn(string qualifiedColumn, ColumnType type) => qualifiedColumn;
 
+    public override string Mask(string qualifiedColumn, int visible)
+    {
+        var n = visible.ToString(CultureInfo.InvariantCulture);
+        var stars = $"replace(hex(zeroblob(length({qualifiedColumn}))), '00', '*')";
+        return $"(CASE WHEN length({qualifiedColumn}) <= {n} THEN {stars} ELSE substr({stars}, 1, length({qualifiedColumn}) - {n}) || substr({qualifiedColumn}, -{n}) END)";
+    }
+
     public override string CompareColumn(string qualifiedColumn, ColumnType type) => qualifiedColumn;
 
     // SQLite already sorts NULLs first ascending and last descending, as OData requires.

@@ -15,7 +15,14 @@ public class ServerFactory(IReadOnlyDictionary<string, string?> settings) : WebA
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(Settings));
+        // Anonymous unless a test configures security: the security tests set their own users, keys and policies.
+        var settings = new Dictionary<string, string?> { ["OData:Security:AllowAnonymous"] = "true" };
+        foreach (var (key, value) in Settings)
+        {
+            settings[key] = value;
+        }
+
+        builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
     }
 }
 

@@ -1,0 +1,232 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.OData;
+using Microsoft.OData.UriParser;
+using OData.Virtualization.Configuration;
+using OData.Virtualization.Diagnostics;
+using OData.Virtualization.Hosting;
+using OData.Virtualization.Model;
+
+namespace OData.Virtualization.Security;
+
+/// <summary>What one caller may see: the model projected for it, its identity in cache keys, its limits.</summary>
+internal sealed class AccessScope(string id, string principal, PublishedModel model, MetadataWriter metadata, PrincipalLimitOptions limits)
+{
+    /// <summary>A hash of the effective rules: callers with identical rules share cache entries, no one else does.</summary>
+    public string Id { get; } = id;
+
+    public string Principal { get; } = principal;
+
+    public PublishedModel Model { get; } = model;
+
+    public MetadataWriter Metadata { get; } = metadata;
+
+    public PrincipalLimitOptions Limits { get; } = limits;
+}
+
+/// <summary>
+/// Resolves a caller's <see cref="AccessScope"/> from its claims and the configured policies, and keeps the
+/// projected models (one per distinct set of effective rules).
+/// </summary>
+internal sealed partial class AccessScopes(ModelHost models, IOptionsMonitor<VirtualizationOptions> options, ILogger<AccessScopes> logger)
+{
+    private const int MaxCachedScopes = 1_000;
+
+    private readonly ConcurrentDictionary<string, AccessScope> _scopes = new(StringComparer.Ordinal);
+    private PublishedModel? _modelOfCache;
+
+    public AccessScope Resolve(ClaimsPrincipal principal)
+    {
+        var full = models.Current;
+        if (!ReferenceEquals(_modelOfCache, full))
+        {
+            _scopes.Clear();
+            _modelOfCache = full;
+        }
+
+        var security = options.CurrentValue.Security;
+        var name = principal.Identity?.Name ?? "anonymous";
+        var matched = security.Policies.Where(p => Matches(p, principal, name)).ToList();
+        var limits = MergeLimits(matched);
+
+        if (security.Policies.Count == 0)
+        {
+            // No policies: every authenticated principal reads everything published.
+            return new AccessScope("all", name, full, models.CurrentMetadata, limits);
+        }
+
+        var rules = EffectiveRules(matched, principal, full);
+        var id = ScopeId(rules);
+        if (_scopes.Count > MaxCachedScopes)
+        {
+            _scopes.Clear();
+        }
+
+        var scope = _scopes.GetOrAdd(id, _ =>
+        {
+            var projected = ModelProjection.Project(full, set => rules.TryGetValue(set.Name, out var rule) ? View(full, set, rule) : null);
+            return new AccessScope(id, name, projected, MetadataWriter.Render(projected.EdmModel), limits);
+        });
+        return scope.Principal == name ? scope : new AccessScope(scope.Id, name, scope.Model, scope.Metadata, limits);
+    }
+
+    private static bool Matches(PolicyOptions policy, ClaimsPrincipal principal, string name)
+    {
+        var hasSelectors = policy.Principals.Count > 0 || policy.Roles.Count > 0 || policy.Claims.Count > 0;
+        if (!hasSelectors)
+        {
+            return true;
+        }
+
+        return policy.Principals.Contains(name, StringComparer.Ordinal)
+            || policy.Roles.Any(principal.IsInRole)
+            || (policy.Claims.Count > 0 && policy.Claims.All(c => principal.HasClaim(c.Key, c.Value)));
+    }
+
+    private static PrincipalLimitOptions MergeLimits(List<PolicyOptions> matched)
+    {
+        // The most generous of the matched policies wins; unset means the global default.
+        var limits = matched.Select(p => p.Limits).Where(l => l is not null).ToList();
+        return new PrincipalLimitOptions
+        {
+            RequestsPerMinute = limits.Max(l => l!.RequestsPerMinute),
+            ConcurrentRequests = limits.Max(l => l!.ConcurrentRequests),
+            MaxTop = limits.Max(l => l!.MaxTop),
+        };
+    }
+
+    /// <summary>Per visible set: the row filter text (claims substituted), hidden and masked properties.</summary>
+    private static SortedDictionary<string, EffectiveRule> EffectiveRules(List<PolicyOptions> matched, ClaimsPrincipal principal, PublishedModel full)
+    {
+        var rules = new SortedDictionary<string, EffectiveRule>(StringComparer.Ordinal);
+        foreach (var set in full.Sets.Keys)
+        {
+            var grants = matched
+                .Select(p => p.EntitySets.TryGetValue(set, out var specific) ? specific : p.EntitySets.GetValueOrDefault("*"))
+                .Where(g => g is not null)
+                .ToList();
+            if (grants.Count == 0)
+            {
+                continue;
+            }
+
+            // Several grants for one set: the union of their rows, the columns any of them shows.
+            var filters = grants.Select(g => string.IsNullOrWhiteSpace(g!.RowFilter) ? null : SubstituteClaims(g.RowFilter!, principal)).ToList();
+            var filter = filters.Any(f => f is null) ? null : string.Join(" or ", filters.Select(f => "(" + f + ")"));
+            var hidden = grants.Select(g => (IEnumerable<string>)g!.HiddenColumns).Aggregate((a, b) => a.Intersect(b, StringComparer.Ordinal)).ToHashSet(StringComparer.Ordinal);
+            var masked = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var property in grants.SelectMany(g => g!.MaskedColumns.Keys).Distinct(StringComparer.Ordinal))
+            {
+                if (grants.All(g => g!.MaskedColumns.ContainsKey(property) || g.HiddenColumns.Contains(property)))
+                {
+                    masked[property] = grants.Max(g => g!.MaskedColumns.GetValueOrDefault(property));
+                }
+            }
+
+            rules[set] = new EffectiveRule(filter, hidden, masked);
+        }
+
+        return rules;
+    }
+
+    /// <summary>
+    /// Replaces <c>@claims.name</c> with the caller's claim as an OData literal. A missing claim makes the whole
+    /// filter false: a rule that cannot be evaluated must grant nothing.
+    /// </summary>
+    private static string SubstituteClaims(string filter, ClaimsPrincipal principal)
+    {
+        var missing = false;
+        var result = ClaimReference().Replace(filter, match =>
+        {
+            var value = principal.FindFirst(match.Groups[1].Value)?.Value;
+            if (value is null)
+            {
+                missing = true;
+                return "null";
+            }
+
+            return Literal(value);
+        });
+        return missing ? "false" : result;
+    }
+
+    private static string Literal(string value)
+    {
+        if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
+            || Guid.TryParse(value, out _)
+            || value is "true" or "false")
+        {
+            return value;
+        }
+
+        return "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+    }
+
+    private SetView? View(PublishedModel full, PublishedSet set, EffectiveRule rule)
+    {
+        SingleValueNode? filter = null;
+        if (rule.RowFilter is { } text)
+        {
+            filter = ParseRowFilter(full, set, text);
+            if (filter is null)
+            {
+                return null;
+            }
+        }
+
+        return new SetView(filter, rule.Hidden, rule.Masked);
+    }
+
+    private SingleValueNode? ParseRowFilter(PublishedModel full, PublishedSet set, string text)
+    {
+        var root = new Uri("http://policy/");
+        foreach (var candidate in new[] { text, QuoteNumbers(text) })
+        {
+            try
+            {
+                var parser = new ODataUriParser(full.EdmModel, root, new Uri(root, set.Name + "?$filter=" + Uri.EscapeDataString(candidate)))
+                {
+                    Resolver = new ODataUriResolver { EnableCaseInsensitive = true },
+                };
+                return parser.ParseFilter()?.Expression;
+            }
+            catch (ODataException)
+            {
+                // A claim that looks like a number compared with a text column: retry with the numbers quoted.
+            }
+        }
+
+        ServerLog.InvalidRowFilter(logger, set.Name, text);
+        return null;
+    }
+
+    private static string QuoteNumbers(string text) => BareNumber().Replace(text, m => "'" + m.Value + "'");
+
+    private static string ScopeId(SortedDictionary<string, EffectiveRule> rules)
+    {
+        var text = new StringBuilder();
+        foreach (var (set, rule) in rules)
+        {
+            text.Append(set).Append('\u001f').Append(rule.RowFilter).Append('\u001f')
+                .AppendJoin(",", rule.Hidden.Order(StringComparer.Ordinal)).Append('\u001f')
+                .AppendJoin(",", rule.Masked.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => m.Key + ":" + m.Value.ToString(CultureInfo.InvariantCulture)))
+                .Append('\u001e');
+        }
+
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..24];
+    }
+
+    [GeneratedRegex(@"@claims\.([A-Za-z_][A-Za-z0-9_.:/-]*)", RegexOptions.CultureInvariant)]
+    private static partial Regex ClaimReference();
+
+    [GeneratedRegex(@"(?<=\s(eq|ne|gt|ge|lt|le)\s)-?[0-9]+(?=\s|\)|$)", RegexOptions.CultureInvariant)]
+    private static partial Regex BareNumber();
+
+    private sealed record EffectiveRule(string? RowFilter, IReadOnlySet<string> Hidden, IReadOnlyDictionary<string, int> Masked);
+}

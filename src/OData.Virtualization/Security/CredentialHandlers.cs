@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OData.Virtualization.Configuration;
+
+namespace OData.Virtualization.Security;
+
+/// <summary>The authentication schemes of the OData endpoint.</summary>
+internal static class Schemes
+{
+    public const string Selector = "odata";
+    public const string Basic = "Basic";
+    public const string ApiKey = "ApiKey";
+    public const string Bearer = "Bearer";
+
+    public static ClaimsPrincipal Principal(string scheme, string name, IEnumerable<string> roles, IReadOnlyDictionary<string, string> claims)
+    {
+        var identity = new ClaimsIdentity(scheme, ClaimTypes.Name, ClaimTypes.Role);
+        identity.AddClaim(new Claim(ClaimTypes.Name, name));
+        identity.AddClaims(roles.Select(r => new Claim(ClaimTypes.Role, r)));
+        identity.AddClaims(claims.Select(c => new Claim(c.Key, c.Value)));
+        return new ClaimsPrincipal(identity);
+    }
+}
+
+/// <summary>
+/// HTTP Basic against the users in configuration. Verified passwords are remembered for a few minutes (as a hash of
+/// the credentials, never the password): PBKDF2 is slow on purpose, and Salesforce sends a burst of requests.
+/// </summary>
+internal sealed class BasicAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
+    ILoggerFactory loggers,
+    UrlEncoder encoder,
+    IOptionsMonitor<VirtualizationOptions> options,
+    TimeProvider time)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggers, encoder)
+{
+    private static readonly ConcurrentDictionary<string, DateTimeOffset> s_verified = new(StringComparer.Ordinal);
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        string user, password;
+        try
+        {
+            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..].Trim()));
+            var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+            if (colon < 0)
+            {
+                return Task.FromResult(AuthenticateResult.Fail("The Basic credentials are not 'user:password'."));
+            }
+
+            (user, password) = (decoded[..colon], decoded[(colon + 1)..]);
+        }
+        catch (FormatException)
+        {
+            return Task.FromResult(AuthenticateResult.Fail("The Basic credentials are not valid base64."));
+        }
+
+        var users = options.CurrentValue.Security.Users;
+        var known = users.TryGetValue(user, out var configured);
+        var stored = configured?.PasswordHash;
+        var memo = Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(user + "\u0000" + password + "\u0000" + stored)));
+        var now = time.GetUtcNow();
+        var valid = s_verified.TryGetValue(memo, out var until) && until > now;
+        if (!valid)
+        {
+            valid = SecretHasher.VerifyPassword(password, stored) && known;
+            if (valid)
+            {
+                if (s_verified.Count > 10_000)
+                {
+                    s_verified.Clear();
+                }
+
+                s_verified[memo] = now.AddMinutes(5);
+            }
+        }
+
+        if (!valid)
+        {
+            return Task.FromResult(AuthenticateResult.Fail("The user name or password is wrong."));
+        }
+
+        var principal = Schemes.Principal(Schemes.Basic, user, configured!.Roles, configured.Claims);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, Schemes.Basic)));
+    }
+}
+
+/// <summary>API keys in a configurable header, compared with the stored hashes in constant time.</summary>
+internal sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
+    ILoggerFactory loggers,
+    UrlEncoder encoder,
+    IOptionsMonitor<VirtualizationOptions> options)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggers, encoder)
+{
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var security = options.CurrentValue.Security;
+        var key = Request.Headers[security.ApiKeyHeader].ToString();
+        if (string.IsNullOrEmpty(key))
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        // Check every key (no early exit), so that timing says nothing about which one nearly matched.
+        string? name = null;
+        foreach (var (client, configured) in security.ApiKeys)
+        {
+            if (SecretHasher.VerifyApiKey(key, configured.KeyHash))
+            {
+                name = client;
+            }
+        }
+
+        if (name is null)
+        {
+            return Task.FromResult(AuthenticateResult.Fail("The API key is not valid."));
+        }
+
+        var apiKey = security.ApiKeys[name];
+        var principal = Schemes.Principal(Schemes.ApiKey, name, apiKey.Roles, apiKey.Claims);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, Schemes.ApiKey)));
+    }
+}

@@ -1,0 +1,105 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OData.Virtualization.Configuration;
+using OData.Virtualization.Diagnostics;
+using OData.Virtualization.Query;
+
+namespace OData.Virtualization.Security;
+
+/// <summary>
+/// Lets a request in, or answers 401 with the challenges the clients expect: <c>Basic realm=…</c> for Salesforce
+/// and Excel, <c>Bearer authorization_uri=…</c> for Power Query's organizational-account sign-in (which first
+/// sends an empty <c>Bearer</c> to discover it).
+/// </summary>
+internal sealed class Gatekeeper(AccessScopes scopes, Hosting.ModelHost models, IOptionsMonitor<VirtualizationOptions> options, ILogger<Gatekeeper> logger)
+{
+    public async Task<AccessScope> AdmitAsync(HttpContext context)
+    {
+        var security = options.CurrentValue.Security;
+        var result = await context.AuthenticateAsync(Schemes.Selector);
+        if (result.Succeeded)
+        {
+            context.User = result.Principal;
+            return scopes.Resolve(result.Principal);
+        }
+
+        if (result.Failure is { } failure)
+        {
+            ServerLog.AuthenticationFailed(logger, context.Connection.RemoteIpAddress?.ToString(), failure.Message);
+            Challenge(context, security, invalidToken: context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase));
+            throw new ODataProblem(401, "Unauthorized", failure.Message + " " + HowToAuthenticate(security));
+        }
+
+        if (AllowsAnonymous(security, models) && !HasCredentials(context, security))
+        {
+            return scopes.Resolve(Schemes.Principal("Anonymous", "anonymous", ["anonymous"], new Dictionary<string, string>()));
+        }
+
+        Challenge(context, security, invalidToken: false);
+        throw new ODataProblem(401, "Unauthorized", "This service needs credentials. " + HowToAuthenticate(security));
+    }
+
+    /// <summary>Explicitly configured, or the embedded demo with no authentication method configured.</summary>
+    public static bool AllowsAnonymous(SecurityOptions security, Hosting.ModelHost models)
+        => security.AllowAnonymous
+           || (models.IsDemo && security.Users.Count == 0 && security.ApiKeys.Count == 0 && security.Jwt is null);
+
+    private static bool HasCredentials(HttpContext context, SecurityOptions security)
+        => !string.IsNullOrEmpty(context.Request.Headers.Authorization) || !string.IsNullOrEmpty(context.Request.Headers[security.ApiKeyHeader]);
+
+    private static void Challenge(HttpContext context, SecurityOptions security, bool invalidToken)
+    {
+        var headers = context.Response.Headers;
+        var challenges = new List<string>();
+        if (security.Users.Count > 0)
+        {
+            challenges.Add($"Basic realm=\"{security.Realm}\", charset=\"UTF-8\"");
+        }
+
+        if (security.Jwt is { } jwt)
+        {
+            var bearer = "Bearer realm=\"" + security.Realm + "\"";
+            if (jwt.AuthorizationUri is { Length: > 0 } uri)
+            {
+                bearer += ", authorization_uri=\"" + uri + "\"";
+            }
+
+            if (invalidToken)
+            {
+                bearer += ", error=\"invalid_token\"";
+            }
+
+            challenges.Add(bearer);
+        }
+
+        if (challenges.Count > 0)
+        {
+            headers.WWWAuthenticate = challenges.ToArray();
+        }
+    }
+
+    private static string HowToAuthenticate(SecurityOptions security)
+    {
+        var ways = new List<string>();
+        if (security.Users.Count > 0)
+        {
+            ways.Add("HTTP Basic (user name and password)");
+        }
+
+        if (security.ApiKeys.Count > 0)
+        {
+            ways.Add($"an API key in the '{security.ApiKeyHeader}' header");
+        }
+
+        if (security.Jwt is not null)
+        {
+            ways.Add("an OAuth 2.0 bearer token");
+        }
+
+        return ways.Count == 0
+            ? "No authentication method is configured: ask the operator."
+            : "Send " + string.Join(", or ", ways) + ".";
+    }
+}
