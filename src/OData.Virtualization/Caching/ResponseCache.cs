@@ -51,7 +51,7 @@ internal sealed class ResponseCache : IDisposable
         {
             _cache.SetupDistributedCache(
                 new RedisCache(Options.Create(new RedisCacheOptions { Configuration = settings.Redis, InstanceName = "odata-virtualization:" })),
-                new FusionCacheSystemTextJsonSerializer());
+                new EncryptingSerializer(new FusionCacheSystemTextJsonSerializer(), settings.EncryptionKeys));
             _cache.SetupBackplane(new RedisBackplane(Options.Create(new RedisBackplaneOptions { Configuration = settings.Redis }), loggers.CreateLogger<RedisBackplane>()));
         }
     }

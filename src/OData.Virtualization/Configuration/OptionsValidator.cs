@@ -30,6 +30,27 @@ internal sealed class OptionsValidator : IValidateOptions<VirtualizationOptions>
             errors.Add($"OData:Limits:MaxFilterNodes is {limits.MaxFilterNodes}. Use at least 10.");
         }
 
+        var cache = options.Cache;
+        if (!string.IsNullOrWhiteSpace(cache.Redis))
+        {
+            if (cache.EncryptionKeys.Count == 0)
+            {
+                errors.Add("OData:Cache:Redis is set but OData:Cache:EncryptionKeys is empty: entries in Redis hold customers' rows and are always encrypted. Add a key such as 'k1:' followed by the output of 'openssl rand -base64 32'.");
+            }
+
+            foreach (var key in cache.EncryptionKeys)
+            {
+                try
+                {
+                    Caching.EncryptingSerializer.Parse(key);
+                }
+                catch (FormatException ex)
+                {
+                    errors.Add("OData:Cache:EncryptionKeys: " + ex.Message);
+                }
+            }
+        }
+
         var paging = options.Paging;
         if (paging.MaxPageSize < 0)
         {

@@ -33,6 +33,25 @@ public sealed class VirtualizationOptions
 
     /// <summary>Authentication and policies.</summary>
     public Security.SecurityOptions Security { get; init; } = new();
+
+    /// <summary>HTTPS, proxies and browsers.</summary>
+    public TransportOptions Transport { get; init; } = new();
+}
+
+/// <summary>How the server sits on the network.</summary>
+public sealed class TransportOptions
+{
+    /// <summary>
+    /// Trust <c>X-Forwarded-For</c>/<c>-Proto</c>/<c>-Host</c> from these proxy addresses (behind a load balancer or
+    /// ingress that terminates TLS), so links and HSTS use the client's scheme and host. Default: none.
+    /// </summary>
+    public List<string> KnownProxies { get; init; } = [];
+
+    /// <summary>Browser origins allowed to call the API from script (CORS), for example <c>https://app.example.com</c>. Default: none.</summary>
+    public List<string> CorsOrigins { get; init; } = [];
+
+    /// <summary>Send <c>Strict-Transport-Security</c> on HTTPS responses. Default: true.</summary>
+    public bool Hsts { get; init; } = true;
 }
 
 /// <summary>
@@ -61,6 +80,12 @@ public sealed class CacheOptions
     /// shared cache level and a backplane between instances. Unset: memory only.
     /// </summary>
     public string? Redis { get; init; }
+
+    /// <summary>
+    /// Keys that encrypt and authenticate entries in Redis (AES-256-GCM), as <c>id:base64-of-32-bytes</c>; the first
+    /// seals new entries, all of them open old ones (rotate by putting a new key first). Required with Redis.
+    /// </summary>
+    public List<string> EncryptionKeys { get; init; } = [];
 }
 
 /// <summary>Server-driven paging: pages continue by key through a signed <c>@odata.nextLink</c>.</summary>
@@ -116,6 +141,12 @@ public sealed class SourceOptions
 
     /// <summary>Seconds this source's responses stay fresh in the cache. Default: OData:Cache:DefaultTtlSeconds.</summary>
     public int? CacheTtlSeconds { get; init; }
+
+    /// <summary>
+    /// Statements this server runs on the source at once, whoever asks: one busy client cannot take every
+    /// connection. Others wait up to ConnectTimeoutSeconds, then get a 503. Default: 16.
+    /// </summary>
+    public int MaxConcurrentQueries { get; init; } = 16;
 }
 
 /// <summary>Settings for one published table or view.</summary>
@@ -163,4 +194,16 @@ public sealed class LimitOptions
 
     /// <summary>The most nodes a <c>$filter</c> may have (the URI parser also limits nesting). Default: 2,000.</summary>
     public int MaxFilterNodes { get; init; } = 2_000;
+
+    /// <summary>The most values in one <c>in</c> list. Default: 1,000.</summary>
+    public int MaxInListLength { get; init; } = 1_000;
+
+    /// <summary>Requests per minute per principal (0: unlimited; per principal in policies). Default: 1,200.</summary>
+    public int RequestsPerMinute { get; init; } = 1_200;
+
+    /// <summary>Requests at once per principal (0: unlimited; per principal in policies). Default: 8.</summary>
+    public int ConcurrentRequests { get; init; } = 8;
+
+    /// <summary>Seconds a whole request may take before it is cancelled, SQL included (0: no limit). Default: 120.</summary>
+    public int RequestTimeoutSeconds { get; init; } = 120;
 }

@@ -40,6 +40,9 @@ internal static partial class ErrorMapping
                 ServerLog.SourceUnavailable(logger, unavailable.SourceName, unavailable.InnerException?.Message ?? unavailable.Message);
                 context.Response.Headers.RetryAfter = "5";
                 return new ODataProblem(503, "SourceUnavailable", $"The data source '{unavailable.SourceName}' cannot be reached right now. Try again shortly; if it persists, tell the operator.");
+            case SourceBusyException busy:
+                context.Response.Headers.RetryAfter = "2";
+                return new ODataProblem(503, "SourceBusy", $"The data source '{busy.SourceName}' is busy with other requests right now. Try again in a moment.");
             case Polly.CircuitBreaker.BrokenCircuitException:
                 context.Response.Headers.RetryAfter = "10";
                 return new ODataProblem(503, "SourceUnavailable", "The data source is failing and is given a few seconds to recover before it is tried again. Try again shortly; if it persists, tell the operator.");

@@ -26,6 +26,7 @@ internal sealed partial class ODataEndpoint(
     QueryExecutor executor,
     CollectionResponder collections,
     Gatekeeper gatekeeper,
+    RequestLimiter limiter,
     RepresentationSender sender,
     IOptionsMonitor<VirtualizationOptions> options,
     TimeProvider time,
@@ -46,9 +47,25 @@ internal sealed partial class ODataEndpoint(
         var response = context.Response;
         response.Headers["OData-Version"] = "4.0";
         var timings = RequestTimings.Start(context);
+
+        // The request's time budget: when it runs out, the SQL is cancelled like when the client hangs up.
+        var client = context.RequestAborted;
+        var seconds = options.CurrentValue.Limits.RequestTimeoutSeconds;
+        using var budget = seconds > 0 ? CancellationTokenSource.CreateLinkedTokenSource(client) : null;
+        if (budget is not null)
+        {
+            budget.CancelAfter(TimeSpan.FromSeconds(seconds));
+            context.RequestAborted = budget.Token;
+        }
+
         try
         {
             await HandleCoreAsync(context, timings);
+        }
+        catch (OperationCanceledException) when (budget?.IsCancellationRequested == true && !client.IsCancellationRequested && !response.HasStarted && !context.Items.ContainsKey(BodyStartedKey))
+        {
+            context.RequestAborted = client;
+            await ODataErrorWriter.WriteAsync(context, new ODataProblem(504, "RequestTimeout", $"The request took longer than {seconds} seconds and was cancelled, its SQL too. Narrow the query and try again."));
         }
         catch (Exception ex) when (!response.HasStarted && !context.Items.ContainsKey(BodyStartedKey))
         {
@@ -95,6 +112,7 @@ internal sealed partial class ODataEndpoint(
 
         var scope = await gatekeeper.AdmitAsync(context);
         context.Items[typeof(AccessScope)] = scope;
+        using var lease = await limiter.AcquireAsync(context, scope);
         CheckQueryOptionNames(request);
 
         var model = scope.Model;

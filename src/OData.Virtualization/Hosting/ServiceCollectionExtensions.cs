@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -40,6 +41,8 @@ public static class ServiceCollectionExtensions
         services.AddHostedService<ModelInitializer>();
         services.AddSingleton<AccessScopes>();
         services.AddSingleton<Gatekeeper>();
+        services.AddSingleton<RequestLimiter>();
+        services.AddCors();
         services.AddAuthentication(Schemes.Selector)
             .AddPolicyScheme(Schemes.Selector, null, selector => selector.ForwardDefaultSelector = SelectScheme)
             .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(Schemes.Basic, null)
@@ -47,6 +50,49 @@ public static class ServiceCollectionExtensions
             .AddJwtBearer(Schemes.Bearer);
         services.AddOptions<JwtBearerOptions>(Schemes.Bearer).Configure<IOptions<VirtualizationOptions>>((bearer, all) => ConfigureJwt(bearer, all.Value.Security.Jwt));
         return services;
+    }
+
+    /// <summary>
+    /// Transport and browser safety, before everything else: forwarded headers from known proxies, HSTS on HTTPS,
+    /// CORS for configured origins, and headers that stop browsers from sniffing or framing responses.
+    /// </summary>
+    public static IApplicationBuilder UseODataVirtualizationTransport(this IApplicationBuilder app)
+    {
+        var transport = app.ApplicationServices.GetRequiredService<IOptions<VirtualizationOptions>>().Value.Transport;
+        if (transport.KnownProxies.Count > 0)
+        {
+            var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost };
+            foreach (var proxy in transport.KnownProxies)
+            {
+                forwarded.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+            }
+
+            app.UseForwardedHeaders(forwarded);
+        }
+
+        app.Use(async (context, next) =>
+        {
+            var headers = context.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers.XFrameOptions = "DENY";
+            if (transport.Hsts && context.Request.IsHttps)
+            {
+                headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
+            }
+
+            await next(context);
+        });
+
+        if (transport.CorsOrigins.Count > 0)
+        {
+            app.UseCors(cors => cors.WithOrigins([.. transport.CorsOrigins])
+                .WithMethods("GET", "HEAD", "OPTIONS")
+                .WithHeaders("Authorization", "Accept", "Prefer", "OData-Version", "OData-MaxVersion", "If-None-Match", "X-API-Key")
+                .WithExposedHeaders("ETag", "Preference-Applied", "OData-Version", "X-Cache", "Server-Timing", "Retry-After"));
+        }
+
+        return app;
     }
 
     public static IEndpointConventionBuilder MapODataVirtualization(this IEndpointRouteBuilder endpoints)

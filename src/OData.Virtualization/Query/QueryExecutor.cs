@@ -21,7 +21,17 @@ internal sealed class QueryExecutor(Caching.CacheStatistics statistics, ILogger<
 
     private async Task<OpenQuery> OpenOnceAsync(DataSource source, SqlStatement? count, SqlStatement data, CancellationToken cancellationToken)
     {
-        var connection = await source.OpenConnectionAsync(cancellationToken);
+        var slot = await TakeSlotAsync(source, cancellationToken);
+        DbConnection connection;
+        try
+        {
+            connection = await source.OpenConnectionAsync(cancellationToken);
+        }
+        catch
+        {
+            slot.Dispose();
+            throw;
+        }
         try
         {
             Log(source, count);
@@ -36,7 +46,7 @@ internal sealed class QueryExecutor(Caching.CacheStatistics statistics, ILogger<
                 await batchReader.ReadAsync(cancellationToken);
                 var total = Convert.ToInt64(batchReader.GetValue(0), CultureInfo.InvariantCulture);
                 await batchReader.NextResultAsync(cancellationToken);
-                return new OpenQuery(connection, batch, batchReader, total);
+                return new OpenQuery(connection, batch, batchReader, total, slot);
             }
 
             long? counted = null;
@@ -48,11 +58,12 @@ internal sealed class QueryExecutor(Caching.CacheStatistics statistics, ILogger<
 
             var command = source.CreateCommand(connection, data);
             var reader = await command.ExecuteReaderAsync(CommandBehavior.Default, cancellationToken);
-            return new OpenQuery(connection, command, reader, counted);
+            return new OpenQuery(connection, command, reader, counted, slot);
         }
         catch
         {
             await connection.DisposeAsync();
+            slot.Dispose();
             throw;
         }
     }
@@ -62,6 +73,7 @@ internal sealed class QueryExecutor(Caching.CacheStatistics statistics, ILogger<
 
     private async Task<long> CountOnceAsync(DataSource source, SqlStatement count, CancellationToken cancellationToken)
     {
+        using var slot = await TakeSlotAsync(source, cancellationToken);
         await using var connection = await source.OpenConnectionAsync(cancellationToken);
         Log(source, count);
         await using var command = source.CreateCommand(connection, count);
@@ -135,6 +147,17 @@ internal sealed class QueryExecutor(Caching.CacheStatistics statistics, ILogger<
         }
     }
 
+    /// <summary>Waits for one of the source's statement slots, up to its connect timeout; then the source is busy (503).</summary>
+    private static async Task<IDisposable> TakeSlotAsync(DataSource source, CancellationToken cancellationToken)
+    {
+        if (!await source.Slots.WaitAsync(TimeSpan.FromSeconds(source.Options.ConnectTimeoutSeconds), cancellationToken))
+        {
+            throw new SourceBusyException(source.Name);
+        }
+
+        return new Slot(source.Slots);
+    }
+
     private static string JoinKey(object?[] values)
         => string.Join('\u001f', values.Select(v => v is null ? "\u0000" : v is IFormattable f ? f.ToString(null, CultureInfo.InvariantCulture) : v.ToString()));
 
@@ -175,7 +198,7 @@ internal sealed class QueryExecutor(Caching.CacheStatistics statistics, ILogger<
 }
 
 /// <summary>An open reader with the connection and command it needs; dispose when the response is written.</summary>
-internal sealed class OpenQuery(DbConnection connection, IAsyncDisposable command, DbDataReader reader, long? count) : IAsyncDisposable
+internal sealed class OpenQuery(DbConnection connection, IAsyncDisposable command, DbDataReader reader, long? count, IDisposable slot) : IAsyncDisposable
 {
     public DbConnection Connection { get; } = connection;
 
@@ -188,5 +211,27 @@ internal sealed class OpenQuery(DbConnection connection, IAsyncDisposable comman
         await Reader.DisposeAsync();
         await command.DisposeAsync();
         await Connection.DisposeAsync();
+        slot.Dispose();
     }
+}
+
+/// <summary>A source slot, released once.</summary>
+internal sealed class Slot(SemaphoreSlim semaphore) : IDisposable
+{
+    private int _released;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            semaphore.Release();
+        }
+    }
+}
+
+/// <summary>Every statement slot of a source stayed taken for the whole connect timeout.</summary>
+internal sealed class SourceBusyException(string sourceName)
+    : Exception($"The data source '{sourceName}' is answering as many statements as it is allowed to.")
+{
+    public string SourceName { get; } = sourceName;
 }

@@ -291,6 +291,14 @@ internal static class QueryPlanner
 
                     break;
                 case InNode inNode:
+                    if (inNode.Right is CollectionConstantNode list && list.Collection.Count > limits.MaxInListLength)
+                    {
+                        throw ODataProblem.BadRequest(
+                            $"An 'in' list has {list.Collection.Count} values; the most this service accepts is {limits.MaxInListLength}. Split the request.",
+                            target,
+                            "QueryTooComplex");
+                    }
+
                     stack.Push(inNode.Left);
                     break;
             }

@@ -12,7 +12,11 @@ internal abstract class DataSource : IAsyncDisposable
         Name = name;
         Options = options;
         Resilience = SourceResilience.Create(name);
+        Slots = new SemaphoreSlim(Math.Max(1, options.MaxConcurrentQueries));
     }
+
+    /// <summary>Statements running on this source now, at most <see cref="SourceOptions.MaxConcurrentQueries"/>.</summary>
+    public SemaphoreSlim Slots { get; }
 
     /// <summary>Retries with backoff and jitter, and a circuit breaker, around reaching this source.</summary>
     public Polly.ResiliencePipeline Resilience { get; }
