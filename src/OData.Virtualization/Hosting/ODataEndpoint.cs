@@ -223,11 +223,11 @@ internal sealed partial class ODataEndpoint(
         switch (segments.Count)
         {
             case 1:
-                await ServeCollectionAsync(context, scope, Plan(scope, set, parser, null, limits), serviceRoot, relative, format, now, ttl, timings);
+                await ServeCollectionAsync(context, scope, Plan(scope, set, parser, null, limits, RawOption(context)), serviceRoot, relative, format, now, ttl, timings);
                 return;
             case 2 when segments[1] is CountSegment:
             {
-                var query = Plan(scope, set, parser, null, limits);
+                var query = Plan(scope, set, parser, null, limits, RawOption(context));
                 var count = SqlCompiler.Count(query, now);
                 timings.Parse = timings.Elapsed;
                 var key = Key(scope, "count", set, serviceRoot, null).Add("sql", count);
@@ -244,7 +244,7 @@ internal sealed partial class ODataEndpoint(
 
             case 2 when segments[1] is KeySegment keySegment:
             {
-                var query = Plan(scope, set, parser, keySegment, limits);
+                var query = Plan(scope, set, parser, keySegment, limits, RawOption(context));
                 timings.Parse = timings.Elapsed;
                 var key = ExpandShape(Key(scope, "entity", set, serviceRoot, format).Add("sql", SqlCompiler.Select(query, now)), query, now);
                 await sender.SendAsync(context, timings, key, ttl, async (pipe, t, ct) =>
@@ -267,7 +267,7 @@ internal sealed partial class ODataEndpoint(
                     throw ODataProblem.NotImplemented($"The path '{path}'");
                 }
 
-                var keyQuery = Plan(scope, set, parser, keySegment, limits);
+                var keyQuery = Plan(scope, set, parser, keySegment, limits, RawOption(context));
                 var column = set.GetColumn(property.Property);
                 var query = new EntityQuery { Set = set, Selected = [column], Key = keyQuery.Key };
                 if (rawValue && column.Type.IsCollection)
@@ -383,7 +383,7 @@ internal sealed partial class ODataEndpoint(
         {
             if (!await open.Reader.ReadAsync(ct))
             {
-                throw ODataProblem.NotFound($"No entity in '{query.Set.Name}' has the key {ContextUrl.KeyPredicate(query.Key!)}.");
+                throw ODataProblem.NotFound($"No entity in '{query.Set.Name}' has the key {ContextUrl.KeyText(query.Key!)}.");
             }
 
             var columns = query.ReadColumns;
@@ -414,10 +414,14 @@ internal sealed partial class ODataEndpoint(
     private static CacheKey Key(AccessScope scope, string kind, PublishedSet set, string serviceRoot, ResponseFormat? format)
         => new CacheKey(scope.Id).Add("kind", kind).Add("set", set.Name).Add("root", serviceRoot).Add("format", format?.ContentType);
 
+    /// <summary>A system query option's text as sent (decoded), for error targets and the $search fallback.</summary>
+    private static Func<string, string?> RawOption(HttpContext context)
+        => name => context.Request.Query.TryGetValue(name, out var value) && value.Count > 0 ? value[0] : null;
+
     /// <summary>Plans a query, holding it to the caller's limits.</summary>
-    private static EntityQuery Plan(AccessScope scope, PublishedSet set, ODataUriParser parser, KeySegment? key, LimitOptions limits)
+    private static EntityQuery Plan(AccessScope scope, PublishedSet set, ODataUriParser parser, KeySegment? key, LimitOptions limits, Func<string, string?>? rawOption)
     {
-        var query = QueryPlanner.Plan(scope.Model, set, parser, key, limits);
+        var query = QueryPlanner.Plan(scope.Model, set, parser, key, limits, rawOption);
         var maxTop = scope.Limits.MaxTop ?? limits.MaxTop;
         if (maxTop > 0 && query.Top > maxTop)
         {

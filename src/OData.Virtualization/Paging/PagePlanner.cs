@@ -133,7 +133,8 @@ internal sealed class PagePlanner(IOptionsMonitor<VirtualizationOptions> options
 
     /// <summary>
     /// Ties a token to its query: the path and the query options that shape the result ($filter, $orderby, $search,
-    /// $select, $expand, $top), decoded and sorted, exactly as the next link carries them.
+    /// $select, $expand, $top), decoded, without insignificant whitespace, and sorted, exactly as the next link
+    /// carries them. (It is part of the cache key too: spellings that differ only in whitespace share an entry.)
     /// </summary>
     private static string Fingerprint(string relativeTarget)
     {
@@ -148,7 +149,7 @@ internal sealed class PagePlanner(IOptionsMonitor<VirtualizationOptions> options
                 var name = Decode(equals < 0 ? pair : pair[..equals]).Trim().ToLowerInvariant();
                 if (name is "$filter" or "$orderby" or "$search" or "$select" or "$expand" or "$top")
                 {
-                    options[name] = Decode(equals < 0 ? string.Empty : pair[(equals + 1)..]);
+                    options[name] = WithoutInsignificantWhitespace(Decode(equals < 0 ? string.Empty : pair[(equals + 1)..]));
                 }
             }
         }
@@ -160,6 +161,43 @@ internal sealed class PagePlanner(IOptionsMonitor<VirtualizationOptions> options
         }
 
         return SkipTokenCodec.Fingerprint(text.ToString());
+    }
+
+    /// <summary>
+    /// Outside quoted literals: runs of whitespace become one space, with none at either end, around a comma or
+    /// semicolon, after an opening or before a closing parenthesis (<c>$select=a, b</c> is <c>$select=a,b</c>).
+    /// </summary>
+    private static string WithoutInsignificantWhitespace(string value)
+    {
+        var text = new StringBuilder(value.Length);
+        var quote = '\0';
+        var space = false;
+        foreach (var c in value)
+        {
+            if (quote != '\0')
+            {
+                text.Append(c);
+                quote = c == quote ? '\0' : quote;
+                continue;
+            }
+
+            if (char.IsWhiteSpace(c))
+            {
+                space = true;
+                continue;
+            }
+
+            if (space && text.Length > 0 && text[^1] is not (',' or ';' or '(') && c is not (',' or ';' or ')'))
+            {
+                text.Append(' ');
+            }
+
+            space = false;
+            text.Append(c);
+            quote = c is '\'' or '"' ? c : '\0';
+        }
+
+        return text.ToString();
     }
 
     private static string Decode(string text)

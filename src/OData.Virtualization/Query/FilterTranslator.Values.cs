@@ -38,11 +38,11 @@ internal sealed partial class FilterTranslator
             case SingleValueFunctionCallNode function:
                 return Function(function, peer);
             case SingleNavigationNode or SingleComplexNode or SingleResourceFunctionCallNode:
-                throw ODataProblem.NotImplemented("Navigation paths inside $filter", "$filter");
+                throw ODataProblem.NotImplemented($"Navigation paths inside {Clause}", Clause);
             case SingleValueOpenPropertyAccessNode open:
-                throw ODataProblem.BadRequest($"Property '{open.Name}' does not exist.", "$filter");
+                throw ODataProblem.BadRequest($"Property '{open.Name}' does not exist.", Clause);
             default:
-                throw ODataProblem.NotImplemented($"The expression '{node.Kind}'", "$filter");
+                throw ODataProblem.NotImplemented($"The expression '{node.Kind}'", Clause);
         }
     }
 
@@ -50,7 +50,7 @@ internal sealed partial class FilterTranslator
     {
         if (node.Source is not ResourceRangeVariableReferenceNode)
         {
-            throw ODataProblem.NotImplemented("Properties of related or complex values inside $filter", "$filter");
+            throw ODataProblem.NotImplemented($"Properties of related or complex values inside {Clause}", Clause);
         }
 
         var column = _set.GetColumn(node.Property);
@@ -62,7 +62,7 @@ internal sealed partial class FilterTranslator
 
         if (column.Type.IsCollection)
         {
-            throw ODataProblem.NotImplemented($"Comparing the collection property '{column.PropertyName}'", "$filter");
+            throw ODataProblem.NotImplemented($"Comparing the collection property '{column.PropertyName}'", Clause);
         }
 
         var sql = Dialect.CompareColumn(_alias + "." + SqlDialect.Quote(column.ColumnName), column.Type);
@@ -113,7 +113,7 @@ internal sealed partial class FilterTranslator
 
         if (!IsNumeric(left.Type) || !IsNumeric(right.Type))
         {
-            throw ODataProblem.NotImplemented("Arithmetic on date, time and duration values", "$filter");
+            throw ODataProblem.NotImplemented("Arithmetic on date, time and duration values", Clause);
         }
 
         // PostgreSQL rejects a division by zero but SQLite answers NULL (no row matches): reject a literal zero
@@ -122,7 +122,7 @@ internal sealed partial class FilterTranslator
             && rightNode is ConstantNode { Value: IConvertible divisor and not string }
             && Convert.ToDecimal(divisor, System.Globalization.CultureInfo.InvariantCulture) == 0)
         {
-            throw ODataProblem.BadRequest($"Division by zero: the right operand of '{(node.OperatorKind == BinaryOperatorKind.Divide ? "div" : "mod")}' is 0.", "$filter");
+            throw ODataProblem.BadRequest($"Division by zero: the right operand of '{(node.OperatorKind == BinaryOperatorKind.Divide ? "div" : "mod")}' is 0.", Clause);
         }
 
         var op = node.OperatorKind switch
@@ -140,8 +140,26 @@ internal sealed partial class FilterTranslator
             BinaryOperatorKind.Modulo => Dialect.Modulo(left.Sql, right.Sql, resultType?.Kind),
             _ => $"({left.Sql} {op} {right.Sql})",
         };
+
+        // SQLite keeps decimals as binary floating point: 19.99 * 3 is 59.96999…. Round decimal sums, differences
+        // and products to the scale exact arithmetic would have, so that they compare equal to stored values.
+        if (Dialect.Provider == Sources.SourceProvider.Sqlite && resultType?.Kind == ValueKind.Decimal
+            && node.OperatorKind is BinaryOperatorKind.Add or BinaryOperatorKind.Subtract or BinaryOperatorKind.Multiply
+            && ScaleOf(left) is { } leftScale && ScaleOf(right) is { } rightScale)
+        {
+            var scale = node.OperatorKind == BinaryOperatorKind.Multiply ? leftScale + rightScale : Math.Max(leftScale, rightScale);
+            sql = $"round({sql}, {Math.Min(scale, 15).ToString(System.Globalization.CultureInfo.InvariantCulture)})";
+        }
+
         return new SqlValue(sql, resultType, left.CanBeNull || right.CanBeNull);
     }
+
+    private static int? ScaleOf(SqlValue value) => value.Type?.Kind switch
+    {
+        ValueKind.Byte or ValueKind.Int16 or ValueKind.Int32 or ValueKind.Int64 => 0,
+        ValueKind.Decimal => value.Type.Scale,
+        _ => null,
+    };
 
     private static ColumnType? NumericPeer(ColumnType? type) => IsNumeric(type) ? type! with { MaxLength = null } : null;
 
@@ -254,7 +272,7 @@ internal sealed partial class FilterTranslator
                     : new SqlValue(Dialect.Now(_sql, _now), ColumnType.Of(ValueKind.DateTimeOffset), CanBeNull: false);
 
             default:
-                throw ODataProblem.NotImplemented($"The function '{node.Name}'", "$filter");
+                throw ODataProblem.NotImplemented($"The function '{node.Name}'", Clause);
         }
     }
 
@@ -263,17 +281,17 @@ internal sealed partial class FilterTranslator
         var value = Value(node, s_string);
         if (!value.IsNullLiteral && value.Type is { Kind: not ValueKind.String })
         {
-            throw ODataProblem.BadRequest($"The function '{function}' needs a string argument.", "$filter");
+            throw ODataProblem.BadRequest($"The function '{function}' needs a string argument.", Clause);
         }
 
         return value;
     }
 
-    private static void RequireTemporal(SqlValue value, string function)
+    private void RequireTemporal(SqlValue value, string function)
     {
         if (value.Type?.Kind is not (ValueKind.Date or ValueKind.DateTime or ValueKind.DateTimeOffset or ValueKind.TimeOfDay))
         {
-            throw ODataProblem.BadRequest($"The function '{function}' needs a date, time or timestamp argument.", "$filter");
+            throw ODataProblem.BadRequest($"The function '{function}' needs a date, time or timestamp argument.", Clause);
         }
     }
 

@@ -37,6 +37,9 @@ internal sealed partial class FilterTranslator
 
     private SqlDialect Dialect => _sql.Dialect;
 
+    /// <summary>The query option being translated, named in errors (<c>$filter</c> or <c>$orderby</c>).</summary>
+    public string Clause { get; init; } = "$filter";
+
     /// <summary>Compiles a boolean expression for a WHERE clause.</summary>
     public string Predicate(SingleValueNode node) => Predicate(node, strict: false);
 
@@ -74,7 +77,7 @@ internal sealed partial class FilterTranslator
                 var value = Value(node, peer: null);
                 if (!IsBoolean(node.TypeReference))
                 {
-                    throw ODataProblem.BadRequest("The $filter expression must be a boolean expression.", "$filter");
+                    throw ODataProblem.BadRequest($"The {Clause} expression must be a boolean expression.", Clause);
                 }
 
                 return strict && value.CanBeNull ? $"COALESCE({value.Sql}, {Dialect.False})" : BooleanTruth(value.Sql);
@@ -259,7 +262,7 @@ internal sealed partial class FilterTranslator
         var left = Value(Unwrap(node.Left), peer: null);
         if (node.Right is not CollectionConstantNode list)
         {
-            throw ODataProblem.NotImplemented("'in' with anything but a literal list", "$filter");
+            throw ODataProblem.NotImplemented("'in' with anything but a literal list", Clause);
         }
 
         var values = list.Collection.Select(c => Literals.Normalize(c.Value)).ToList();

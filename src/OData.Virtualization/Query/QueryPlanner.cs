@@ -14,12 +14,13 @@ internal static class QueryPlanner
         PublishedSet set,
         ODataUriParser parser,
         KeySegment? key,
-        LimitOptions limits)
+        LimitOptions limits,
+        Func<string, string?>? rawOption = null)
     {
         var filter = Parse(model, parser.ParseFilter, "$filter");
         var orderBy = Parse(model, parser.ParseOrderBy, "$orderby");
-        var selectExpand = Parse(model, parser.ParseSelectAndExpand, "$select");
-        var search = Parse(model, parser.ParseSearch, "$search");
+        var selectExpand = Parse(model, parser.ParseSelectAndExpand, "$select", rawOption);
+        var search = ParseSearch(model, set, parser, rawOption);
         var top = Parse(model, parser.ParseTop, "$top");
         var skip = Parse(model, parser.ParseSkip, "$skip");
         var count = Parse(model, parser.ParseCount, "$count");
@@ -38,7 +39,7 @@ internal static class QueryPlanner
     }
 
     /// <summary>Runs one of the parser's clauses, naming the query option in the error when it fails.</summary>
-    private static T Parse<T>(PublishedModel model, Func<T> parse, string target)
+    private static T Parse<T>(PublishedModel model, Func<T> parse, string target, Func<string, string?>? raw = null)
     {
         try
         {
@@ -54,9 +55,9 @@ internal static class QueryPlanner
                     "QueryTooComplex");
             }
 
-            if (target == "$select" && ex.Message.Contains("$expand", StringComparison.OrdinalIgnoreCase))
+            if (target == "$select" && raw is not null)
             {
-                target = "$expand";
+                target = SelectOrExpand(ex.Message, raw("$select"), raw("$expand"));
             }
 
             throw new ODataProblem(400, "BadRequest", Hosting.ErrorMapping.WithSuggestion(ex.Message, model.EdmModel), target, inner: ex);
@@ -65,6 +66,55 @@ internal static class QueryPlanner
         {
             // The parser converts literals to the compared property's type: Edm.Decimal holds 28-29 digits.
             throw new ODataProblem(400, "BadRequest", "A number in the query is too large for the type it is compared with (Edm.Decimal holds at most 28 significant digits, Edm.Int64 up to 9223372036854775807).", target, inner: ex);
+        }
+    }
+
+    /// <summary>
+    /// The parser reports $select and $expand errors together: name the option that is there, or, with both, the
+    /// one that contains the name the message complains about.
+    /// </summary>
+    private static string SelectOrExpand(string message, string? select, string? expand)
+    {
+        if (expand is null)
+        {
+            return "$select";
+        }
+
+        if (select is null)
+        {
+            return "$expand";
+        }
+
+        var quoted = System.Text.RegularExpressions.Regex.Match(message, "'([^']+)'");
+        return quoted.Success && expand.Contains(quoted.Groups[1].Value, StringComparison.Ordinal) && !select.Contains(quoted.Groups[1].Value, StringComparison.Ordinal)
+            ? "$expand"
+            : "$select";
+    }
+
+    /// <summary>
+    /// <c>$search</c>. The URI parser follows OData 4.0's narrower word grammar and refuses words such as
+    /// <c>example.com</c> or <c>Sup-0042</c> that OData 4.01 allows: such words are retried as quoted phrases.
+    /// </summary>
+    private static SearchClause? ParseSearch(PublishedModel model, PublishedSet set, ODataUriParser parser, Func<string, string?>? rawOption)
+    {
+        try
+        {
+            return parser.ParseSearch();
+        }
+        catch (ODataException) when (rawOption?.Invoke("$search") is not null)
+        {
+            var raw = rawOption("$search")!;
+
+            var quoted = System.Text.RegularExpressions.Regex.Replace(raw, "(?<=^|[\\s(])(?!(AND|OR|NOT)(?=[\\s)]|$))([^\\s()\"]+)", m => m.Value.All(char.IsLetterOrDigit) ? m.Value : "\"" + m.Value + "\"");
+            var retry = new ODataUriParser(model.EdmModel, parser.ServiceRoot, new Uri(parser.ServiceRoot, Uri.EscapeDataString(set.Name) + "?$search=" + Uri.EscapeDataString(quoted)));
+            try
+            {
+                return retry.ParseSearch();
+            }
+            catch (ODataException)
+            {
+                return Parse(model, parser.ParseSearch, "$search"); // the client's own text explains the error best
+            }
         }
     }
 

@@ -248,7 +248,7 @@ internal static class SqlCompiler
     /// <summary>The client's order, then the key: a stable total order, so paging never skips or repeats a row.</summary>
     internal static IReadOnlyList<OrderTerm> OrderTerms(SqlBuilder sql, EntityQuery query, DateTimeOffset now)
     {
-        var translator = new FilterTranslator(sql, query.Set, Alias, now);
+        var translator = new FilterTranslator(sql, query.Set, Alias, now) { Clause = "$orderby" };
         var terms = new List<OrderTerm>();
         var orderedColumns = new HashSet<PublishedColumn>();
         foreach (var (expression, descending) in query.OrderBy)

@@ -42,6 +42,10 @@ internal static class ContextUrl
         return items.Count == 0 ? string.Empty : "(" + string.Join(",", items) + ")";
     }
 
+    /// <summary>The key predicate as a person reads it (not percent-encoded), for messages.</summary>
+    public static string KeyText(IReadOnlyList<(PublishedColumn Column, object Value)> key)
+        => "(" + (key.Count == 1 ? Literal(key[0].Value) : string.Join(",", key.Select(k => k.Column.PropertyName + "=" + Literal(k.Value)))) + ")";
+
     /// <summary><c>(1)</c>, <c>('O''Brien')</c>, <c>(order_id=1,line_no=2)</c>, percent-encoded for a URL.</summary>
     public static string KeyPredicate(IReadOnlyList<(PublishedColumn Column, object Value)> key)
     {

@@ -16,7 +16,13 @@ public class ServerFactory(IReadOnlyDictionary<string, string?> settings) : WebA
     {
         builder.UseEnvironment("Testing");
         // Anonymous unless a test configures security: the security tests set their own users, keys and policies.
-        var settings = new Dictionary<string, string?> { ["OData:Security:AllowAnonymous"] = "true" };
+        // …and without per-principal rate limits: the suites send thousands of requests as one anonymous principal.
+        var settings = new Dictionary<string, string?>
+        {
+            ["OData:Security:AllowAnonymous"] = "true",
+            ["OData:Limits:RequestsPerMinute"] = "0",
+            ["OData:Limits:ConcurrentRequests"] = "0",
+        };
         foreach (var (key, value) in Settings)
         {
             settings[key] = value;
