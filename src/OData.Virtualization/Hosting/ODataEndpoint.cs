@@ -296,9 +296,9 @@ internal sealed partial class ODataEndpoint(
         var request = new CollectionResponder.Request(plan, serviceRoot, relative, format, now);
         var response = context.Response;
         timings.Parse = timings.Elapsed;
-        if (plan.PageSize is not null)
+        if (plan.PageSize is not null && ttl > TimeSpan.Zero)
         {
-            // A bounded page: through the cache.
+            // A bounded page with caching on: rendered once into memory, then kept and served with an ETag.
             var key = Key(scope, "page", query.Set, serviceRoot, format)
                 .Add("page", SqlCompiler.Page(plan.Query, now).Statement)
                 .Add("count", plan.Query.Count ? SqlCompiler.Count(plan.Query, now) : null)
@@ -321,7 +321,7 @@ internal sealed partial class ODataEndpoint(
             return;
         }
 
-        // Server paging is off: stream every row straight to the client; too large to cache.
+        // Caching is off for this set, or server paging is off: stream straight from the reader to the client.
         response.Headers["X-Cache"] = "BYPASS";
         if (HttpMethods.IsHead(context.Request.Method))
         {

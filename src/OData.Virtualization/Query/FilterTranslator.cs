@@ -134,6 +134,18 @@ internal sealed partial class FilterTranslator
             }
         }
 
+        // A timestamp literal compared with a date: OData promotes the date to midnight UTC. The literal is bound as a date
+        // (so that an index on the column serves the comparison), which is exact only at midnight: adjust the bound.
+        if (DateAgainstInstant(kind, leftNode, rightNode) is { } adjusted)
+        {
+            if (adjusted.Always is { } always)
+            {
+                return always ? "(1 = 1)" : "(1 = 0)";
+            }
+
+            (kind, leftNode, rightNode) = (adjusted.Kind, adjusted.Column, adjusted.Midnight);
+        }
+
         // Compile the non-literal side first so a literal (or now()) is bound as the type of what it is compared with.
         SqlValue left, right;
         if (IsLiteral(leftNode) && !IsLiteral(rightNode))
@@ -200,6 +212,44 @@ internal sealed partial class FilterTranslator
             default:
                 return strict ? $"({plain} AND {NotNull(left, right)})" : plain;
         }
+    }
+
+    /// <summary>
+    /// <c>date op instant</c> (either side) where the instant is not midnight UTC, as <c>date op' midnight-of-instant</c>:
+    /// <c>ge</c> becomes <c>gt</c>, <c>lt</c> becomes <c>le</c>, <c>eq</c> is never true and <c>ne</c> always.
+    /// </summary>
+    private static (BinaryOperatorKind Kind, SingleValueNode Column, SingleValueNode Midnight, bool? Always)? DateAgainstInstant(
+        BinaryOperatorKind kind, SingleValueNode left, SingleValueNode right)
+    {
+        var flipped = left is ConstantNode;
+        var (column, literal) = flipped ? (right, left as ConstantNode) : (left, right as ConstantNode);
+        if (literal?.Value is not DateTimeOffset instant || column is ConstantNode
+            || column.TypeReference?.PrimitiveKind() != EdmPrimitiveTypeKind.Date || instant.UtcDateTime.TimeOfDay == TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        if (flipped)
+        {
+            kind = kind switch
+            {
+                BinaryOperatorKind.GreaterThan => BinaryOperatorKind.LessThan,
+                BinaryOperatorKind.GreaterThanOrEqual => BinaryOperatorKind.LessThanOrEqual,
+                BinaryOperatorKind.LessThan => BinaryOperatorKind.GreaterThan,
+                BinaryOperatorKind.LessThanOrEqual => BinaryOperatorKind.GreaterThanOrEqual,
+                _ => kind,
+            };
+        }
+
+        var midnight = new ConstantNode(new DateTimeOffset(instant.UtcDateTime.Date, TimeSpan.Zero));
+        return kind switch
+        {
+            BinaryOperatorKind.Equal => (kind, column, midnight, false),
+            BinaryOperatorKind.NotEqual => (kind, column, midnight, true),
+            BinaryOperatorKind.GreaterThanOrEqual => (BinaryOperatorKind.GreaterThan, column, midnight, null),
+            BinaryOperatorKind.LessThan => (BinaryOperatorKind.LessThanOrEqual, column, midnight, null),
+            _ => (kind, column, midnight, null),
+        };
     }
 
     private static bool IsLiteral(SingleValueNode node) => node is ConstantNode or SingleValueFunctionCallNode { Name: "now" };

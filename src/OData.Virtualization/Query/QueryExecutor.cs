@@ -106,7 +106,7 @@ internal sealed class QueryExecutor(Caching.CacheStatistics statistics, ILogger<
             Log(source, statement);
 
             var childColumns = expand.Query.ReadColumns;
-            var byParent = new Dictionary<string, List<BufferedRow>>(StringComparer.Ordinal);
+            var byParent = new Dictionary<object?[], List<BufferedRow>>(JoinKeyComparer.Instance);
             var children = new List<BufferedRow>();
             await using (var command = source.CreateCommand(connection, statement))
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
@@ -127,7 +127,7 @@ internal sealed class QueryExecutor(Caching.CacheStatistics statistics, ILogger<
 
                     var child = new BufferedRow(values);
                     children.Add(child);
-                    var joinKey = JoinKey(joinValues);
+                    var joinKey = joinValues;
                     if (!byParent.TryGetValue(joinKey, out var list))
                     {
                         byParent[joinKey] = list = [];
@@ -139,7 +139,12 @@ internal sealed class QueryExecutor(Caching.CacheStatistics statistics, ILogger<
 
             foreach (var row in rows)
             {
-                var joinKey = JoinKey(localIndexes.Select(i => row.Values[i]).ToArray());
+                var joinKey = new object?[localIndexes.Length];
+                for (var j = 0; j < localIndexes.Length; j++)
+                {
+                    joinKey[j] = row.Values[localIndexes[j]];
+                }
+
                 row.Expanded![e] = byParent.GetValueOrDefault(joinKey) ?? [];
             }
 
@@ -157,9 +162,6 @@ internal sealed class QueryExecutor(Caching.CacheStatistics statistics, ILogger<
 
         return new Slot(source.Slots);
     }
-
-    private static string JoinKey(object?[] values)
-        => string.Join('\u001f', values.Select(v => v is null ? "\u0000" : v is IFormattable f ? f.ToString(null, CultureInfo.InvariantCulture) : v.ToString()));
 
     private static int IndexOf(IReadOnlyList<PublishedColumn> columns, PublishedColumn column)
     {
@@ -234,4 +236,50 @@ internal sealed class SourceBusyException(string sourceName)
     : Exception($"The data source '{sourceName}' is answering as many statements as it is allowed to.")
 {
     public string SourceName { get; } = sourceName;
+}
+
+/// <summary>
+/// Compares join values across the two sides of a relationship, whose columns may differ in integer width
+/// (an integer foreign key to a bigint key): integers compare by value.
+/// </summary>
+internal sealed class JoinKeyComparer : IEqualityComparer<object?[]>
+{
+    public static readonly JoinKeyComparer Instance = new();
+
+    public bool Equals(object?[]? x, object?[]? y)
+    {
+        if (x is null || y is null || x.Length != y.Length)
+        {
+            return ReferenceEquals(x, y);
+        }
+
+        for (var i = 0; i < x.Length; i++)
+        {
+            if (!Equals(Normalize(x[i]), Normalize(y[i])))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public int GetHashCode(object?[] obj)
+    {
+        var hash = new HashCode();
+        foreach (var value in obj)
+        {
+            hash.Add(Normalize(value));
+        }
+
+        return hash.ToHashCode();
+    }
+
+    private static object? Normalize(object? value) => value switch
+    {
+        int i => (long)i,
+        short s => (long)s,
+        byte b => (long)b,
+        _ => value,
+    };
 }

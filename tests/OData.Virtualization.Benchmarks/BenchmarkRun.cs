@@ -1,0 +1,451 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Npgsql;
+using OData.Virtualization.Benchmarks.Baseline;
+using OData.Virtualization.Benchmarks.Infrastructure;
+using OData.Virtualization.IntegrationTests.Infrastructure;
+
+namespace OData.Virtualization.Benchmarks;
+
+/// <summary>
+/// The benchmark: PostgreSQL with the seed, our server and the baseline each in their own process on loopback
+/// Kestrel, the same requests to both (interleaved), then one fresh server process streaming 1,000,000 rows.
+/// </summary>
+internal static class BenchmarkRun
+{
+    /// <summary>The client's API key (random per run); our server knows only its hash. Sent to the baseline too, which ignores it.</summary>
+    private static readonly string s_apiKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+
+    private static readonly Stopwatch s_clock = new();
+
+    public static async Task<int> MainAsync(string[] args)
+    {
+        var settings = BenchmarkSettings.Parse(args);
+        using var cancel = new CancellationTokenSource(settings.Deadline);
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+
+        try
+        {
+            var results = await RunAsync(settings, cancel.Token);
+            if (settings.Diagnose)
+            {
+                return 0;
+            }
+
+            var markdown = Report.Render(settings, results);
+            Console.WriteLine();
+            Console.WriteLine(markdown);
+            if (settings.WritePath is { } path)
+            {
+                Report.WriteInto(path, markdown);
+                Console.WriteLine($"Results written into {Path.GetFullPath(path)}");
+            }
+
+            return 0;
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync($"The benchmark was stopped after {s_clock.Elapsed.TotalSeconds:0} s (deadline {settings.Deadline.TotalSeconds:0} s, or Ctrl+C).");
+            return 3;
+        }
+    }
+
+    private static async Task<BenchmarkResults> RunAsync(BenchmarkSettings settings, CancellationToken ct)
+    {
+        s_clock.Start();
+        var results = new BenchmarkResults { Started = DateTimeOffset.UtcNow, LoadBefore = MachineInfo.LoadAverage() };
+
+        Progress("PostgreSQL: starting (or connecting to) the cluster and loading the seed");
+        var cluster = await PostgresCluster.GetAsync();
+        results.PostgresVersion = await PrepareDatabaseAsync(cluster, ct);
+        results.Machine = MachineInfo.Collect();
+        results.Commit = await MachineInfo.CommitAsync(PostgresCluster.RepositoryRoot(), ct);
+
+        using var client = new HttpClient(new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            AutomaticDecompression = System.Net.DecompressionMethods.None,
+            UseProxy = false,
+        })
+        { Timeout = TimeSpan.FromMinutes(3) };
+        client.DefaultRequestHeaders.Add("X-API-Key", s_apiKey);
+
+        var serverDll = Path.Combine(AppContext.BaseDirectory, "OData.Virtualization.Server.dll");
+        var benchmarkDll = Path.Combine(AppContext.BaseDirectory, "OData.Virtualization.Benchmarks.dll");
+        var work = Directory.CreateTempSubdirectory("odv-bench-");
+        try
+        {
+            Progress("Capturing the SQL our server emits for each request (a server with SQL logging at Debug)");
+            results.Sql = await CaptureSqlAsync(client, serverDll, OurEnvironment(cluster, OurMode.Pages, debugSql: true), Workload.Timed, ct);
+            if (settings.BaselineMemory)
+            {
+                foreach (var (id, statements) in await CaptureSqlAsync(client, serverDll, OurEnvironment(cluster, OurMode.Streaming, debugSql: true), [Workload.FullTable], ct))
+                {
+                    results.Sql[id] = statements;
+                }
+            }
+
+            var planFile = Path.Combine(work.FullName, "baseline.json");
+            await File.WriteAllTextAsync(planFile, JsonSerializer.Serialize(new BaselinePlan(BaselineConnectionString(cluster), results.Sql)), ct);
+
+            Progress("Starting our server and the baseline (separate processes, loopback Kestrel)");
+            await using (var ours = ServerProcess.Start("our server", serverDll, [], OurEnvironment(cluster, OurMode.Pages, debugSql: false)))
+            await using (var baseline = ServerProcess.Start("the baseline", benchmarkDll, ["--baseline-server", planFile], BaselineEnvironment()))
+            {
+                await ours.WaitReadyAsync(client, "odata/", TimeSpan.FromSeconds(90), ct);
+                await baseline.WaitReadyAsync(client, BaselineServer.ReadyPath.TrimStart('/'), TimeSpan.FromSeconds(60), ct);
+
+                Progress("Checking that both answer with the same rows");
+                foreach (var scenario in Workload.Timed)
+                {
+                    results.Checks.Add(await CompareAsync(client, scenario, OursUrl(ours, scenario), BaselineUrl(baseline, scenario), ct));
+                }
+
+                if (settings.Diagnose)
+                {
+                    Progress("Diagnosis: request variants, round-robin (and a second server of ours with paging off)");
+                    await using var streaming = ServerProcess.Start("our server (paging off)", serverDll, [], OurEnvironment(cluster, OurMode.Streaming, debugSql: false));
+                    await streaming.WaitReadyAsync(client, "odata/", TimeSpan.FromSeconds(90), ct);
+                    await Diagnostics.RunAsync(client, ours, streaming, baseline, settings, ct);
+                    results.Duration = s_clock.Elapsed;
+                    return results;
+                }
+
+                Progress($"Warming up ({settings.Warmup} requests each per scenario)");
+                foreach (var scenario in Workload.Timed)
+                {
+                    await Measurement.InterleavedAsync(client, (OursUrl(ours, scenario), ours), (BaselineUrl(baseline, scenario), baseline), settings.Warmup, settings.WarmupBudget, ct);
+                }
+
+                for (var pass = 1; pass <= settings.Passes; pass++)
+                {
+                    foreach (var scenario in Workload.Timed)
+                    {
+                        var (oursTimes, baselineTimes, oursCpu, baselineCpu, serverTimings) = await Measurement.InterleavedAsync(
+                            client, (OursUrl(ours, scenario), ours), (BaselineUrl(baseline, scenario), baseline), settings.MaxPairs, settings.PassBudget, ct);
+                        var result = new LatencyResult(scenario, pass, oursTimes, baselineTimes, oursCpu, baselineCpu) { OursServerTimings = serverTimings };
+                        results.Latency.Add(result);
+                        Progress($"pass {pass} {scenario.Id,-8} ours {result.OursMedian,8:0.000} ms  baseline {result.BaselineMedian,8:0.000} ms  ratio {result.Ratio:0.00}  "
+                            + $"server CPU/request {oursCpu.TotalMicroseconds / oursTimes.Count:0} / {baselineCpu.TotalMicroseconds / baselineTimes.Count:0} us  (n={oursTimes.Count})");
+                    }
+                }
+
+                foreach (var scenario in Workload.Timed)
+                {
+                    var throughput = new ThroughputResult(scenario, settings.Workers);
+                    for (var segment = 0; segment < settings.ConcurrentSegments; segment++)
+                    {
+                        // Alternate which goes first, so that a drift in machine load does not favour one side.
+                        foreach (var oursTurn in segment % 2 == 0 ? new[] { true, false } : [false, true])
+                        {
+                            var url = oursTurn ? OursUrl(ours, scenario) : BaselineUrl(baseline, scenario);
+                            var (requests, seconds) = await Measurement.ConcurrentAsync(client, url, settings.Workers, settings.ConcurrentRequests, settings.ConcurrentBudget, ct);
+                            throughput.Add(oursTurn, requests, seconds);
+                        }
+                    }
+
+                    results.Throughput.Add(throughput);
+                    Progress($"{settings.Workers} clients {scenario.Id,-8} ours {throughput.OursPerSecond,8:0} req/s  baseline {throughput.BaselinePerSecond,8:0} req/s  cost ratio {throughput.CostRatio:0.00}");
+                }
+            }
+
+            Progress("Memory: a fresh server process streams all 1,000,000 transactions");
+            await using (var fresh = ServerProcess.Start("our server (fresh)", serverDll, [], OurEnvironment(cluster, OurMode.Streaming, debugSql: false)))
+            {
+                await fresh.WaitReadyAsync(client, "odata/", TimeSpan.FromSeconds(90), ct);
+                results.Memory.Add(await MeasureStreamAsync(client, fresh, "Our server", OursUrl(fresh, Workload.FullTable), [new Uri(fresh.Root, "odata/"), new Uri(fresh.Root, "odata/transactions?$top=1")], ct));
+            }
+
+            if (settings.BaselineMemory)
+            {
+                await using var fresh = ServerProcess.Start("the baseline (fresh)", benchmarkDll, ["--baseline-server", planFile], BaselineEnvironment());
+                await fresh.WaitReadyAsync(client, BaselineServer.ReadyPath.TrimStart('/'), TimeSpan.FromSeconds(60), ct);
+                results.Memory.Add(await MeasureStreamAsync(client, fresh, "Baseline", BaselineUrl(fresh, Workload.FullTable), [BaselineUrl(fresh, Workload.Point)], ct));
+            }
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+
+        results.LoadAfter = MachineInfo.LoadAverage();
+        results.Duration = s_clock.Elapsed;
+        Progress("Done");
+        return results;
+    }
+
+    private static async Task<string> PrepareDatabaseAsync(ClusterInfo cluster, CancellationToken ct)
+    {
+        // A freshly loaded table has no visibility map and no statistics yet: vacuum so that both servers meet the
+        // state a production database is in (index-only scans for counts), whatever autovacuum has done so far.
+        await using var connection = new NpgsqlConnection(cluster.ConnectionString("bank"));
+        await connection.OpenAsync(ct);
+        await using (var vacuum = new NpgsqlCommand("VACUUM ANALYZE", connection) { CommandTimeout = 300 })
+        {
+            await vacuum.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var version = new NpgsqlCommand("SELECT version()", connection);
+        return (string)(await version.ExecuteScalarAsync(ct))!;
+    }
+
+    private static async Task<Dictionary<string, string[]>> CaptureSqlAsync(
+        HttpClient client, string serverDll, Dictionary<string, string> environment, IReadOnlyList<Scenario> scenarios, CancellationToken ct)
+    {
+        var captured = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        await using var server = ServerProcess.Start("our server (SQL capture)", serverDll, [], environment);
+        await server.WaitReadyAsync(client, "odata/", TimeSpan.FromSeconds(90), ct);
+        foreach (var scenario in scenarios)
+        {
+            while (server.Lines.TryRead(out _))
+            {
+                // drop what came before this request
+            }
+
+            var url = OursUrl(server, scenario);
+            if (scenario == Workload.FullTable)
+            {
+                // Only the statement is wanted: hang up as soon as the response starts.
+                using var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, ct);
+            }
+            else
+            {
+                using var response = await client.GetAsync(url, ct);
+                response.EnsureSuccessStatusCode();
+            }
+
+            var statements = new List<string>();
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            wait.CancelAfter(TimeSpan.FromSeconds(15));
+            while (statements.Count < scenario.Statements)
+            {
+                string line;
+                try
+                {
+                    line = await server.Lines.ReadAsync(wait.Token);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    throw new InvalidOperationException($"Our server logged {statements.Count} SQL statements for {url}; expected {scenario.Statements}.\n{server.Tail()}");
+                }
+
+                if (!line.StartsWith('{'))
+                {
+                    continue;
+                }
+
+                using var entry = JsonDocument.Parse(line);
+                if (!entry.RootElement.TryGetProperty("EventId", out var eventId) || eventId.GetInt32() != 2000)
+                {
+                    continue;
+                }
+
+                var state = entry.RootElement.GetProperty("State");
+                var sql = state.GetProperty("Sql").GetString()!;
+                var parameters = int.Parse(state.GetProperty("ParameterCount").ToString(), CultureInfo.InvariantCulture);
+                var expected = scenario.ParameterCounts[statements.Count];
+                if (parameters != expected)
+                {
+                    throw new InvalidOperationException($"Statement {statements.Count + 1} for {url} has {parameters} parameters; the baseline binds {expected}:\n{sql}");
+                }
+
+                statements.Add(sql);
+            }
+
+            captured[scenario.Id] = [.. statements];
+        }
+
+        return captured;
+    }
+
+    private static async Task<ResultCheck> CompareAsync(HttpClient client, Scenario scenario, Uri ours, Uri baseline, CancellationToken ct)
+    {
+        var oursText = await client.GetStringAsync(ours, ct);
+        var baselineText = await client.GetStringAsync(baseline, ct);
+        bool same;
+        string rows;
+        if (scenario.IsCount)
+        {
+            same = string.Equals(oursText.Trim(), baselineText.Trim(), StringComparison.Ordinal);
+            rows = "count " + oursText.Trim();
+        }
+        else
+        {
+            var oursJson = JsonNode.Parse(oursText)!.AsObject();
+            var baselineJson = JsonNode.Parse(baselineText)!.AsObject();
+            oursJson.Remove("@odata.context");
+            baselineJson.Remove("@odata.context");
+            same = JsonNode.DeepEquals(oursJson, baselineJson);
+            rows = oursJson["value"] is JsonArray array ? $"{array.Count} rows" : "1 entity";
+            if (oursJson["@odata.count"] is { } count)
+            {
+                rows += $", count {count}";
+            }
+        }
+
+        if (!same)
+        {
+            Progress($"WARNING: {scenario.Id}: the baseline's answer differs from ours.\n  ours:     {Truncate(oursText)}\n  baseline: {Truncate(baselineText)}");
+        }
+
+        return new ResultCheck(scenario, same, rows, oursText.Length, baselineText.Length);
+
+        static string Truncate(string text) => text.Length > 400 ? text[..400] + "…" : text;
+    }
+
+    private static async Task<MemoryResult> MeasureStreamAsync(HttpClient client, ServerProcess server, string label, Uri url, Uri[] warmUrls, CancellationToken ct)
+    {
+        var buffer = new byte[64 * 1024];
+        for (var i = 0; i < 3; i++)
+        {
+            foreach (var warm in warmUrls)
+            {
+                await Measurement.GetAsync(client, warm, buffer, ct);
+            }
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        var (idle, peakBefore) = server.Memory();
+
+        using var stopSampling = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        long sampledMax = 0;
+        var sampler = Task.Run(async () =>
+        {
+            while (!stopSampling.IsCancellationRequested)
+            {
+                sampledMax = Math.Max(sampledMax, server.Memory().Rss);
+                try
+                {
+                    await Task.Delay(50, stopSampling.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }, CancellationToken.None);
+
+        var clock = Stopwatch.StartNew();
+        using var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, ct);
+        response.EnsureSuccessStatusCode();
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        var rows = new RowCounter("\"transaction_id\":"u8.ToArray());
+        long bytes = 0;
+        int read;
+        while ((read = await body.ReadAsync(buffer, ct)) > 0)
+        {
+            bytes += read;
+            rows.Feed(buffer.AsSpan(0, read));
+        }
+
+        var seconds = clock.Elapsed.TotalSeconds;
+        await stopSampling.CancelAsync();
+        await sampler;
+        var (after, peakAfter) = server.Memory();
+        var result = new MemoryResult(label, idle, peakBefore, peakAfter, Math.Max(sampledMax, after), bytes, rows.Count, seconds);
+        Progress($"{label}: {rows.Count:N0} rows, {bytes / 1e6:0} MB in {seconds:0.0} s; RSS idle {idle / 1e6:0} MB, peak (VmHWM) {peakAfter / 1e6:0} MB");
+        return result;
+    }
+
+    private static Dictionary<string, string> OurEnvironment(ClusterInfo cluster, OurMode mode, bool debugSql)
+    {
+        // As the integration tests' PostgresFixture configures it (both seed databases), through environment variables.
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["OData__Sources__erp__Provider"] = "PostgreSQL",
+            ["OData__Sources__erp__ConnectionString"] = cluster.ConnectionString("erp"),
+            ["OData__Sources__erp__Publish__0"] = "*.*",
+            ["OData__Sources__erp__Publish__1"] = "!*.audit_log",
+            ["OData__Sources__erp__EntitySets__sales.order_summaries__Key__0"] = "order_id",
+            ["OData__Sources__bank__Provider"] = "PostgreSQL",
+            ["OData__Sources__bank__ConnectionString"] = cluster.ConnectionString("bank"),
+            ["OData__Sources__bank__EntitySets__core.account_overview__Key__0"] = "iban",
+            // The response cache off: every request reaches PostgreSQL, as every baseline request does.
+            ["OData__Cache__DefaultTtlSeconds"] = "0",
+            // Authenticated as a production client would be (an API key), without the per-principal rate limits
+            // that would otherwise answer a benchmark's thousands of requests a minute with 429.
+            ["OData__Security__ApiKeys__benchmark__KeyHash"] = "sha256$" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(s_apiKey))).ToLowerInvariant(),
+            ["OData__Limits__RequestsPerMinute"] = "0",
+            ["OData__Limits__ConcurrentRequests"] = "0",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
+        };
+        if (mode == OurMode.Streaming)
+        {
+            // Server paging off: GET /odata/transactions streams all 1,000,000 rows in one response.
+            environment["OData__Paging__MaxPageSize"] = "0";
+        }
+
+        if (debugSql)
+        {
+            environment["Logging__LogLevel__OData.Virtualization"] = "Debug";
+            environment["Logging__Console__FormatterName"] = "json";
+        }
+
+        return environment;
+    }
+
+    private static Dictionary<string, string> BaselineEnvironment() => new(StringComparer.Ordinal)
+    {
+        ["Logging__LogLevel__Default"] = "Warning",
+    };
+
+    /// <summary>The session our server's PostgresDataSource opens (UTC, read-only, statement timeout), for the baseline.</summary>
+    private static string BaselineConnectionString(ClusterInfo cluster)
+        => new NpgsqlConnectionStringBuilder(cluster.ConnectionString("bank"))
+        {
+            Timeout = 5,
+            CommandTimeout = 30,
+            Timezone = "UTC",
+            ApplicationName = "odata-baseline",
+            Options = "-c default_transaction_read_only=on -c statement_timeout=30000",
+        }.ConnectionString;
+
+    private static Uri OursUrl(ServerProcess server, Scenario scenario) => new(server.Root, "odata/" + scenario.ODataPath);
+
+    private static Uri BaselineUrl(ServerProcess server, Scenario scenario) => new(server.Root, "baseline/" + scenario.Id);
+
+    private static void Progress(string message) => Console.WriteLine($"[{s_clock.Elapsed.TotalSeconds,6:0.0} s] {message}");
+
+    /// <summary>How our server is configured: default paging (the timed requests), or paging off (the one big response).</summary>
+    private enum OurMode
+    {
+        Pages,
+        Streaming,
+    }
+
+    /// <summary>Counts occurrences of a pattern whose only border is its first byte (true for <c>"name":</c>).</summary>
+    private sealed class RowCounter(byte[] pattern)
+    {
+        private int _matched;
+
+        public long Count { get; private set; }
+
+        public void Feed(ReadOnlySpan<byte> bytes)
+        {
+            foreach (var b in bytes)
+            {
+                if (b == pattern[_matched])
+                {
+                    if (++_matched == pattern.Length)
+                    {
+                        Count++;
+                        _matched = 0;
+                    }
+                }
+                else
+                {
+                    _matched = b == pattern[0] ? 1 : 0;
+                }
+            }
+        }
+    }
+}

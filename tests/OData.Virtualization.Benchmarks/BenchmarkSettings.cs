@@ -1,0 +1,86 @@
+using System.Globalization;
+
+namespace OData.Virtualization.Benchmarks;
+
+/// <summary>How long and how hard to measure. Every loop is bounded by a count and by time.</summary>
+internal sealed record BenchmarkSettings
+{
+    public bool Quick { get; init; }
+
+    public string? WritePath { get; init; }
+
+    /// <summary>Measured passes over all scenarios (the spread between passes shows the noise).</summary>
+    public int Passes { get; init; } = 4;
+
+    public int Warmup { get; init; } = 200;
+
+    public TimeSpan WarmupBudget { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Request pairs (ours + baseline) per scenario and pass.</summary>
+    public int MaxPairs { get; init; } = 3000;
+
+    public TimeSpan PassBudget { get; init; } = TimeSpan.FromSeconds(6);
+
+    public int Workers { get; init; } = 8;
+
+    public int ConcurrentRequests { get; init; } = 4000;
+
+    public TimeSpan ConcurrentBudget { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Segments per side in the concurrency run, alternating which side goes first.</summary>
+    public int ConcurrentSegments { get; init; } = 2;
+
+    /// <summary>Also stream the full table from a fresh baseline process, for comparison.</summary>
+    public bool BaselineMemory { get; init; } = true;
+
+    /// <summary>The whole run is cancelled after this long.</summary>
+    public TimeSpan Deadline { get; init; } = TimeSpan.FromMinutes(8);
+
+    public string CommandLine { get; init; } = string.Empty;
+
+    /// <summary><c>--diagnose</c>: measure request variants (see <see cref="Diagnostics"/>) instead of the benchmark.</summary>
+    public bool Diagnose { get; init; }
+
+    public static BenchmarkSettings Parse(string[] args)
+    {
+        var quick = args.Contains("--quick", StringComparer.Ordinal);
+        var settings = quick
+            ? new BenchmarkSettings
+            {
+                Quick = true,
+                Passes = 1,
+                Warmup = 100,
+                WarmupBudget = TimeSpan.FromSeconds(1.5),
+                MaxPairs = 300,
+                PassBudget = TimeSpan.FromSeconds(2),
+                ConcurrentRequests = 600,
+                ConcurrentBudget = TimeSpan.FromSeconds(0.5),
+                ConcurrentSegments = 1,
+                BaselineMemory = false,
+                Deadline = TimeSpan.FromMinutes(3),
+            }
+            : new BenchmarkSettings();
+
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--quick":
+                    break;
+                case "--diagnose":
+                    settings = settings with { Diagnose = true };
+                    break;
+                case "--write" when i + 1 < args.Length:
+                    settings = settings with { WritePath = args[++i] };
+                    break;
+                case "--passes" when i + 1 < args.Length:
+                    settings = settings with { Passes = Math.Clamp(int.Parse(args[++i], CultureInfo.InvariantCulture), 1, 10) };
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown argument '{args[i]}'. Use: [--quick] [--passes N] [--write docs/benchmarks.md] [--diagnose]");
+            }
+        }
+
+        return settings with { CommandLine = string.Join(' ', args) };
+    }
+}
