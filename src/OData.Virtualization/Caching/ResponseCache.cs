@@ -137,6 +137,12 @@ internal sealed class ResponseCache : IDisposable
     {
         try
         {
+            // Another refresh may have finished (and left) between this request's lookup and its taking the flight.
+            if (await TryGetAsync(key, CancellationToken.None) is { } fresh && _time.GetUtcNow() < fresh.CreatedAt + ttl)
+            {
+                return fresh;
+            }
+
             // Bounded by the sources' statement timeouts; not by any one caller.
             var response = await factory(CancellationToken.None);
             var settings = _options.CurrentValue.Cache;

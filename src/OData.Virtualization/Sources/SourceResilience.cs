@@ -15,10 +15,12 @@ internal static class SourceResilience
 {
     public static ResiliencePipeline Create(string sourceName)
     {
+        // A statement that ran past the command timeout is the query's doing, not the source's: retrying it only
+        // repeats the cost, and counting it as a failure would let one client's slow queries open the circuit for
+        // every client. (Timeouts while connecting arrive as SourceUnavailableException.)
         var transient = new PredicateBuilder()
             .Handle<SourceUnavailableException>()
-            .Handle<TimeoutException>()
-            .Handle<NpgsqlException>(ex => ex.IsTransient);
+            .Handle<NpgsqlException>(ex => ex.IsTransient && ex.InnerException is not TimeoutException);
         return new ResiliencePipelineBuilder { Name = "source:" + sourceName }
             .AddRetry(new RetryStrategyOptions
             {
