@@ -44,7 +44,7 @@ internal sealed class ResponseCache : IDisposable
         // Sizes are counted in kilobytes.
         _memory = new MemoryCache(new MemoryCacheOptions { SizeLimit = Math.Max(1, settings.SizeLimitMegabytes) * 1024L });
         _cache = new FusionCache(
-            new FusionCacheOptions { CacheName = "odata-virtualization", DefaultEntryOptions = new FusionCacheEntryOptions { IsFailSafeEnabled = false } },
+            new FusionCacheOptions { CacheName = "odata-virtualization", CacheKeyPrefix = "odv:", DefaultEntryOptions = new FusionCacheEntryOptions { IsFailSafeEnabled = false } },
             _memory,
             loggers.CreateLogger<FusionCache>());
         if (!string.IsNullOrWhiteSpace(settings.Redis))
