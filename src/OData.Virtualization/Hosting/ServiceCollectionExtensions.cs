@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -43,6 +45,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Gatekeeper>();
         services.AddSingleton<RequestLimiter>();
         services.AddCors();
+        services.AddHealthChecks().AddCheck<OData.Virtualization.Diagnostics.SourcesHealthCheck>("sources", tags: ["ready"]);
         services.AddAuthentication(Schemes.Selector)
             .AddPolicyScheme(Schemes.Selector, null, selector => selector.ForwardDefaultSelector = SelectScheme)
             .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(Schemes.Basic, null)
@@ -102,6 +105,20 @@ public static class ServiceCollectionExtensions
         group.Map("/", endpoint.HandleAsync);
         group.Map("/{**path}", endpoint.HandleAsync);
 
+        // Liveness (the process answers) and readiness (the sources answer), in the standard health-check format.
+        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealthAsync });
+        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains("ready"),
+            ResponseWriter = WriteHealthAsync,
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status200OK,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        });
+
         // Counters of the cache and the sources since start-up (no data, no configuration).
         endpoints.MapGet("/status/cache", (OData.Virtualization.Caching.CacheStatistics statistics) => Results.Json(new
         {
@@ -118,6 +135,23 @@ public static class ServiceCollectionExtensions
     /// <summary>Queries worth trying on the published model (relative to the service root), for the start-up banner.</summary>
     public static IReadOnlyList<string> GetSampleQueries(this IServiceProvider services)
         => services.GetRequiredService<ModelHost>().SampleQueries();
+
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsJsonAsync(new
+        {
+            status = report.Status.ToString(),
+            totalDuration = report.TotalDuration.TotalMilliseconds,
+            entries = report.Entries.ToDictionary(e => e.Key, e => new
+            {
+                status = e.Value.Status.ToString(),
+                description = e.Value.Description,
+                duration = e.Value.Duration.TotalMilliseconds,
+                data = e.Value.Data,
+            }),
+        });
+    }
 
     /// <summary>Picks the scheme by what the request carries; requests without credentials end in Basic's NoResult.</summary>
     private static string SelectScheme(HttpContext context)
