@@ -198,11 +198,14 @@ public sealed class LimitOptions
     /// <summary>The most values in one <c>in</c> list. Default: 1,000.</summary>
     public int MaxInListLength { get; init; } = 1_000;
 
-    /// <summary>Requests per minute per principal (0: unlimited; per principal in policies). Default: 1,200.</summary>
-    public int RequestsPerMinute { get; init; } = 1_200;
+    /// <summary>
+    /// Requests per minute per principal (0: unlimited; per principal in policies). Default: 6,000 — a Salesforce
+    /// named principal carries a whole organization's callouts, and a Power BI refresh walks thousands of pages.
+    /// </summary>
+    public int RequestsPerMinute { get; init; } = 6_000;
 
-    /// <summary>Requests at once per principal (0: unlimited; per principal in policies). Default: 8.</summary>
-    public int ConcurrentRequests { get; init; } = 8;
+    /// <summary>Requests at once per principal, more wait in a queue of four times as many (0: unlimited). Default: 16.</summary>
+    public int ConcurrentRequests { get; init; } = 16;
 
     /// <summary>Seconds a whole request may take before it is cancelled, SQL included (0: no limit). Default: 120.</summary>
     public int RequestTimeoutSeconds { get; init; } = 120;
