@@ -98,6 +98,19 @@ internal sealed class ResponseCache : IDisposable
         }
     }
 
+    /// <summary>A fresh entry for <paramref name="key"/>, counted as a hit; null when there is none.</summary>
+    public async Task<CachedResponse?> TryGetFreshAsync(string key, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        var entry = await TryGetAsync(key, cancellationToken);
+        if (entry is null || _time.GetUtcNow() >= entry.CreatedAt + ttl)
+        {
+            return null;
+        }
+
+        Statistics.Count(CacheOutcome.Hit);
+        return entry;
+    }
+
     /// <summary>Whether a failure means the source could not answer (so a stale entry may stand in).</summary>
     public static bool IsSourceFailure(Exception exception) => exception is SourceUnavailableException
         or TimeoutException

@@ -118,6 +118,13 @@ internal sealed partial class ODataEndpoint(
         var model = scope.Model;
         var serviceRoot = $"{request.Scheme}://{request.Host}{request.PathBase}/{RoutePrefix}/";
         var relative = RelativeTarget(target, request.PathBase.Value);
+
+        // A repeated request whose answer is in the cache skips parsing, planning and SQL compilation.
+        if (await sender.TryServeRepeatAsync(context, timings, scope.Id, serviceRoot, relative))
+        {
+            return;
+        }
+
         if (relative.Length == 0 || relative[0] == '?')
         {
             var format = ResponseFormat.Negotiate(request.Query["$format"], request.Headers.Accept);
@@ -323,6 +330,7 @@ internal sealed partial class ODataEndpoint(
 
         // Caching is off for this set, or server paging is off: stream straight from the reader to the client.
         response.Headers["X-Cache"] = "BYPASS";
+        sender.CountBypass();
         if (HttpMethods.IsHead(context.Request.Method))
         {
             CollectionResponder.WriteHeaders(response, plan, format);

@@ -19,6 +19,50 @@ internal sealed record RenderResult(int StatusCode, string ContentType, Dictiona
 /// </summary>
 internal sealed class RepresentationSender(ResponseCache cache, TimeProvider time)
 {
+    private const int MaxRemembered = 10_000;
+    private const string RepeatKey = "odv.repeat";
+
+    /// <summary>
+    /// What a request looked like (caller scope, service root, target, format and paging headers) → the cache key and
+    /// TTL it computed. The same request again can be answered from a fresh entry without parsing or compiling.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Key, TimeSpan Ttl)> _remembered = new(StringComparer.Ordinal);
+
+    private static readonly Microsoft.IO.RecyclableMemoryStreamManager s_buffers = new();
+
+    /// <summary>Answers a request seen before from a fresh cache entry; false when it must be planned.</summary>
+    public async Task<bool> TryServeRepeatAsync(HttpContext context, RequestTimings timings, string scope, string serviceRoot, string relative)
+    {
+        // now() binds a new instant every time: such a request never repeats.
+        if (relative.Contains("now(", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var request = context.Request;
+        var repeat = string.Join('\u001f', scope, serviceRoot, relative, request.Headers.Accept.ToString(), request.Headers["Prefer"].ToString());
+        context.Items[RepeatKey] = repeat;
+        if (!_remembered.TryGetValue(repeat, out var known))
+        {
+            return false;
+        }
+
+        var lookup = Stopwatch.GetTimestamp();
+        if (await cache.TryGetFreshAsync(known.Key, known.Ttl, context.RequestAborted) is not { } entry)
+        {
+            return false;
+        }
+
+        timings.Parse = 0;
+        timings.Outcome = CacheOutcome.Hit;
+        timings.Cache = Stopwatch.GetElapsedTime(lookup).TotalMilliseconds;
+        await WriteAsync(context, entry, CacheOutcome.Hit, known.Ttl);
+        return true;
+    }
+
+    /// <summary>Counts a response streamed past the cache.</summary>
+    public void CountBypass() => cache.Statistics.Count(CacheOutcome.Bypass);
+
     public async Task SendAsync(
         HttpContext context,
         RequestTimings timings,
@@ -37,7 +81,17 @@ internal sealed class RepresentationSender(ResponseCache cache, TimeProvider tim
         }
         else
         {
-            (response, outcome) = await cache.GetOrCreateAsync(key.Build(), ttl, ct => RenderAsync(render, timings, ct), context.RequestAborted);
+            var built = key.Build();
+            (response, outcome) = await cache.GetOrCreateAsync(built, ttl, ct => RenderAsync(render, timings, ct), context.RequestAborted);
+            if (context.Items[RepeatKey] is string repeat && outcome != CacheOutcome.Bypass)
+            {
+                if (_remembered.Count > MaxRemembered)
+                {
+                    _remembered.Clear();
+                }
+
+                _remembered[repeat] = (built, ttl);
+            }
         }
 
         timings.Outcome = outcome;
@@ -55,7 +109,9 @@ internal sealed class RepresentationSender(ResponseCache cache, TimeProvider tim
     {
         var local = new RequestTimings();
         var start = Stopwatch.GetTimestamp();
-        using var buffer = new MemoryStream();
+        // Pooled blocks instead of a doubling MemoryStream: pages of a Power BI walk would otherwise churn the
+        // large-object heap (measured: 612 MB after a 1,000,000-row walk with the cache on, 131 MB with it off).
+        using var buffer = s_buffers.GetStream("page");
         var pipe = PipeWriter.Create(buffer, new StreamPipeWriterOptions(leaveOpen: true));
         var result = await render(pipe, local, cancellationToken);
         await pipe.CompleteAsync();
