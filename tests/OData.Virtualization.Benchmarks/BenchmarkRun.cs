@@ -7,13 +7,15 @@ using System.Text.Json.Nodes;
 using Npgsql;
 using OData.Virtualization.Benchmarks.Baseline;
 using OData.Virtualization.Benchmarks.Infrastructure;
+using OData.Virtualization.Benchmarks.Paging;
 using OData.Virtualization.IntegrationTests.Infrastructure;
 
 namespace OData.Virtualization.Benchmarks;
 
 /// <summary>
 /// The benchmark: PostgreSQL with the seed, our server and the baseline each in their own process on loopback
-/// Kestrel, the same requests to both (interleaved), then one fresh server process streaming 1,000,000 rows.
+/// Kestrel, the same requests to both (interleaved), then one fresh server process streaming 1,000,000 rows; then
+/// the paging and cache part (<see cref="PagingBenchmark"/>), which <c>--paging</c> runs alone.
 /// </summary>
 internal static class BenchmarkRun
 {
@@ -32,23 +34,25 @@ internal static class BenchmarkRun
             cancel.Cancel();
         };
 
+        s_clock.Start();
         try
         {
-            var results = await RunAsync(settings, cancel.Token);
-            if (settings.Diagnose)
+            string? postgresVersion = null;
+            if (!settings.PagingOnly)
             {
-                return 0;
+                var results = await RunAsync(settings, cancel.Token);
+                if (settings.Diagnose)
+                {
+                    return 0;
+                }
+
+                Publish(settings, Report.Render(settings, results), Report.StartMarker, Report.EndMarker);
+                postgresVersion = results.PostgresVersion;
             }
 
-            var markdown = Report.Render(settings, results);
-            Console.WriteLine();
-            Console.WriteLine(markdown);
-            if (settings.WritePath is { } path)
-            {
-                Report.WriteInto(path, markdown);
-                Console.WriteLine($"Results written into {Path.GetFullPath(path)}");
-            }
-
+            var paging = await PagingBenchmark.RunAsync(settings, postgresVersion, cancel.Token);
+            Publish(settings, PagingReport.Render(settings, paging), PagingReport.StartMarker, PagingReport.EndMarker);
+            Progress("Done");
             return 0;
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -58,9 +62,20 @@ internal static class BenchmarkRun
         }
     }
 
+    /// <summary>Prints a results block and, with <c>--write</c>, replaces its marked region of the file.</summary>
+    private static void Publish(BenchmarkSettings settings, string markdown, string startMarker, string endMarker)
+    {
+        Console.WriteLine();
+        Console.WriteLine(markdown);
+        if (settings.WritePath is { } path)
+        {
+            Report.WriteInto(path, markdown, startMarker, endMarker);
+            Console.WriteLine($"Results written into {Path.GetFullPath(path)}");
+        }
+    }
+
     private static async Task<BenchmarkResults> RunAsync(BenchmarkSettings settings, CancellationToken ct)
     {
-        s_clock.Start();
         var results = new BenchmarkResults { Started = DateTimeOffset.UtcNow, LoadBefore = MachineInfo.LoadAverage() };
 
         Progress("PostgreSQL: starting (or connecting to) the cluster and loading the seed");
@@ -69,14 +84,7 @@ internal static class BenchmarkRun
         results.Machine = MachineInfo.Collect();
         results.Commit = await MachineInfo.CommitAsync(PostgresCluster.RepositoryRoot(), ct);
 
-        using var client = new HttpClient(new SocketsHttpHandler
-        {
-            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-            AutomaticDecompression = System.Net.DecompressionMethods.None,
-            UseProxy = false,
-        })
-        { Timeout = TimeSpan.FromMinutes(3) };
-        client.DefaultRequestHeaders.Add("X-API-Key", s_apiKey);
+        using var client = CreateClient();
 
         var serverDll = Path.Combine(AppContext.BaseDirectory, "OData.Virtualization.Server.dll");
         var benchmarkDll = Path.Combine(AppContext.BaseDirectory, "OData.Virtualization.Benchmarks.dll");
@@ -178,11 +186,24 @@ internal static class BenchmarkRun
 
         results.LoadAfter = MachineInfo.LoadAverage();
         results.Duration = s_clock.Elapsed;
-        Progress("Done");
         return results;
     }
 
-    private static async Task<string> PrepareDatabaseAsync(ClusterInfo cluster, CancellationToken ct)
+    /// <summary>The benchmark's client: one connection pool, no decompression, authenticated with the run's API key.</summary>
+    internal static HttpClient CreateClient()
+    {
+        var client = new HttpClient(new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            AutomaticDecompression = System.Net.DecompressionMethods.None,
+            UseProxy = false,
+        })
+        { Timeout = TimeSpan.FromMinutes(3) };
+        client.DefaultRequestHeaders.Add("X-API-Key", s_apiKey);
+        return client;
+    }
+
+    internal static async Task<string> PrepareDatabaseAsync(ClusterInfo cluster, CancellationToken ct)
     {
         // A freshly loaded table has no visibility map and no statistics yet: vacuum so that both servers meet the
         // state a production database is in (index-only scans for counts), whatever autovacuum has done so far.
@@ -355,7 +376,7 @@ internal static class BenchmarkRun
         return result;
     }
 
-    private static Dictionary<string, string> OurEnvironment(ClusterInfo cluster, OurMode mode, bool debugSql)
+    internal static Dictionary<string, string> OurEnvironment(ClusterInfo cluster, OurMode mode, bool debugSql)
     {
         // As the integration tests' PostgresFixture configures it (both seed databases), through environment variables.
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -413,10 +434,10 @@ internal static class BenchmarkRun
 
     private static Uri BaselineUrl(ServerProcess server, Scenario scenario) => new(server.Root, "baseline/" + scenario.Id);
 
-    private static void Progress(string message) => Console.WriteLine($"[{s_clock.Elapsed.TotalSeconds,6:0.0} s] {message}");
+    internal static void Progress(string message) => Console.WriteLine($"[{s_clock.Elapsed.TotalSeconds,6:0.0} s] {message}");
 
     /// <summary>How our server is configured: default paging (the timed requests), or paging off (the one big response).</summary>
-    private enum OurMode
+    internal enum OurMode
     {
         Pages,
         Streaming,

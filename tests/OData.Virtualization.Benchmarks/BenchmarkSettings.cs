@@ -1,4 +1,5 @@
 using System.Globalization;
+using OData.Virtualization.Benchmarks.Paging;
 
 namespace OData.Virtualization.Benchmarks;
 
@@ -34,12 +35,21 @@ internal sealed record BenchmarkSettings
     public bool BaselineMemory { get; init; } = true;
 
     /// <summary>The whole run is cancelled after this long.</summary>
-    public TimeSpan Deadline { get; init; } = TimeSpan.FromMinutes(8);
+    public TimeSpan Deadline { get; init; } = TimeSpan.FromMinutes(10);
 
     public string CommandLine { get; init; } = string.Empty;
 
     /// <summary><c>--diagnose</c>: measure request variants (see <see cref="Diagnostics"/>) instead of the benchmark.</summary>
     public bool Diagnose { get; init; }
+
+    /// <summary><c>--paging</c>: only the paging and cache part (issue 3), which the normal run does after the comparison with the baseline.</summary>
+    public bool PagingOnly { get; init; }
+
+    /// <summary>What the paging and cache part measures.</summary>
+    public PagingSettings PagingPart { get; init; } = PagingSettings.Full;
+
+    /// <summary><c>--pages-csv FILE</c>: also write every page of every walk (time, rows, bytes, X-Cache, Server-Timing) as CSV.</summary>
+    public string? PagesCsvPath { get; init; }
 
     public static BenchmarkSettings Parse(string[] args)
     {
@@ -57,7 +67,8 @@ internal sealed record BenchmarkSettings
                 ConcurrentBudget = TimeSpan.FromSeconds(0.5),
                 ConcurrentSegments = 1,
                 BaselineMemory = false,
-                Deadline = TimeSpan.FromMinutes(3),
+                PagingPart = PagingSettings.Quick,
+                Deadline = TimeSpan.FromMinutes(4),
             }
             : new BenchmarkSettings();
 
@@ -70,6 +81,12 @@ internal sealed record BenchmarkSettings
                 case "--diagnose":
                     settings = settings with { Diagnose = true };
                     break;
+                case "--paging":
+                    settings = settings with { PagingOnly = true, Deadline = settings.Quick ? TimeSpan.FromMinutes(3) : TimeSpan.FromMinutes(4) };
+                    break;
+                case "--pages-csv" when i + 1 < args.Length:
+                    settings = settings with { PagesCsvPath = args[++i] };
+                    break;
                 case "--write" when i + 1 < args.Length:
                     settings = settings with { WritePath = args[++i] };
                     break;
@@ -77,7 +94,7 @@ internal sealed record BenchmarkSettings
                     settings = settings with { Passes = Math.Clamp(int.Parse(args[++i], CultureInfo.InvariantCulture), 1, 10) };
                     break;
                 default:
-                    throw new ArgumentException($"Unknown argument '{args[i]}'. Use: [--quick] [--passes N] [--write docs/benchmarks.md] [--diagnose]");
+                    throw new ArgumentException($"Unknown argument '{args[i]}'. Use: [--quick] [--paging] [--passes N] [--write docs/benchmarks.md] [--pages-csv FILE] [--diagnose]");
             }
         }
 

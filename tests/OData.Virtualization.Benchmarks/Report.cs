@@ -23,18 +23,7 @@ internal static class Report
         md.AppendLine(Invariant($"({(settings.Quick ? "quick" : "full")} mode, {passes} pass(es), {results.Duration.TotalSeconds:0} s in total)."));
         md.AppendLine();
 
-        var m = results.Machine;
-        md.AppendLine("| Machine | |").AppendLine("|---|---|");
-        md.AppendLine(Invariant($"| Cores | {m.Cores} |"));
-        md.AppendLine($"| CPU | {m.CpuModel} |");
-        md.AppendLine($"| Memory | {m.Memory} |");
-        md.AppendLine($"| OS | {m.Os} |");
-        md.AppendLine($"| .NET | {m.Runtime} |");
-        md.AppendLine($"| PostgreSQL | {results.PostgresVersion} |");
-        md.AppendLine($"| Npgsql | {m.Npgsql} |");
-        md.AppendLine($"| Source | commit {results.Commit} (and whatever the working tree held when it was built) |");
-        md.AppendLine($"| Load average (1/5/15 min) | before {results.LoadBefore}, after {results.LoadAfter} |");
-        md.AppendLine();
+        AppendMachine(md, results.Machine, results.PostgresVersion, results.Commit, results.LoadBefore, results.LoadAfter);
 
         md.AppendLine("### Latency: one client, sequential, ours and baseline interleaved").AppendLine();
         md.AppendLine("Wall time per request, from sending it to reading the last byte of the body, in milliseconds. "
@@ -195,16 +184,35 @@ internal static class Report
         static double Med(IEnumerable<LatencyResult> group, Func<LatencyResult, double> value) => Measurement.Median(group.Select(value).ToList());
     }
 
+    /// <summary>The machine the numbers come from, and how busy it was.</summary>
+    public static void AppendMachine(StringBuilder md, MachineInfo m, string postgresVersion, string commit, string loadBefore, string loadAfter)
+    {
+        md.AppendLine("| Machine | |").AppendLine("|---|---|");
+        md.AppendLine(Invariant($"| Cores | {m.Cores} |"));
+        md.AppendLine($"| CPU | {m.CpuModel} |");
+        md.AppendLine($"| Memory | {m.Memory} |");
+        md.AppendLine($"| OS | {m.Os} |");
+        md.AppendLine($"| .NET | {m.Runtime} |");
+        md.AppendLine($"| PostgreSQL | {postgresVersion} |");
+        md.AppendLine($"| Npgsql | {m.Npgsql} |");
+        md.AppendLine($"| Source | commit {commit} (and whatever the working tree held when it was built) |");
+        md.AppendLine($"| Load average (1/5/15 min) | before {loadBefore}, after {loadAfter} |");
+        md.AppendLine();
+    }
+
     /// <summary>Replaces the results block of <paramref name="path"/> (or appends one) and leaves the rest of the file alone.</summary>
-    public static void WriteInto(string path, string block)
+    public static void WriteInto(string path, string block) => WriteInto(path, block, StartMarker, EndMarker);
+
+    /// <summary>Replaces the block between <paramref name="startMarker"/> and <paramref name="endMarker"/> (or appends one).</summary>
+    public static void WriteInto(string path, string block, string startMarker, string endMarker)
     {
         var existing = File.Exists(path) ? File.ReadAllText(path) : "# Benchmarks\n\n";
-        var start = existing.IndexOf(StartMarker, StringComparison.Ordinal);
-        var end = existing.IndexOf(EndMarker, StringComparison.Ordinal);
+        var start = existing.IndexOf(startMarker, StringComparison.Ordinal);
+        var end = existing.IndexOf(endMarker, StringComparison.Ordinal);
         string updated;
         if (start >= 0 && end > start)
         {
-            var after = end + EndMarker.Length;
+            var after = end + endMarker.Length;
             if (after < existing.Length && existing[after] == '\n')
             {
                 after++;
@@ -221,7 +229,7 @@ internal static class Report
     }
 
     /// <summary><c>parse;dur=0.1, cache;dur=0.01;desc="BYPASS", sql;dur=0.4</c> → name → milliseconds.</summary>
-    private static Dictionary<string, double> ParseServerTiming(string header)
+    public static Dictionary<string, double> ParseServerTiming(string header)
     {
         var result = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var metric in header.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
