@@ -51,7 +51,8 @@ internal sealed partial class AccessScopes(ModelHost models, IOptionsMonitor<Vir
         }
 
         var security = options.CurrentValue.Security;
-        var name = principal.Identity?.Name ?? "anonymous";
+        // An authenticated principal without a name (a token without its name claim) is never "anonymous".
+        var name = principal.Identity?.Name ?? (principal.Identity?.IsAuthenticated == true ? "unnamed" : "anonymous");
         var matched = security.Policies.Where(p => Matches(p, principal, name)).ToList();
         var limits = MergeLimits(matched);
 

@@ -74,6 +74,12 @@ internal sealed class Gatekeeper(AccessScopes scopes, Hosting.ModelHost models, 
             challenges.Add(bearer);
         }
 
+        if (security.ApiKeys.Count > 0)
+        {
+            // Not a registered scheme, but a 401 must say how to authenticate (RFC 9110): name the header.
+            challenges.Add($"ApiKey header=\"{security.ApiKeyHeader}\"");
+        }
+
         if (challenges.Count > 0)
         {
             headers.WWWAuthenticate = challenges.ToArray();

@@ -1,0 +1,272 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.OData;
+using Microsoft.OData.UriParser;
+using OData.Virtualization.Hosting;
+using OData.Virtualization.IntegrationTests.Infrastructure;
+using OData.Virtualization.IntegrationTests.Oracle;
+using OData.Virtualization.Model;
+using Xunit.Abstractions;
+
+namespace OData.Virtualization.IntegrationTests.Security;
+
+/// <summary>
+/// The fuzz test: 10,000+ generated <c>$filter</c> expressions (<see cref="FilterFuzzer"/>, fixed seed) over
+/// <c>erp_customers</c>, <c>products</c> and <c>transactions</c>, sent by a principal whose policy limits each set to
+/// some rows. No answer may be a 5xx; every 200 must equal the independent oracle (<see cref="OracleEvaluator"/>)
+/// evaluated over the rows the policy allows, read directly from PostgreSQL; an invalid expression is a 4xx.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class FilterFuzzTests(PostgresFixture fixture, ITestOutputHelper output)
+{
+    private const int Seed = 20261129;
+    private const int ExpressionsPerSet = 3400;
+
+    /// <summary>(set, the policy's row filter, the same rows in SQL for the oracle's slice).</summary>
+    private static readonly (string Set, string RowFilter, string Sql)[] s_sets =
+    [
+        ("erp_customers", "customer_id le 1500", "\"customer_id\" <= 1500"),
+        ("products", "discontinued eq false", "\"discontinued\" = false"),
+        ("transactions", "transaction_id le 2000", "\"transaction_id\" <= 2000"),
+    ];
+
+    [Fact]
+    public async Task TenThousandGeneratedFilters_NeverAnswer5xx_AndEvery200EqualsTheOracle()
+    {
+        var key = OData.Virtualization.Security.SecretHasher.NewApiKey();
+        await using var factory = await fixture.StartAnotherAsync(settings =>
+        {
+            settings["OData:Cache:DefaultTtlSeconds"] = "0";
+            settings["OData:Limits:RequestsPerMinute"] = "0";
+            settings["OData:Limits:ConcurrentRequests"] = "0";
+            settings["OData:Security:AllowAnonymous"] = "false";
+            settings["OData:Security:ApiKeys:fuzzer:KeyHash"] = key.Hash;
+            settings["OData:Security:Policies:0:Principals:0"] = "fuzzer";
+            foreach (var (set, rowFilter, _) in s_sets)
+            {
+                settings[$"OData:Security:Policies:0:EntitySets:{set}:RowFilter"] = rowFilter;
+            }
+        });
+        using var client = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = new Uri("http://localhost/odata/") });
+        client.DefaultRequestHeaders.TryAddWithoutValidation("X-API-Key", key.Key);
+        client.DefaultRequestHeaders.TryAddWithoutValidation("Prefer", "odata.maxpagesize=2000");
+
+        var model = fixture.Services.GetRequiredService<ModelHost>().Current;
+        var cases = new List<FuzzCase>();
+        foreach (var (setName, _, sql) in s_sets)
+        {
+            var set = model.Sets[setName];
+            var rows = await OracleRows.LoadAsync(fixture, set, sql);
+            Assert.True(rows.Count is > 100 and <= 2000, $"{setName}: {rows.Count} rows in the slice");
+            var properties = set.Columns.Select(c => (c.PropertyName, Kind(c))).Where(p => p.Item2 is not null).Select(p => (p.PropertyName, p.Item2!.Value)).ToList();
+            var fuzzer = new FilterFuzzer(Seed + setName.Length, properties);
+            for (var i = 0; i < ExpressionsPerSet; i++)
+            {
+                cases.Add(new FuzzCase(set, rows, fuzzer.Next()));
+            }
+        }
+
+        var failures = new ConcurrentQueue<string>();
+        var rejections = new ConcurrentQueue<string>();
+        int valid = 0, rejected = 0, oracleRejected = 0, nonEmpty = 0;
+        var watch = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(cases, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (fuzz, cancellationToken) =>
+        {
+            var outcome = await RunAsync(client, model, fuzz, cancellationToken);
+            switch (outcome.Kind)
+            {
+                case Outcome.Valid:
+                    Interlocked.Increment(ref valid);
+                    if (outcome.Rows > 0)
+                    {
+                        Interlocked.Increment(ref nonEmpty);
+                    }
+
+                    break;
+                case Outcome.Rejected:
+                    Interlocked.Increment(ref rejected);
+                    if (outcome.OracleAccepted)
+                    {
+                        Interlocked.Increment(ref oracleRejected);
+                        rejections.Enqueue($"{fuzz.Set.Name}?$filter={fuzz.Filter} -> {outcome.Problem}");
+                    }
+
+                    break;
+                default:
+                    failures.Enqueue($"{fuzz.Set.Name}?$filter={fuzz.Filter}{Environment.NewLine}    {outcome.Problem}");
+                    break;
+            }
+        });
+
+        output.WriteLine($"{cases.Count} expressions in {watch.Elapsed.TotalSeconds:F1} s: {valid} valid (200, {nonEmpty} with rows), {rejected} rejected with a 4xx ({oracleRejected} of them parsed by the oracle's parser too), {failures.Count} failures.");
+        foreach (var rejection in rejections.Take(40))
+        {
+            output.WriteLine("  rejected although it parses: " + rejection);
+        }
+
+        Assert.True(failures.IsEmpty, $"{failures.Count} of {cases.Count} generated filters failed (seed {Seed}):{Environment.NewLine}" + string.Join(Environment.NewLine, failures.Take(25)));
+        Assert.True(cases.Count >= 10_000);
+        Assert.True(valid > cases.Count / 2, $"only {valid} of {cases.Count} expressions were valid: the fuzz is not meaningful");
+        Assert.True(nonEmpty > valid / 5, $"only {nonEmpty} of {valid} valid expressions matched any row");
+    }
+
+    private static async Task<Result> RunAsync(HttpClient client, PublishedModel model, FuzzCase fuzz, CancellationToken cancellationToken)
+    {
+        var set = fuzz.Set;
+        var keyProperties = set.Key.Select(k => k.PropertyName).ToList();
+        var url = $"{set.Name}?$filter={Uri.EscapeDataString(fuzz.Filter)}&$select={string.Join(",", keyProperties)}&$count=true";
+        HttpResponseMessage response;
+        string body;
+        try
+        {
+            response = await client.GetAsync(url, cancellationToken);
+            body = await response.Content.ReadAsStringAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            return Result.Failed("the request failed: " + ex.Message);
+        }
+
+        using (response)
+        {
+            var status = (int)response.StatusCode;
+            if (status >= 500 && status != 501)
+            {
+                return Result.Failed($"{status}: {ODataAssert.Shorten(body)}");
+            }
+
+            // The oracle: the same expression parsed against the same model and evaluated over the allowed rows.
+            SingleValueNode? expression = null;
+            string? parseError = null;
+            try
+            {
+                var edmSet = model.EdmModel.EntityContainer.FindEntitySet(set.Name);
+                var parser = new ODataQueryOptionParser(model.EdmModel, edmSet.EntityType, edmSet, new Dictionary<string, string> { ["$filter"] = fuzz.Filter })
+                {
+                    Resolver = new ODataUriResolver { EnableCaseInsensitive = true },
+                };
+                expression = parser.ParseFilter().Expression;
+            }
+            catch (Exception ex) when (ex is ODataException or OverflowException or FormatException)
+            {
+                parseError = ex.Message;
+            }
+
+            if (status != 200)
+            {
+                if (status is not (400 or 501))
+                {
+                    return Result.Failed($"{status} for an invalid or unsupported expression: {ODataAssert.Shorten(body)}");
+                }
+
+                try
+                {
+                    ODataAssert.AssertClientErrorOr501(response, body, "GET " + url);
+                }
+                catch (Exception ex) when (ex is Xunit.Sdk.XunitException or JsonException or KeyNotFoundException)
+                {
+                    return Result.Failed($"{status} without a proper OData error: {ex.Message}");
+                }
+
+                var message = JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("message").GetString();
+                return new Result(Outcome.Rejected, 0, $"{status} {message}", parseError is null);
+            }
+
+            if (expression is null)
+            {
+                return Result.Failed($"the server answered 200 to what the URI parser rejects ({parseError}): {ODataAssert.Shorten(body)}");
+            }
+
+            List<string> expected;
+            try
+            {
+                var oracle = new OracleEvaluator(OracleDialect.PostgreSql, DateTimeOffset.UtcNow);
+                expected = fuzz.Rows.Where(row => OracleEvaluator.IsTrue(oracle.Evaluate(expression, row)))
+                    .Select(row => string.Join("|", keyProperties.Select(k => KeyText(row[k]))))
+                    .ToList();
+            }
+            catch (Exception ex) when (ex is NotSupportedException or InvalidCastException or OverflowException or DivideByZeroException or ArgumentException or InvalidOperationException)
+            {
+                return Result.Failed($"the server answered 200 but the oracle cannot evaluate it ({ex.GetType().Name}: {ex.Message})");
+            }
+
+            JsonElement json;
+            try
+            {
+                json = JsonDocument.Parse(body).RootElement;
+            }
+            catch (JsonException ex)
+            {
+                return Result.Failed($"200 with a body that is not JSON ({ex.Message}): {ODataAssert.Shorten(body)}");
+            }
+
+            if (json.TryGetProperty("@odata.nextLink", out _))
+            {
+                return Result.Failed("the page is not the whole result (a nextLink at 2000 rows)");
+            }
+
+            var actual = json.GetProperty("value").EnumerateArray()
+                .Select(row => string.Join("|", keyProperties.Select(k => row.GetProperty(k) is var v && v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText())))
+                .ToList();
+            var count = json.GetProperty("@odata.count").GetInt64();
+            var missing = expected.Except(actual, StringComparer.Ordinal).ToList();
+            var extra = actual.Except(expected, StringComparer.Ordinal).ToList();
+            if (missing.Count > 0 || extra.Count > 0 || count != expected.Count || actual.Count != expected.Count)
+            {
+                return Result.Failed($"server {actual.Count} rows (count {count}), oracle {expected.Count}; missing {Sample(missing)}; extra {Sample(extra)}");
+            }
+
+            return new Result(Outcome.Valid, actual.Count, null, true);
+        }
+    }
+
+    private static FuzzKind? Kind(PublishedColumn column)
+    {
+        if (column.Type.IsCollection)
+        {
+            return null;
+        }
+
+        return column.Type.Kind switch
+        {
+            ValueKind.Byte or ValueKind.Int16 or ValueKind.Int32 or ValueKind.Int64 => FuzzKind.Integer,
+            ValueKind.Decimal => FuzzKind.Decimal,
+            ValueKind.Single or ValueKind.Double => FuzzKind.Floating,
+            ValueKind.String => FuzzKind.Text,
+            ValueKind.Boolean => FuzzKind.Boolean,
+            ValueKind.Date => FuzzKind.Date,
+            ValueKind.DateTimeOffset or ValueKind.DateTime => FuzzKind.Instant,
+            ValueKind.Guid => FuzzKind.Guid,
+            _ => null,
+        };
+    }
+
+    private static string KeyText(object? value) => value switch
+    {
+        null => "null",
+        Guid g => g.ToString("D"),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString()!,
+    };
+
+    private static string Sample(List<string> keys) => keys.Count == 0 ? "-" : string.Join(", ", keys.Take(5)) + (keys.Count > 5 ? ", …" : string.Empty);
+
+    private enum Outcome
+    {
+        Valid,
+        Rejected,
+        Failed,
+    }
+
+    private sealed record Result(Outcome Kind, int Rows, string? Problem, bool OracleAccepted)
+    {
+        public static Result Failed(string problem) => new(Outcome.Failed, 0, problem, false);
+    }
+
+    private sealed record FuzzCase(PublishedSet Set, IReadOnlyList<IReadOnlyDictionary<string, object?>> Rows, string Filter);
+}
