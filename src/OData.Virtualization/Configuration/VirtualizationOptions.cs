@@ -147,6 +147,18 @@ public sealed class SourceOptions
     /// connection. Others wait up to ConnectTimeoutSeconds, then get a 503. Default: 16.
     /// </summary>
     public int MaxConcurrentQueries { get; init; } = 16;
+
+    /// <summary>Caps for this source's sets, below the global limits (and the principal's): the largest <c>$top</c>.</summary>
+    public long? MaxTop { get; init; }
+
+    /// <summary>The deepest <c>$expand</c> from this source's sets.</summary>
+    public int? MaxExpandDepth { get; init; }
+
+    /// <summary>The most nodes in a <c>$filter</c> on this source's sets.</summary>
+    public int? MaxFilterNodes { get; init; }
+
+    /// <summary>The most values in an <c>in</c> list on this source's sets.</summary>
+    public int? MaxInListLength { get; init; }
 }
 
 /// <summary>Settings for one published table or view.</summary>

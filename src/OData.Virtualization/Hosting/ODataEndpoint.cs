@@ -147,7 +147,8 @@ internal sealed partial class ODataEndpoint(
         {
             Resolver = new ODataUriResolver { EnableCaseInsensitive = true },
         };
-        parser.Settings.MaximumExpansionDepth = limits.MaxExpandDepth;
+        // The planner holds $expand to the caller's and the source's depth; the parser only stops the absurd.
+        parser.Settings.MaximumExpansionDepth = 10;
 
         var path = ParsePath(parser, relative);
         var responseFormat = ResponseFormat.Negotiate(request.Query["$format"], request.Headers.Accept);
@@ -299,7 +300,7 @@ internal sealed partial class ODataEndpoint(
 
     private async Task ServeCollectionAsync(HttpContext context, AccessScope scope, EntityQuery query, string serviceRoot, string relative, ResponseFormat format, DateTimeOffset now, TimeSpan ttl, RequestTimings timings)
     {
-        var plan = collections.Pages.Plan(context.Request, query, relative, scope.Id);
+        var plan = collections.Pages.Plan(context.Request, query, relative, scope.Id, scope.Limits.MaxPageSize);
         var request = new CollectionResponder.Request(plan, serviceRoot, relative, format, now);
         var response = context.Response;
         timings.Parse = timings.Elapsed;
@@ -426,11 +427,34 @@ internal sealed partial class ODataEndpoint(
     private static Func<string, string?> RawOption(HttpContext context)
         => name => context.Request.Query.TryGetValue(name, out var value) && value.Count > 0 ? value[0] : null;
 
+    /// <summary>
+    /// The limits for one request: the principal's (from its policies) where set, else the global ones; then the
+    /// source's caps on top (the smaller wins).
+    /// </summary>
+    internal static LimitOptions Effective(LimitOptions global, SourceOptions source, PrincipalLimitOptions principal)
+    {
+        static long Cap(long value, long? cap) => cap is { } c && c > 0 && (value <= 0 || c < value) ? c : value;
+        static int CapInt(int value, int? cap) => (int)Cap(value, cap);
+        return new LimitOptions
+        {
+            MaxUrlLength = global.MaxUrlLength,
+            MaxTop = Cap(principal.MaxTop ?? global.MaxTop, source.MaxTop),
+            MaxExpandDepth = CapInt(principal.MaxExpandDepth ?? global.MaxExpandDepth, source.MaxExpandDepth),
+            MaxExpandedRows = global.MaxExpandedRows,
+            MaxFilterNodes = CapInt(principal.MaxFilterNodes ?? global.MaxFilterNodes, source.MaxFilterNodes),
+            MaxInListLength = CapInt(principal.MaxInListLength ?? global.MaxInListLength, source.MaxInListLength),
+            RequestsPerMinute = global.RequestsPerMinute,
+            ConcurrentRequests = global.ConcurrentRequests,
+            RequestTimeoutSeconds = global.RequestTimeoutSeconds,
+        };
+    }
+
     /// <summary>Plans a query, holding it to the caller's limits.</summary>
     private static EntityQuery Plan(AccessScope scope, PublishedSet set, ODataUriParser parser, KeySegment? key, LimitOptions limits, Func<string, string?>? rawOption)
     {
+        limits = Effective(limits, set.Source.Options, scope.Limits);
         var query = QueryPlanner.Plan(scope.Model, set, parser, key, limits, rawOption);
-        var maxTop = scope.Limits.MaxTop ?? limits.MaxTop;
+        var maxTop = limits.MaxTop;
         if (maxTop > 0 && query.Top > maxTop)
         {
             throw ODataProblem.BadRequest($"$top={query.Top} is more than this service allows you ({maxTop}). Page with $skip or follow @odata.nextLink.", "$top", "LimitExceeded");

@@ -25,9 +25,9 @@ internal sealed class PagePlanner(IOptionsMonitor<VirtualizationOptions> options
 {
     public SkipTokenCodec Codec { get; } = codec;
 
-    public PagePlan Plan(HttpRequest request, EntityQuery query, string relativeTarget, string scope = "")
+    public PagePlan Plan(HttpRequest request, EntityQuery query, string relativeTarget, string scope = "", int? principalMaxPageSize = null)
     {
-        var (pageSize, applied) = PageSize(request, query);
+        var (pageSize, applied) = PageSize(request, query, principalMaxPageSize);
 
         // Bound to the caller's scope too: a link minted for one principal does not continue for another.
         var fingerprint = Fingerprint(scope + "\n" + relativeTarget);
@@ -84,12 +84,16 @@ internal sealed class PagePlanner(IOptionsMonitor<VirtualizationOptions> options
         return builder.Append("$skiptoken=").Append(token).ToString();
     }
 
-    private (int? PageSize, int? Applied) PageSize(HttpRequest request, EntityQuery query)
+    private (int? PageSize, int? Applied) PageSize(HttpRequest request, EntityQuery query, int? principalMaxPageSize)
     {
         var paging = options.CurrentValue.Paging;
         var source = query.Set.Source.Options;
         var settings = query.Set.Settings;
         var max = settings?.MaxPageSize ?? source.MaxPageSize ?? paging.MaxPageSize;
+        if (principalMaxPageSize is { } principalMax && principalMax > 0 && (max <= 0 || principalMax < max))
+        {
+            max = principalMax;
+        }
         var size = settings?.PageSize ?? source.PageSize ?? paging.DefaultPageSize;
         var preferred = PreferredPageSize(request);
         if (preferred is { } p)

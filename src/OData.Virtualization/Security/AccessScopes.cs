@@ -99,6 +99,10 @@ internal sealed partial class AccessScopes(ModelHost models, IOptionsMonitor<Vir
             RequestsPerMinute = limits.Max(l => l!.RequestsPerMinute),
             ConcurrentRequests = limits.Max(l => l!.ConcurrentRequests),
             MaxTop = limits.Max(l => l!.MaxTop),
+            MaxPageSize = limits.Max(l => l!.MaxPageSize),
+            MaxExpandDepth = limits.Max(l => l!.MaxExpandDepth),
+            MaxFilterNodes = limits.Max(l => l!.MaxFilterNodes),
+            MaxInListLength = limits.Max(l => l!.MaxInListLength),
         };
     }
 

@@ -142,4 +142,16 @@ public sealed class PrincipalLimitOptions
 
     /// <summary>The largest <c>$top</c>. Default: OData:Limits:MaxTop.</summary>
     public long? MaxTop { get; init; }
+
+    /// <summary>The most rows per page for this principal (never more than the set's maximum).</summary>
+    public int? MaxPageSize { get; init; }
+
+    /// <summary>The deepest <c>$expand</c>. Default: OData:Limits:MaxExpandDepth.</summary>
+    public int? MaxExpandDepth { get; init; }
+
+    /// <summary>The most nodes in a <c>$filter</c>. Default: OData:Limits:MaxFilterNodes.</summary>
+    public int? MaxFilterNodes { get; init; }
+
+    /// <summary>The most values in an <c>in</c> list. Default: OData:Limits:MaxInListLength.</summary>
+    public int? MaxInListLength { get; init; }
 }
