@@ -31,7 +31,7 @@ internal sealed class ResponseCache : IDisposable
     private readonly TimeProvider _time;
     private readonly IOptionsMonitor<VirtualizationOptions> _options;
     private readonly ILogger<ResponseCache> _logger;
-    private readonly ConcurrentDictionary<string, Lazy<Task<CachedResponse>>> _inflight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<(CachedResponse Response, bool Refreshed)>>> _inflight = new(StringComparer.Ordinal);
 
     public ResponseCache(IOptionsMonitor<VirtualizationOptions> options, TimeProvider time, CacheStatistics statistics, ILogger<ResponseCache> logger, ILoggerFactory loggers)
     {
@@ -77,18 +77,18 @@ internal sealed class ResponseCache : IDisposable
             return Count(existing, CacheOutcome.Hit);
         }
 
-        var created = false;
-        var flight = _inflight.GetOrAdd(key, _ =>
-        {
-            created = true;
-            return new Lazy<Task<CachedResponse>>(() => RefreshAsync(key, ttl, maxStale, factory));
-        });
+        // Whoever's flight is stored runs it; GetOrAdd may call a value factory on several threads, so compare identities.
+        var mine = new Lazy<Task<(CachedResponse Response, bool Refreshed)>>(() => RefreshAsync(key, ttl, maxStale, factory));
+        var flight = _inflight.GetOrAdd(key, mine);
+        var created = ReferenceEquals(flight, mine);
 
         try
         {
             // The refresh runs on its own token: one caller hanging up must not fail the others waiting for it.
-            var response = await flight.Value.WaitAsync(cancellationToken);
-            var outcome = !created ? CacheOutcome.Joined : response.Body.Length > settings.MaxEntryKilobytes * 1024L || ttl <= TimeSpan.Zero ? CacheOutcome.Bypass : CacheOutcome.Miss;
+            var (response, refreshed) = await flight.Value.WaitAsync(cancellationToken);
+            var outcome = !created ? CacheOutcome.Joined
+                : !refreshed ? CacheOutcome.Hit
+                : response.Body.Length > settings.MaxEntryKilobytes * 1024L || ttl <= TimeSpan.Zero ? CacheOutcome.Bypass : CacheOutcome.Miss;
             return Count(response, outcome);
         }
         catch (Exception ex) when (IsSourceFailure(ex) && existing is not null && _time.GetUtcNow() < existing.CreatedAt + ttl + maxStale)
@@ -146,14 +146,14 @@ internal sealed class ResponseCache : IDisposable
         }
     }
 
-    private async Task<CachedResponse> RefreshAsync(string key, TimeSpan ttl, TimeSpan maxStale, Func<CancellationToken, Task<CachedResponse>> factory)
+    private async Task<(CachedResponse Response, bool Refreshed)> RefreshAsync(string key, TimeSpan ttl, TimeSpan maxStale, Func<CancellationToken, Task<CachedResponse>> factory)
     {
         try
         {
             // Another refresh may have finished (and left) between this request's lookup and its taking the flight.
             if (await TryGetAsync(key, CancellationToken.None) is { } fresh && _time.GetUtcNow() < fresh.CreatedAt + ttl)
             {
-                return fresh;
+                return (fresh, false);
             }
 
             // Bounded by the sources' statement timeouts; not by any one caller.
@@ -179,7 +179,7 @@ internal sealed class ResponseCache : IDisposable
                 }
             }
 
-            return response;
+            return (response, true);
         }
         finally
         {

@@ -238,7 +238,7 @@ internal sealed partial class ODataEndpoint(
                 var query = Plan(scope, set, parser, null, limits, RawOption(context));
                 var count = SqlCompiler.Count(query, now);
                 timings.Parse = timings.Elapsed;
-                var key = Key(scope, "count", set, serviceRoot, null).Add("sql", count);
+                CacheKey key() => Key(scope, "count", set, serviceRoot, null).Add("sql", count);
                 await sender.SendAsync(context, timings, key, ttl, async (pipe, t, ct) =>
                 {
                     var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -254,7 +254,7 @@ internal sealed partial class ODataEndpoint(
             {
                 var query = Plan(scope, set, parser, keySegment, limits, RawOption(context));
                 timings.Parse = timings.Elapsed;
-                var key = ExpandShape(Key(scope, "entity", set, serviceRoot, format).Add("sql", SqlCompiler.Select(query, now)), query, now);
+                CacheKey key() => ExpandShape(Key(scope, "entity", set, serviceRoot, format).Add("sql", SqlCompiler.Select(query, now)), query, now);
                 await sender.SendAsync(context, timings, key, ttl, async (pipe, t, ct) =>
                 {
                     var row = await ReadSingleAsync(query, now, t, ct);
@@ -284,7 +284,7 @@ internal sealed partial class ODataEndpoint(
                 }
 
                 timings.Parse = timings.Elapsed;
-                var key = Key(scope, rawValue ? "value" : "property", set, serviceRoot, format).Add("sql", SqlCompiler.Select(query, now));
+                CacheKey key() => Key(scope, rawValue ? "value" : "property", set, serviceRoot, format).Add("sql", SqlCompiler.Select(query, now));
                 await sender.SendAsync(context, timings, key, ttl, async (pipe, t, ct) =>
                 {
                     var value = (await ReadSingleAsync(query, now, t, ct)).Values[0];
@@ -312,7 +312,7 @@ internal sealed partial class ODataEndpoint(
                 .Add("count", plan.Query.Count ? SqlCompiler.Count(plan.Query, now) : null)
                 .Add("position", plan.Fingerprint + "/" + plan.Returned.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/" + plan.PageSize.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
             key = ExpandShape(key, plan.Query, now);
-            await sender.SendAsync(context, timings, key, ttl, async (pipe, t, ct) =>
+            await sender.SendAsync(context, timings, () => key, ttl, async (pipe, t, ct) =>
             {
                 await using var stream = new StreamingJsonWriter(pipe);
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();

@@ -66,7 +66,7 @@ internal sealed class RepresentationSender(ResponseCache cache, TimeProvider tim
     public async Task SendAsync(
         HttpContext context,
         RequestTimings timings,
-        CacheKey key,
+        Func<CacheKey> key,
         TimeSpan ttl,
         Func<PipeWriter, RequestTimings, CancellationToken, Task<RenderResult>> render)
     {
@@ -75,14 +75,15 @@ internal sealed class RepresentationSender(ResponseCache cache, TimeProvider tim
         CacheOutcome outcome;
         if (ttl <= TimeSpan.Zero)
         {
-            response = await RenderAsync(render, timings, context.RequestAborted);
+            // Not cached: no key to build, no hash to compute.
+            response = await RenderAsync(render, timings, context.RequestAborted, withETag: false);
             outcome = CacheOutcome.Bypass;
             cache.Statistics.Count(outcome);
         }
         else
         {
-            var built = key.Build();
-            (response, outcome) = await cache.GetOrCreateAsync(built, ttl, ct => RenderAsync(render, timings, ct), context.RequestAborted);
+            var built = key().Build();
+            (response, outcome) = await cache.GetOrCreateAsync(built, ttl, ct => RenderAsync(render, timings, ct, withETag: true), context.RequestAborted);
             if (context.Items[RepeatKey] is string repeat && outcome != CacheOutcome.Bypass)
             {
                 if (_remembered.Count > MaxRemembered)
@@ -105,7 +106,7 @@ internal sealed class RepresentationSender(ResponseCache cache, TimeProvider tim
         await WriteAsync(context, response, outcome, ttl);
     }
 
-    private async Task<CachedResponse> RenderAsync(Func<PipeWriter, RequestTimings, CancellationToken, Task<RenderResult>> render, RequestTimings timings, CancellationToken cancellationToken)
+    private async Task<CachedResponse> RenderAsync(Func<PipeWriter, RequestTimings, CancellationToken, Task<RenderResult>> render, RequestTimings timings, CancellationToken cancellationToken, bool withETag)
     {
         var local = new RequestTimings();
         var start = Stopwatch.GetTimestamp();
@@ -123,7 +124,7 @@ internal sealed class RepresentationSender(ResponseCache cache, TimeProvider tim
             StatusCode = result.StatusCode,
             ContentType = result.ContentType,
             Body = body,
-            ETag = "\"" + Base64Url.EncodeToString(SHA256.HashData(body).AsSpan(0, 16)) + "\"",
+            ETag = withETag ? "\"" + Base64Url.EncodeToString(SHA256.HashData(body).AsSpan(0, 16)) + "\"" : string.Empty,
             CreatedAt = time.GetUtcNow(),
             Headers = result.Headers ?? [],
             SqlMilliseconds = sql,
@@ -154,6 +155,19 @@ internal sealed class RepresentationSender(ResponseCache cache, TimeProvider tim
         if (entry.StatusCode == StatusCodes.Status204NoContent)
         {
             response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+
+        if (entry.ETag.Length == 0)
+        {
+            response.StatusCode = entry.StatusCode;
+            response.ContentType = entry.ContentType;
+            response.ContentLength = entry.Body.Length;
+            if (!HttpMethods.IsHead(context.Request.Method))
+            {
+                await response.Body.WriteAsync(entry.Body, context.RequestAborted);
+            }
+
             return;
         }
 
