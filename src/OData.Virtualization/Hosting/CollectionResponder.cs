@@ -18,15 +18,18 @@ internal sealed class CollectionResponder(QueryExecutor executor, PagePlanner pa
     public PagePlanner Pages => pages;
 
     /// <summary>Everything rendering needs, decided before the statement runs.</summary>
-    public sealed record Request(PagePlan Plan, string ServiceRoot, string RelativeTarget, ResponseFormat Format, DateTimeOffset Now);
+    public sealed record Request(PagePlan Plan, string ServiceRoot, string RelativeTarget, ResponseFormat Format, DateTimeOffset Now)
+    {
+        /// <summary>The page's statements, when the caller compiled them already (for its cache key).</summary>
+        public (SqlCompiler.PageStatement Page, SqlStatement? Count)? Compiled { get; init; }
+    }
 
     /// <summary>Runs the page's statements and renders the response into <paramref name="stream"/>.</summary>
     public async Task RenderAsync(Request request, StreamingJsonWriter stream, Func<Task>? beforeFirstByte, CancellationToken ct)
     {
         var plan = request.Plan;
         var query = plan.Query;
-        var page = SqlCompiler.Page(query, request.Now);
-        var count = query.Count ? SqlCompiler.Count(query, request.Now) : null;
+        var (page, count) = request.Compiled ?? (SqlCompiler.Page(query, request.Now), query.Count ? SqlCompiler.Count(query, request.Now) : null);
         await using var open = await executor.OpenAsync(query.Set.Source, count, page.Statement, ct);
         if (beforeFirstByte is not null)
         {

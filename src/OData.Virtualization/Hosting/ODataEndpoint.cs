@@ -307,9 +307,13 @@ internal sealed partial class ODataEndpoint(
         if (plan.PageSize is not null && ttl > TimeSpan.Zero)
         {
             // A bounded page with caching on: rendered once into memory, then kept and served with an ETag.
+            // Compiled once: for the cache key, and (on a miss) for the source.
+            var page = SqlCompiler.Page(plan.Query, now);
+            var count = plan.Query.Count ? SqlCompiler.Count(plan.Query, now) : null;
+            request = request with { Compiled = (page, count) };
             var key = Key(scope, "page", query.Set, serviceRoot, format)
-                .Add("page", SqlCompiler.Page(plan.Query, now).Statement)
-                .Add("count", plan.Query.Count ? SqlCompiler.Count(plan.Query, now) : null)
+                .Add("page", page.Statement)
+                .Add("count", count)
                 .Add("position", plan.Fingerprint + "/" + plan.Returned.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/" + plan.PageSize.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
             key = ExpandShape(key, plan.Query, now);
             await sender.SendAsync(context, timings, () => key, ttl, async (pipe, t, ct) =>

@@ -99,7 +99,7 @@ internal sealed class QueryExecutor(Caching.CacheStatistics statistics, ILogger<
         for (var e = 0; e < query.Expands.Count; e++)
         {
             var expand = query.Expands[e];
-            var localIndexes = expand.Navigation.Join.Select(j => IndexOf(query.ReadColumns, j.Local)).ToArray();
+            var localIndexes = expand.Navigation.Join.Select(j => query.ReadColumns.IndexOfColumn(j.Local)).ToArray();
             var parentValues = rows.Select(r => localIndexes.Select(i => r.Values[i]).ToArray()).ToList();
             var statement = SqlCompiler.Expand(expand, parentValues, now);
             var source = expand.Query.Set.Source;
@@ -161,19 +161,6 @@ internal sealed class QueryExecutor(Caching.CacheStatistics statistics, ILogger<
         }
 
         return new Slot(source.Slots);
-    }
-
-    private static int IndexOf(IReadOnlyList<PublishedColumn> columns, PublishedColumn column)
-    {
-        for (var i = 0; i < columns.Count; i++)
-        {
-            if (ReferenceEquals(columns[i], column))
-            {
-                return i;
-            }
-        }
-
-        throw new InvalidOperationException($"Column '{column.ColumnName}' is not read by the statement.");
     }
 
     private static DbBatchCommand CreateBatchCommand(DbBatch batch, DataSource source, SqlStatement statement)

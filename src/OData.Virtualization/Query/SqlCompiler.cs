@@ -38,7 +38,7 @@ internal static class SqlCompiler
             var extra = query.ReadColumns.Count;
             foreach (var term in terms)
             {
-                var index = term.Column is null ? -1 : IndexOf(query.ReadColumns, term.Column);
+                var index = term.Column is null ? -1 : query.ReadColumns.IndexOfColumn(term.Column);
                 if (index < 0)
                 {
                     text.Append(", ").Append(term.Sql).Append(" AS ").Append(SqlDialect.Quote("__o" + extra.ToString(System.Globalization.CultureInfo.InvariantCulture)));
@@ -140,7 +140,7 @@ internal static class SqlCompiler
     private static string JoinPredicate(SqlBuilder sql, IReadOnlyList<(PublishedColumn Local, PublishedColumn Remote)> join, IReadOnlyList<object?[]> parentValues)
     {
         var dialect = sql.Dialect;
-        var distinct = parentValues.Where(v => v.All(x => x is not null)).Distinct(RowComparer.Instance).ToList();
+        var distinct = parentValues.Where(v => v.All(x => x is not null)).Distinct(JoinKeyComparer.Instance).ToList();
         if (distinct.Count == 0)
         {
             return "(1 = 0)";
@@ -292,19 +292,6 @@ internal static class SqlCompiler
         }
     }
 
-    private static int IndexOf(IReadOnlyList<PublishedColumn> columns, PublishedColumn column)
-    {
-        for (var i = 0; i < columns.Count; i++)
-        {
-            if (ReferenceEquals(columns[i], column))
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
-
     private static void AppendPaging(SqlBuilder sql, long? top, long? skip)
     {
         var topSql = top is { } t ? sql.AddParameter(t, ColumnType.Of(ValueKind.Int64)) : null;
@@ -317,22 +304,4 @@ internal static class SqlCompiler
 
     /// <summary>One term of the total order: its SQL, type, direction and whether it can be NULL.</summary>
     internal sealed record OrderTerm(string Sql, ColumnType? Type, bool Descending, bool Nullable, PublishedColumn? Column);
-
-    private sealed class RowComparer : IEqualityComparer<object?[]>
-    {
-        public static readonly RowComparer Instance = new();
-
-        public bool Equals(object?[]? x, object?[]? y) => x!.AsSpan().SequenceEqual(y!, EqualityComparer<object?>.Default);
-
-        public int GetHashCode(object?[] obj)
-        {
-            var hash = new HashCode();
-            foreach (var value in obj)
-            {
-                hash.Add(value);
-            }
-
-            return hash.ToHashCode();
-        }
-    }
 }

@@ -147,7 +147,7 @@ internal sealed partial class AccessScopes(ModelHost models, IOptionsMonitor<Vir
     private static string SubstituteClaims(string filter, ClaimsPrincipal principal)
     {
         var missing = false;
-        var result = ClaimReference().Replace(filter, match =>
+        var result = ClaimReferences.Pattern().Replace(filter, match =>
         {
             var value = principal.FindFirst(match.Groups[1].Value)?.Value;
             if (value is null)
@@ -227,8 +227,6 @@ internal sealed partial class AccessScopes(ModelHost models, IOptionsMonitor<Vir
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..24];
     }
 
-    [GeneratedRegex(@"@claims\.([A-Za-z_][A-Za-z0-9_.:/-]*)", RegexOptions.CultureInvariant)]
-    private static partial Regex ClaimReference();
 
     [GeneratedRegex(@"(?<=\s(eq|ne|gt|ge|lt|le)\s)-?[0-9]+(?=\s|\)|$)", RegexOptions.CultureInvariant)]
     private static partial Regex BareNumber();

@@ -10,7 +10,7 @@ namespace OData.Virtualization.Security;
 /// no key is hidden or masked (a key is the row's identity in every URL), only text is masked, and every row filter
 /// parses. Each problem says how to fix it; the server does not start with any.
 /// </summary>
-internal static partial class PolicyValidator
+internal static class PolicyValidator
 {
     public static IReadOnlyList<string> Validate(SecurityOptions security, PublishedModel model)
     {
@@ -75,7 +75,7 @@ internal static partial class PolicyValidator
         // Claims are known only per request: try each as a number and as a string.
         foreach (var substitute in new[] { "0", "'x'" })
         {
-            var text = ClaimReference().Replace(filter, substitute);
+            var text = ClaimReferences.Pattern().Replace(filter, substitute);
             try
             {
                 var root = new Uri("http://policy/");
@@ -97,6 +97,4 @@ internal static partial class PolicyValidator
         return null;
     }
 
-    [GeneratedRegex(@"@claims\.([A-Za-z_][A-Za-z0-9_.:/-]*)", RegexOptions.CultureInvariant)]
-    private static partial Regex ClaimReference();
 }

@@ -92,7 +92,7 @@ internal sealed class EntityWriter(string serviceRoot, ResponseFormat format)
         var key = new List<(PublishedColumn, object)>(set.Key.Count);
         foreach (var keyColumn in set.Key)
         {
-            var index = IndexOf(query.ReadColumns, keyColumn);
+            var index = query.ReadColumns.IndexOfColumn(keyColumn);
             if (valueAt(index) is not { } value)
             {
                 return;
@@ -129,18 +129,6 @@ internal sealed class EntityWriter(string serviceRoot, ResponseFormat format)
         }
     }
 
-    private static int IndexOf(IReadOnlyList<PublishedColumn> columns, PublishedColumn column)
-    {
-        for (var i = 0; i < columns.Count; i++)
-        {
-            if (ReferenceEquals(columns[i], column))
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
 }
 
 /// <summary>A row read into memory (values in <see cref="EntityQuery.ReadColumns"/> order) with its expanded rows.</summary>
