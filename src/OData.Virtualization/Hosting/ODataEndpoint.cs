@@ -12,6 +12,7 @@ using OData.Virtualization.Caching;
 using OData.Virtualization.Configuration;
 using OData.Virtualization.Diagnostics;
 using OData.Virtualization.Model;
+using OData.Virtualization.Paging;
 using OData.Virtualization.Query;
 using OData.Virtualization.Security;
 using OData.Virtualization.Serialization;
@@ -28,6 +29,7 @@ internal sealed partial class ODataEndpoint(
     Gatekeeper gatekeeper,
     RequestLimiter limiter,
     RepresentationSender sender,
+    PreparedRequests prepared,
     IOptionsMonitor<VirtualizationOptions> options,
     TimeProvider time,
     ILogger<ODataEndpoint> logger)
@@ -125,6 +127,14 @@ internal sealed partial class ODataEndpoint(
             return;
         }
 
+        // A request planned before (its answer not cached, or caching off) skips the parser and the planner.
+        var memoKey = PreparedRequests.KeyOf(scope.Id, serviceRoot, relative, request.Headers.Accept.ToString(), request.Headers["Prefer"].ToString());
+        if (prepared.TryGet(memoKey, out var known))
+        {
+            await ServePreparedAsync(context, scope, known, serviceRoot, relative, timings);
+            return;
+        }
+
         if (relative.Length == 0 || relative[0] == '?')
         {
             var format = ResponseFormat.Negotiate(request.Query["$format"], request.Headers.Accept);
@@ -152,7 +162,7 @@ internal sealed partial class ODataEndpoint(
 
         var path = ParsePath(parser, relative);
         var responseFormat = ResponseFormat.Negotiate(request.Query["$format"], request.Headers.Accept);
-        await ServeAsync(context, scope, parser, path, serviceRoot, relative, responseFormat, limits, timings);
+        await ServeAsync(context, scope, parser, path, serviceRoot, relative, responseFormat, limits, timings, memoKey);
     }
 
     private static void CheckQueryOptionNames(HttpRequest request)
@@ -216,7 +226,7 @@ internal sealed partial class ODataEndpoint(
         }
     }
 
-    private async Task ServeAsync(HttpContext context, AccessScope scope, ODataUriParser parser, ODataPath path, string serviceRoot, string relative, ResponseFormat format, LimitOptions limits, RequestTimings timings)
+    private async Task ServeAsync(HttpContext context, AccessScope scope, ODataUriParser parser, ODataPath path, string serviceRoot, string relative, ResponseFormat format, LimitOptions limits, RequestTimings timings, string? memoKey)
     {
         var segments = path.ToList();
         if (segments.Count == 0 || segments[0] is not EntitySetSegment setSegment)
@@ -226,47 +236,27 @@ internal sealed partial class ODataEndpoint(
 
         var model = scope.Model;
         var set = model.GetSet(setSegment.EntitySet);
+        PreparedRequest? planned = segments.Count switch
+        {
+            1 => Collection(Plan(scope, set, parser, null, limits, RawOption(context))),
+            2 when segments[1] is CountSegment => new PreparedRequest(PreparedKind.Count, set, Plan(scope, set, parser, null, limits, RawOption(context)), null, format),
+            2 when segments[1] is KeySegment keySegment => new PreparedRequest(PreparedKind.Entity, set, Plan(scope, set, parser, keySegment, limits, RawOption(context)), null, format),
+            _ => null,
+        };
+        if (planned is not null)
+        {
+            prepared.Remember(memoKey, planned);
+            await ServePreparedAsync(context, scope, planned, serviceRoot, relative, timings);
+            return;
+        }
+
+        PreparedRequest Collection(EntityQuery query)
+            => new(PreparedKind.Collection, set, query, collections.Pages.Plan(context.Request, query, relative, scope.Id, scope.Limits.MaxPageSize), format);
+
         var now = time.GetUtcNow();
         var ttl = CacheTtl(set);
         switch (segments.Count)
         {
-            case 1:
-                await ServeCollectionAsync(context, scope, Plan(scope, set, parser, null, limits, RawOption(context)), serviceRoot, relative, format, now, ttl, timings);
-                return;
-            case 2 when segments[1] is CountSegment:
-            {
-                var query = Plan(scope, set, parser, null, limits, RawOption(context));
-                var count = SqlCompiler.Count(query, now);
-                timings.Parse = timings.Elapsed;
-                CacheKey key() => Key(scope, "count", set, serviceRoot, null).Add("sql", count);
-                await sender.SendAsync(context, timings, key, ttl, async (pipe, t, ct) =>
-                {
-                    var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                    var total = await executor.CountAsync(set.Source, count, ct);
-                    t.Sql = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                    pipe.Write(Encoding.UTF8.GetBytes(total.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-                    return new RenderResult(StatusCodes.Status200OK, "text/plain;charset=utf-8");
-                });
-                return;
-            }
-
-            case 2 when segments[1] is KeySegment keySegment:
-            {
-                var query = Plan(scope, set, parser, keySegment, limits, RawOption(context));
-                timings.Parse = timings.Elapsed;
-                CacheKey key() => ExpandShape(Key(scope, "entity", set, serviceRoot, format).Add("sql", SqlCompiler.Select(query, now)), query, now);
-                await sender.SendAsync(context, timings, key, ttl, async (pipe, t, ct) =>
-                {
-                    var row = await ReadSingleAsync(query, now, t, ct);
-                    await using var stream = new StreamingJsonWriter(pipe);
-                    var contextUrl = format.Metadata == MetadataLevel.None ? null : ContextUrl.ForEntity(serviceRoot, query);
-                    new EntityWriter(serviceRoot, format).WriteBuffered(stream.Json, row, query, contextUrl);
-                    await stream.FlushAsync(ct);
-                    return new RenderResult(StatusCodes.Status200OK, format.ContentType);
-                });
-                return;
-            }
-
             case 3 or 4 when segments[1] is KeySegment keySegment && segments[2] is PropertySegment property:
             {
                 var rawValue = segments.Count == 4 && segments[3] is ValueSegment;
@@ -298,9 +288,54 @@ internal sealed partial class ODataEndpoint(
         }
     }
 
-    private async Task ServeCollectionAsync(HttpContext context, AccessScope scope, EntityQuery query, string serviceRoot, string relative, ResponseFormat format, DateTimeOffset now, TimeSpan ttl, RequestTimings timings)
+    /// <summary>Serves a planned collection, entity or count request (planned now, or remembered).</summary>
+    private async Task ServePreparedAsync(HttpContext context, AccessScope scope, PreparedRequest planned, string serviceRoot, string relative, RequestTimings timings)
     {
-        var plan = collections.Pages.Plan(context.Request, query, relative, scope.Id, scope.Limits.MaxPageSize);
+        var (set, query, format) = (planned.Set, planned.Query, planned.Format);
+        var now = time.GetUtcNow();
+        var ttl = CacheTtl(set);
+        switch (planned.Kind)
+        {
+            case PreparedKind.Collection:
+                await ServeCollectionAsync(context, scope, planned.Page!, serviceRoot, relative, format, now, ttl, timings);
+                return;
+            case PreparedKind.Count:
+            {
+                var count = SqlCompiler.Count(query, now);
+                timings.Parse = timings.Elapsed;
+                CacheKey key() => Key(scope, "count", set, serviceRoot, null).Add("sql", count);
+                await sender.SendAsync(context, timings, key, ttl, async (pipe, t, ct) =>
+                {
+                    var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                    var total = await executor.CountAsync(set.Source, count, ct);
+                    t.Sql = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    pipe.Write(Encoding.UTF8.GetBytes(total.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                    return new RenderResult(StatusCodes.Status200OK, "text/plain;charset=utf-8");
+                });
+                return;
+            }
+
+            case PreparedKind.Entity:
+            {
+                timings.Parse = timings.Elapsed;
+                CacheKey key() => ExpandShape(Key(scope, "entity", set, serviceRoot, format).Add("sql", SqlCompiler.Select(query, now)), query, now);
+                await sender.SendAsync(context, timings, key, ttl, async (pipe, t, ct) =>
+                {
+                    var row = await ReadSingleAsync(query, now, t, ct);
+                    await using var stream = new StreamingJsonWriter(pipe);
+                    var contextUrl = format.Metadata == MetadataLevel.None ? null : ContextUrl.ForEntity(serviceRoot, query);
+                    new EntityWriter(serviceRoot, format).WriteBuffered(stream.Json, row, query, contextUrl);
+                    await stream.FlushAsync(ct);
+                    return new RenderResult(StatusCodes.Status200OK, format.ContentType);
+                });
+                return;
+            }
+        }
+    }
+
+    private async Task ServeCollectionAsync(HttpContext context, AccessScope scope, PagePlan plan, string serviceRoot, string relative, ResponseFormat format, DateTimeOffset now, TimeSpan ttl, RequestTimings timings)
+    {
+        var query = plan.Query;
         var request = new CollectionResponder.Request(plan, serviceRoot, relative, format, now);
         var response = context.Response;
         timings.Parse = timings.Elapsed;

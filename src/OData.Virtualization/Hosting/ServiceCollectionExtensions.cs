@@ -39,6 +39,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<OData.Virtualization.Caching.CacheStatistics>();
         services.AddSingleton<OData.Virtualization.Caching.ResponseCache>();
         services.AddSingleton<RepresentationSender>();
+        services.AddSingleton<PreparedRequests>();
         services.AddSingleton<ODataEndpoint>();
         services.AddHostedService<ModelInitializer>();
         services.AddSingleton<AccessScopes>();

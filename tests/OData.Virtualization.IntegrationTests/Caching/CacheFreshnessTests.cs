@@ -27,11 +27,14 @@ public sealed class CacheFreshnessTests : IAsyncLifetime
             INSERT INTO prices SELECT i, i * 10, 'note ' || i FROM generate_series(1, 10) AS i;
             CREATE TABLE catalogue (id integer PRIMARY KEY, name text NOT NULL);
             INSERT INTO catalogue SELECT i, 'item ' || i FROM generate_series(1, 10) AS i;
+            CREATE TABLE live (id integer PRIMARY KEY, amount integer NOT NULL);
+            INSERT INTO live SELECT i, i FROM generate_series(1, 10) AS i;
             """);
         var settings = IsolatedServer.PostgresSettings("fresh", _database.ConnectionString);
         settings["OData:Cache:DefaultTtlSeconds"] = "300";
         settings["OData:Sources:fresh:EntitySets:public.prices:CacheTtlSeconds"] = ((int)s_ttl.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings["OData:Sources:fresh:EntitySets:public.catalogue:CacheTtlSeconds"] = "30";
+        settings["OData:Sources:fresh:EntitySets:public.live:CacheTtlSeconds"] = "0";
         _server = IsolatedServer.Start(settings, _clock);
     }
 
@@ -39,6 +42,30 @@ public sealed class CacheFreshnessTests : IAsyncLifetime
     {
         await _server.DisposeAsync();
         await _database.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task CachingOff_TheSameRequestAgain_ReadsTheSourceAgain()
+    {
+        // A repeated request skips parsing and planning (the plan is remembered), never the source: with a TTL of 0
+        // every answer is read now, for pages, entities and counts alike.
+        var urls = new[] { "live?$filter=amount ge 3&$orderby=amount desc&$top=2&$count=true", "live(3)", "live/$count?$filter=amount ge 3" };
+        var before = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var url in urls)
+        {
+            var first = await GetAsync(url);
+            Assert.Equal("BYPASS", first.Cache);
+            Assert.Equal(first.Body, (await GetAsync(url)).Body);
+            before[url] = first.Body;
+        }
+
+        await _database.ExecuteAsync("UPDATE live SET amount = 100 + id WHERE id IN (3, 10); DELETE FROM live WHERE id = 4");
+
+        var page = JsonDocument.Parse((await GetAsync(urls[0])).Body).RootElement;
+        Assert.Equal(7, page.GetProperty("@odata.count").GetInt32());
+        Assert.Equal([110, 103], page.GetProperty("value").EnumerateArray().Select(r => r.GetProperty("amount").GetInt32()));
+        Assert.Equal(103, JsonDocument.Parse((await GetAsync(urls[1])).Body).RootElement.GetProperty("amount").GetInt32());
+        Assert.Equal("7", (await GetAsync(urls[2])).Body);
     }
 
     [Fact]

@@ -86,7 +86,7 @@ public sealed class SharedRedisCacheTests : IAsyncLifetime
         await using (var connection = new NpgsqlConnection(_bank))
         {
             await connection.OpenAsync();
-            await using var command = new NpgsqlCommand("SELECT iban FROM core.accounts ORDER BY overdraft_limit DESC NULLS LAST, iban", connection);
+            await using var command = new NpgsqlCommand("SELECT iban FROM core.accounts ORDER BY overdraft_limit DESC NULLS LAST, iban DESC", connection);
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())
             {

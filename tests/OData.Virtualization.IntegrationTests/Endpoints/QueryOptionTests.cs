@@ -78,8 +78,8 @@ public abstract class QueryOptionTests(ServerFixture fixture)
         var descending = await Fixture.Client.GetValuesAsync("erp_customers?$select=customer_id,city&$orderby=city desc&$skip=1399&$top=10");
         Assert.Equal("Amsterdam", descending[0].GetProperty("city").GetString());
         Assert.All(descending.Skip(1), r => Assert.Equal(JsonValueKind.Null, r.GetProperty("city").ValueKind));
-        // Ties are broken by the key, ascending, in both directions.
-        Assert.Equal([1L, 2, 3, 4, 5, 6, 7, 8, 9], descending.Skip(1).Select(r => r.GetProperty("customer_id").GetInt64()));
+        // Ties are broken by the key, in the direction of the last order term: descending here.
+        Assert.Equal([2000L, 1929, 1928, 1927, 1926, 1925, 1924, 1923, 1922], descending.Skip(1).Select(r => r.GetProperty("customer_id").GetInt64()));
     }
 
     [Fact]
@@ -331,7 +331,10 @@ public abstract class QueryOptionTests(ServerFixture fixture)
     private static List<JsonElement> Sort(List<JsonElement> rows, string orderBy)
     {
         IOrderedEnumerable<JsonElement>? sorted = null;
-        foreach (var clause in orderBy.Split(',').Append("customer_id"))
+        // The key breaks ties, in the direction of the last term (the service's documented total order).
+        var terms = orderBy.Split(',');
+        var key = terms[^1].TrimEnd().EndsWith(" desc", StringComparison.Ordinal) ? "customer_id desc" : "customer_id";
+        foreach (var clause in terms.Append(key))
         {
             var parts = clause.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             var descending = parts.Length > 1 && parts[1] == "desc";

@@ -40,7 +40,8 @@ public static class PostgresCluster
         var bin = FindPostgresBin() ?? throw new InvalidOperationException(
             "PostgreSQL is needed for the integration tests and was not found under /usr/lib/postgresql/*/bin. " +
             $"Install it (apt-get install -y postgresql-15) or set {EnvironmentVariable} to a connection string of a server where the tests may create databases.");
-        var root = Path.Combine(Path.GetTempPath(), "odata-virtualization-pg-" + Guid.NewGuid().ToString("N")[..8]);
+        RemoveAbandonedClusters();
+        var root = Path.Combine(Path.GetTempPath(), ClusterPrefix + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
         var asRoot = Environment.UserName == "root";
         if (asRoot)
@@ -69,6 +70,46 @@ public static class PostgresCluster
         };
 
         return new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = port, Username = "postgres", Database = "postgres", Pooling = false };
+    }
+
+    private const string ClusterPrefix = "odata-virtualization-pg-";
+
+    /// <summary>
+    /// Deletes the folders of earlier runs' clusters whose server is no longer running: the clean-up at exit does not
+    /// always get to run (a test host killed at the end of a run), and each folder holds ~600 MB — 137 of them filled
+    /// a development machine's disk. Only folders older than ten minutes, so that a run starting next to this one
+    /// (initdb still working, no postmaster.pid yet) keeps its own.
+    /// </summary>
+    private static void RemoveAbandonedClusters()
+    {
+        foreach (var folder in Directory.GetDirectories(Path.GetTempPath(), ClusterPrefix + "*"))
+        {
+            try
+            {
+                if (Directory.GetLastWriteTimeUtc(folder) > DateTime.UtcNow.AddMinutes(-10) || ServerRunsIn(folder))
+                {
+                    continue;
+                }
+
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Not ours to remove (another user's), or busy: leave it.
+            }
+        }
+
+        static bool ServerRunsIn(string folder)
+        {
+            var pidFile = Path.Combine(folder, "data", "postmaster.pid");
+            if (!File.Exists(pidFile))
+            {
+                return false;
+            }
+
+            var first = File.ReadLines(pidFile).FirstOrDefault();
+            return int.TryParse(first, out var pid) && Directory.Exists("/proc/" + pid);
+        }
     }
 
     private static async Task LoadSeedAsync(NpgsqlConnectionStringBuilder admin)

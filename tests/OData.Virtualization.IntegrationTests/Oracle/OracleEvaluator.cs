@@ -78,13 +78,17 @@ internal sealed class OracleEvaluator(OracleDialect dialect, DateTimeOffset now)
         }
     }
 
-    /// <summary>Orders rows: each term ascending or descending with nulls first ascending (last descending), then the key ascending.</summary>
+    /// <summary>
+    /// Orders rows: each term ascending or descending with nulls first ascending (last descending), then the key in
+    /// the direction of the last term (ascending when there is none).
+    /// </summary>
     public List<IReadOnlyDictionary<string, object?>> Order(
         IEnumerable<IReadOnlyDictionary<string, object?>> rows,
         IReadOnlyList<(SingleValueNode Expression, bool Descending)> terms,
         IReadOnlyList<string> keyProperties)
     {
-        var descending = terms.Select(t => t.Descending).Concat(keyProperties.Select(_ => false)).ToArray();
+        var keyDescending = terms.Count > 0 && terms[^1].Descending;
+        var descending = terms.Select(t => t.Descending).Concat(keyProperties.Select(_ => keyDescending)).ToArray();
         var keyed = rows.Select(row =>
         {
             var values = new object?[descending.Length];

@@ -42,7 +42,7 @@ public sealed class ChurnTests : IAsyncLifetime
     [InlineData("id", "id ASC")]
     [InlineData("id desc", "id DESC")]
     [InlineData("label", "label ASC NULLS FIRST, id ASC")]
-    [InlineData("label desc", "label DESC NULLS LAST, id ASC")]
+    [InlineData("label desc", "label DESC NULLS LAST, id DESC")]
     [InlineData("grp desc,label", "grp DESC, label ASC NULLS FIRST, id ASC")]
     public async Task RowsInsertedAndDeletedBetweenPages_NoDuplicateAndNoGapAmongRowsThatStayed(string orderBy, string sqlOrder)
     {
@@ -142,13 +142,13 @@ public sealed class ChurnTests : IAsyncLifetime
         }
     }
 
-    /// <summary>The service's total order in C#: NULLs first ascending and last descending, then the key ascending.</summary>
+    /// <summary>The service's total order in C#: NULLs first ascending and last descending, then the key in the direction of the last term.</summary>
     private static Comparison<Row> Comparer(string orderBy) => orderBy switch
     {
         "id" => (a, b) => a.Id.CompareTo(b.Id),
         "id desc" => (a, b) => b.Id.CompareTo(a.Id),
         "label" => (a, b) => Then(Label(a, b), a, b),
-        "label desc" => (a, b) => Then(-Label(a, b), a, b),
+        "label desc" => (a, b) => Then(-Label(a, b), b, a),
         "grp desc,label" => (a, b) => b.Grp != a.Grp ? b.Grp.CompareTo(a.Grp) : Then(Label(a, b), a, b),
         _ => throw new ArgumentOutOfRangeException(nameof(orderBy)),
     };

@@ -20,7 +20,7 @@ public abstract class ClientPagingTests(ServerFixture fixture)
     public static TheoryData<string, string> Orders => new()
     {
         { string.Empty, "transaction_id ASC" },
-        { "&$orderby=counterparty desc", "counterparty DESC NULLS LAST, transaction_id ASC" },
+        { "&$orderby=counterparty desc", "counterparty DESC NULLS LAST, transaction_id DESC" },
     };
 
     [Theory]

@@ -8,7 +8,7 @@ namespace OData.Virtualization.IntegrationTests.Paging;
 
 /// <summary>
 /// The expected rows, read straight from the database with ADO.NET (not through the server) with the same order
-/// semantics the service promises: NULLs first ascending and last descending, the key as the last, ascending term.
+/// semantics the service promises: NULLs first ascending and last descending, the key as the last term, in the direction of the one before it.
 /// Identical statements are read once per run (the 1,000,000-row orders are reused by several tests).
 /// </summary>
 public static class DirectRows

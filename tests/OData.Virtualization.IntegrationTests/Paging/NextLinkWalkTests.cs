@@ -47,9 +47,9 @@ public abstract class NextLinkWalkTests(ServerFixture fixture, WalkServers serve
     }
 
     [Theory]
-    [InlineData("value_date desc", "value_date DESC, transaction_id ASC")]
+    [InlineData("value_date desc", "value_date DESC, transaction_id DESC")]
     [InlineData("counterparty", "counterparty ASC NULLS FIRST, transaction_id ASC")]
-    [InlineData("counterparty desc", "counterparty DESC NULLS LAST, transaction_id ASC")]
+    [InlineData("counterparty desc", "counterparty DESC NULLS LAST, transaction_id DESC")]
     public async Task Walk_UnindexedOrder_NonUniqueAndNullable_ServesEveryRowOnceInOrder(string orderBy, string sqlOrder)
     {
         var expected = await DirectRows.Int64Async(Fixture, Fixture.BankConnectionString, $"SELECT transaction_id FROM {Transactions} ORDER BY {sqlOrder}");
@@ -67,7 +67,7 @@ public abstract class NextLinkWalkTests(ServerFixture fixture, WalkServers serve
     public async Task Walk_WithFilterOnDecimalOrder_ServesExactlyTheMatchingRowsInOrder()
     {
         var expected = await DirectRows.Int64Async(Fixture, Fixture.BankConnectionString,
-            $"SELECT transaction_id FROM {Transactions} WHERE transaction_id <= 30000 AND amount < -100 ORDER BY amount DESC, transaction_id ASC");
+            $"SELECT transaction_id FROM {Transactions} WHERE transaction_id <= 30000 AND amount < -100 ORDER BY amount DESC, transaction_id DESC");
         Assert.True(expected.Count > 10_000, $"only {expected.Count} rows match");
 
         var url = "transactions?$filter=transaction_id le 30000 and amount lt -100&$orderby=amount desc&$select=transaction_id,amount";
@@ -86,7 +86,7 @@ public abstract class NextLinkWalkTests(ServerFixture fixture, WalkServers serve
     public async Task Walk_WithTop_StopsExactlyAtTop(int top, int[] pageRows)
     {
         var expected = await DirectRows.Int64Async(Fixture, Fixture.BankConnectionString,
-            $"SELECT transaction_id FROM {Transactions} ORDER BY value_date DESC, transaction_id ASC LIMIT {top}");
+            $"SELECT transaction_id FROM {Transactions} ORDER BY value_date DESC, transaction_id DESC LIMIT {top}");
 
         var url = $"transactions?$select=transaction_id,value_date&$orderby=value_date desc&$top={top}";
         var (keys, pages) = await PageWalk.WalkAsync(Fixture.Client, url, 1000, r => PageWalk.Int64(r, "transaction_id"), maxPages: 10);
@@ -120,7 +120,7 @@ public abstract class NextLinkWalkTests(ServerFixture fixture, WalkServers serve
     public async Task Walk_WithCount_EveryPageCarriesTheTotal()
     {
         var expected = await DirectRows.Int64Async(Fixture, Fixture.BankConnectionString,
-            $"SELECT transaction_id FROM {Transactions} WHERE transaction_id <= 20000 AND counterparty IS NOT NULL ORDER BY counterparty DESC NULLS LAST, transaction_id ASC");
+            $"SELECT transaction_id FROM {Transactions} WHERE transaction_id <= 20000 AND counterparty IS NOT NULL ORDER BY counterparty DESC NULLS LAST, transaction_id DESC");
 
         var url = "transactions?$select=transaction_id&$filter=transaction_id le 20000 and counterparty ne null&$orderby=counterparty desc&$count=true";
         var (keys, pages) = await PageWalk.WalkAsync(Fixture.Client, url, 1000, r => PageWalk.Int64(r, "transaction_id"), maxPages: 30);
@@ -135,7 +135,7 @@ public abstract class NextLinkWalkTests(ServerFixture fixture, WalkServers serve
     {
         var accounts = DirectRows.Table(Fixture, "core", "accounts");
         var balances = DirectRows.Table(Fixture, "core", "balances");
-        var expectedIbans = await DirectRows.ReadAsync(Fixture, Fixture.BankConnectionString, $"SELECT iban FROM {accounts} ORDER BY currency DESC, iban ASC", r => r.GetString(0));
+        var expectedIbans = await DirectRows.ReadAsync(Fixture, Fixture.BankConnectionString, $"SELECT iban FROM {accounts} ORDER BY currency DESC, iban DESC", r => r.GetString(0));
         var balanceRows = await DirectRows.ReadAsync(Fixture, Fixture.BankConnectionString, $"SELECT iban, as_of FROM {balances}", r => (Iban: r.GetString(0), AsOf: DateOnly.FromDateTime(r.GetDateTime(1))));
         var expectedBalances = balanceRows.GroupBy(b => b.Iban).ToDictionary(g => g.Key, g => g.Select(b => b.AsOf).Order().ToList(), StringComparer.Ordinal);
 
@@ -160,7 +160,7 @@ public abstract class NextLinkWalkTests(ServerFixture fixture, WalkServers serve
     {
         var accounts = DirectRows.Table(Fixture, "core", "accounts");
         var expected = await DirectRows.ReadAsync(Fixture, Fixture.BankConnectionString,
-            $"SELECT iban FROM {accounts} WHERE lower(iban) LIKE '%dormant%' OR lower(currency) LIKE '%dormant%' OR lower(status) LIKE '%dormant%' ORDER BY opened_on DESC, iban ASC",
+            $"SELECT iban FROM {accounts} WHERE lower(iban) LIKE '%dormant%' OR lower(currency) LIKE '%dormant%' OR lower(status) LIKE '%dormant%' ORDER BY opened_on DESC, iban DESC",
             r => r.GetString(0));
         Assert.True(expected.Count > 900, $"only {expected.Count} dormant accounts");
 

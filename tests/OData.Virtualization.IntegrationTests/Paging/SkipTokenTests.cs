@@ -23,7 +23,7 @@ public abstract class SkipTokenTests(ServerFixture fixture)
     public async Task LinkFromOneInstance_ContinuesOnAnotherWithTheSameKey_ToTheEnd()
     {
         var expected = await DirectRows.Int64Async(Fixture, Fixture.BankConnectionString,
-            $"SELECT transaction_id FROM {DirectRows.Table(Fixture, "core", "transactions")} WHERE transaction_id <= 5000 ORDER BY counterparty DESC NULLS LAST, transaction_id ASC");
+            $"SELECT transaction_id FROM {DirectRows.Table(Fixture, "core", "transactions")} WHERE transaction_id <= 5000 ORDER BY counterparty DESC NULLS LAST, transaction_id DESC");
 
         // Odd pages on one instance, even pages on the other: every link is continued by the instance that did not mint it.
         await using var first = await StartAsync(Key);

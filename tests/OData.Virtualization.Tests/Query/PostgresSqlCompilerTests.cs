@@ -470,7 +470,7 @@ public sealed class PostgresSqlCompilerTests
         var statement = Pg.Select("order_lines?$select=sku&$orderby=line_no desc");
 
         SqlAssert.Sql(
-            "SELECT t0.\"sku\", t0.\"order_id\", t0.\"line_no\" FROM \"sales\".\"order_lines\" AS t0 ORDER BY t0.\"line_no\" DESC, t0.\"order_id\" ASC",
+            "SELECT t0.\"sku\", t0.\"order_id\", t0.\"line_no\" FROM \"sales\".\"order_lines\" AS t0 ORDER BY t0.\"line_no\" DESC, t0.\"order_id\" DESC",
             statement);
     }
 
@@ -640,7 +640,7 @@ public sealed class PostgresSqlCompilerTests
 
         SqlAssert.Sql(
             "SELECT t0.\"order_id\", t0.\"customer_id\" FROM \"sales\".\"sales_orders\" AS t0 " +
-            "WHERE (t0.\"customer_id\" = ANY($1)) AND (t0.\"status\"::text = $2) ORDER BY t0.\"total\" DESC, t0.\"order_id\" ASC",
+            "WHERE (t0.\"customer_id\" = ANY($1)) AND (t0.\"status\"::text = $2) ORDER BY t0.\"total\" DESC, t0.\"order_id\" DESC",
             statement);
         SqlAssert.Parameters(statement, new[] { 1, 2 }, "open");
     }
@@ -652,7 +652,7 @@ public sealed class PostgresSqlCompilerTests
 
         SqlAssert.Sql(
             "SELECT * FROM (SELECT t0.\"order_id\", t0.\"customer_id\", ROW_NUMBER() OVER (PARTITION BY t0.\"customer_id\" " +
-            "ORDER BY t0.\"ordered_on\" DESC, t0.\"order_id\" ASC) AS \"__rn\" FROM \"sales\".\"sales_orders\" AS t0 " +
+            "ORDER BY t0.\"ordered_on\" DESC, t0.\"order_id\" DESC) AS \"__rn\" FROM \"sales\".\"sales_orders\" AS t0 " +
             "WHERE (t0.\"customer_id\" = ANY($1))) AS w WHERE w.\"__rn\" > $2 AND w.\"__rn\" <= $3 ORDER BY w.\"__rn\"",
             statement);
         SqlAssert.Parameters(statement, new[] { 1, 2 }, 1L, 3L);

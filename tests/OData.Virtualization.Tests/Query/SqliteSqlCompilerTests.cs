@@ -317,7 +317,7 @@ public sealed class SqliteSqlCompilerTests
         var statement = Lite.Select("order_lines?$select=sku&$orderby=line_no desc");
 
         SqlAssert.Sql(
-            "SELECT t0.\"sku\", t0.\"order_id\", t0.\"line_no\" FROM \"order_lines\" AS t0 ORDER BY t0.\"line_no\" DESC, t0.\"order_id\" ASC",
+            "SELECT t0.\"sku\", t0.\"order_id\", t0.\"line_no\" FROM \"order_lines\" AS t0 ORDER BY t0.\"line_no\" DESC, t0.\"order_id\" DESC",
             statement);
     }
 
@@ -401,7 +401,7 @@ public sealed class SqliteSqlCompilerTests
 
         SqlAssert.Sql(
             "SELECT * FROM (SELECT t0.\"order_id\", t0.\"customer_id\", ROW_NUMBER() OVER (PARTITION BY t0.\"customer_id\" " +
-            "ORDER BY t0.\"ordered_on\" DESC, t0.\"order_id\" ASC) AS \"__rn\" FROM \"sales_orders\" AS t0 " +
+            "ORDER BY t0.\"ordered_on\" DESC, t0.\"order_id\" DESC) AS \"__rn\" FROM \"sales_orders\" AS t0 " +
             "WHERE ((t0.\"customer_id\") IN ((@p0)))) AS w WHERE w.\"__rn\" > @p1 AND w.\"__rn\" <= @p2 ORDER BY w.\"__rn\"",
             statement);
         SqlAssert.Parameters(statement, 1L, 0L, 2L);
