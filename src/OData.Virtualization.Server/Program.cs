@@ -39,6 +39,7 @@ builder.Services.AddResponseCompression(compression =>
 {
     compression.EnableForHttps = true;
     compression.Providers.Add<GzipCompressionProvider>();
+    compression.Providers.Add<DeflateCompressionProvider>();
     compression.MimeTypes = ["application/json", "application/xml", "text/plain"];
 });
 builder.Services.Configure<GzipCompressionProviderOptions>(gzip => gzip.Level = CompressionLevel.Fastest);

@@ -67,6 +67,19 @@ internal sealed class OptionsValidator : IValidateOptions<VirtualizationOptions>
             errors.Add("OData:Paging:SkipTokenKey is shorter than 32 characters. Use a long random secret (for example the output of 'openssl rand -base64 48').");
         }
 
+        var salesforce = options.Salesforce;
+        if (salesforce.MaxPageSize is < 1 or > 2_000)
+        {
+            errors.Add($"OData:Salesforce:MaxPageSize is {salesforce.MaxPageSize}. Use 1 to 2000: Salesforce Connect rejects pages of more than 2,000 rows.");
+        }
+
+        var prefix = salesforce.RoutePrefix.Trim('/');
+        if (prefix.Length > 0 && (prefix.Equals("odata", StringComparison.OrdinalIgnoreCase) || prefix.StartsWith("odata/", StringComparison.OrdinalIgnoreCase) || prefix.StartsWith("health", StringComparison.OrdinalIgnoreCase) || prefix.StartsWith("status", StringComparison.OrdinalIgnoreCase)
+            || prefix.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '/'))))
+        {
+            errors.Add($"OData:Salesforce:RoutePrefix is '{salesforce.RoutePrefix}'. Use a path of letters, digits, '-' and '_' outside /odata, /health and /status (default: salesforce), or an empty value to turn the Salesforce profile off.");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

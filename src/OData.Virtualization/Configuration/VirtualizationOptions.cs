@@ -36,6 +36,26 @@ public sealed class VirtualizationOptions
 
     /// <summary>HTTPS, proxies and browsers.</summary>
     public TransportOptions Transport { get; init; } = new();
+
+    /// <summary>The Salesforce Connect profile: a second service root with a model Salesforce syncs cleanly.</summary>
+    public SalesforceOptions Salesforce { get; init; } = new();
+}
+
+/// <summary>
+/// The Salesforce Connect profile: the same sets under a second service root, with names inside Salesforce's rules
+/// (letters, digits and single underscores, starting with a letter, at most 40 characters), only the types Salesforce
+/// syncs, no navigation properties (Salesforce does not <c>$expand</c>), and pages of at most 2,000 rows.
+/// </summary>
+public sealed class SalesforceOptions
+{
+    /// <summary>
+    /// The profile's path: its service root is <c>https://host/{RoutePrefix}/</c>, the URL to give Salesforce's
+    /// External Data Source. Empty turns the profile off. Default: <c>salesforce</c>.
+    /// </summary>
+    public string RoutePrefix { get; init; } = "salesforce";
+
+    /// <summary>The largest page served to Salesforce (it rejects pages over 2,000 rows). Default: 2,000.</summary>
+    public int MaxPageSize { get; init; } = 2_000;
 }
 
 /// <summary>How the server sits on the network.</summary>

@@ -96,6 +96,17 @@ internal sealed class ModelHost(IOptions<VirtualizationOptions> options, DemoDat
             }
         }
 
+        if (options.Value.Salesforce.RoutePrefix.Trim('/') is { Length: > 0 } salesforce)
+        {
+            var profile = Profiles.SalesforceProfile.For(model);
+            foreach (var line in profile.Report)
+            {
+                ServerLog.StartupSkipped(logger, line);
+            }
+
+            ServerLog.StartupReport(logger, $"Salesforce profile: {profile.Model.Sets.Count} entity sets at /{salesforce}/ (the URL for Salesforce Connect's External Data Source).");
+        }
+
         _metadata = MetadataWriter.Render(model.EdmModel);
         _model = model;
         Report = builder.Report;

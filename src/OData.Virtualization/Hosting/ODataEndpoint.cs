@@ -44,7 +44,13 @@ internal sealed partial class ODataEndpoint(
     private static readonly string[] s_supportedOptions = ["$filter", "$select", "$expand", "$orderby", "$top", "$skip", "$count", "$search", "$format", "$skiptoken"];
     private static readonly string[] s_unsupportedOptions = ["$apply", "$compute", "$deltatoken", "$levels", "$index", "$schemaversion", "$id"];
 
-    public async Task HandleAsync(HttpContext context)
+    /// <summary>Serves the service root <c>/odata/</c>: the published model as it is.</summary>
+    public Task HandleAsync(HttpContext context) => HandleAsync(context, salesforce: false);
+
+    /// <summary>Serves the Salesforce Connect profile's service root (<c>/salesforce/</c> by default).</summary>
+    public Task HandleSalesforceAsync(HttpContext context) => HandleAsync(context, salesforce: true);
+
+    private async Task HandleAsync(HttpContext context, bool salesforce)
     {
         var response = context.Response;
         response.Headers["OData-Version"] = "4.0";
@@ -62,7 +68,7 @@ internal sealed partial class ODataEndpoint(
 
         try
         {
-            await HandleCoreAsync(context, timings);
+            await HandleCoreAsync(context, timings, salesforce);
         }
         catch (OperationCanceledException) when (budget?.IsCancellationRequested == true && !client.IsCancellationRequested && !response.HasStarted && !context.Items.ContainsKey(BodyStartedKey))
         {
@@ -91,7 +97,7 @@ internal sealed partial class ODataEndpoint(
         }
     }
 
-    private async Task HandleCoreAsync(HttpContext context, RequestTimings timings)
+    private async Task HandleCoreAsync(HttpContext context, RequestTimings timings, bool salesforce)
     {
         var request = context.Request;
         if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
@@ -113,13 +119,26 @@ internal sealed partial class ODataEndpoint(
         }
 
         var scope = await gatekeeper.AdmitAsync(context);
+        var routePrefix = RoutePrefix;
+        if (salesforce)
+        {
+            // The same caller, rules and limits, seen through the Salesforce profile of its model.
+            var profile = Profiles.SalesforceProfile.For(scope.Model);
+            var maxPageSize = options.CurrentValue.Salesforce.MaxPageSize;
+            scope = new AccessScope(scope.Id + "/salesforce", scope.Principal, profile.Model, profile.Metadata, scope.Limits)
+            {
+                MaxPageSize = scope.Limits.MaxPageSize is { } own && own > 0 && own < maxPageSize ? own : maxPageSize,
+            };
+            routePrefix = options.CurrentValue.Salesforce.RoutePrefix.Trim('/');
+        }
+
         context.Items[typeof(AccessScope)] = scope;
         using var lease = await limiter.AcquireAsync(context, scope);
         CheckQueryOptionNames(request);
 
         var model = scope.Model;
-        var serviceRoot = $"{request.Scheme}://{request.Host}{request.PathBase}/{RoutePrefix}/";
-        var relative = RelativeTarget(target, request.PathBase.Value);
+        var serviceRoot = $"{request.Scheme}://{request.Host}{request.PathBase}/{routePrefix}/";
+        var relative = RelativeTarget(target, request.PathBase.Value, routePrefix);
 
         // A repeated request whose answer is in the cache skips parsing, planning and SQL compilation.
         if (await sender.TryServeRepeatAsync(context, timings, scope.Id, serviceRoot, relative))
@@ -191,7 +210,7 @@ internal sealed partial class ODataEndpoint(
         }
     }
 
-    private static string RelativeTarget(string rawTarget, string? pathBase)
+    private static string RelativeTarget(string rawTarget, string? pathBase, string routePrefix)
     {
         var target = rawTarget;
         if (!string.IsNullOrEmpty(pathBase) && target.StartsWith(pathBase, StringComparison.OrdinalIgnoreCase))
@@ -199,7 +218,7 @@ internal sealed partial class ODataEndpoint(
             target = target[pathBase.Length..];
         }
 
-        var prefix = "/" + RoutePrefix;
+        var prefix = "/" + routePrefix;
         if (target.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
         {
             target = target[prefix.Length..];
@@ -251,7 +270,7 @@ internal sealed partial class ODataEndpoint(
         }
 
         PreparedRequest Collection(EntityQuery query)
-            => new(PreparedKind.Collection, set, query, collections.Pages.Plan(context.Request, query, relative, scope.Id, scope.Limits.MaxPageSize), format);
+            => new(PreparedKind.Collection, set, query, collections.Pages.Plan(context.Request, query, relative, scope.Id, scope.MaxPageSize), format);
 
         var now = time.GetUtcNow();
         var ttl = CacheTtl(set);

@@ -106,6 +106,15 @@ public static class ServiceCollectionExtensions
         group.Map("/", endpoint.HandleAsync);
         group.Map("/{**path}", endpoint.HandleAsync);
 
+        // The Salesforce Connect profile: the same sets under their Salesforce names, at a service root of its own.
+        var salesforce = endpoints.ServiceProvider.GetRequiredService<IOptions<VirtualizationOptions>>().Value.Salesforce.RoutePrefix.Trim('/');
+        if (salesforce.Length > 0)
+        {
+            var profile = endpoints.MapGroup("/" + salesforce);
+            profile.Map("/", endpoint.HandleSalesforceAsync);
+            profile.Map("/{**path}", endpoint.HandleSalesforceAsync);
+        }
+
         // Liveness (the process answers) and readiness (the sources answer), in the standard health-check format.
         endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealthAsync });
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions

@@ -28,6 +28,9 @@ internal sealed class AccessScope(string id, string principal, PublishedModel mo
     public MetadataWriter Metadata { get; } = metadata;
 
     public PrincipalLimitOptions Limits { get; } = limits;
+
+    /// <summary>The most rows per page for this caller: its own limit, or a profile's (Salesforce: 2,000).</summary>
+    public int? MaxPageSize { get; init; } = limits.MaxPageSize;
 }
 
 /// <summary>

@@ -100,8 +100,50 @@ internal static class CacheBenchmark
         result.HitCpu = middle - before;
         result.MissCpu = server.CpuTime() - middle;
         result.CpuRequests = blocks;
+
+        // The same under a burst (what the cache is for): 8 clients at once, a block of hits, then as many misses.
+        var burst = Math.Min(part.CpuBlock * 2, keys.OthersLeft);
+        var hitIndex = nextHot;
+        var start = server.CpuTime();
+        await BurstAsync(walker, burst, () => (hot[Interlocked.Increment(ref hitIndex) % hot.Count], "HIT"), result, ct);
+        var half = server.CpuTime();
+        await BurstAsync(walker, burst, () =>
+        {
+            lock (keys)
+            {
+                return (Url(server, keys.NextOther()), "MISS");
+            }
+        }, result, ct);
+        result.BurstHitCpu = half - start;
+        result.BurstMissCpu = server.CpuTime() - half;
+        result.BurstRequests = burst;
         return result;
     }
+
+    /// <summary>Sends <paramref name="count"/> requests from <see cref="BurstClients"/> clients at once.</summary>
+    private static async Task BurstAsync(PageWalker walker, int count, Func<(Uri Url, string Expected)> next, CacheResult result, CancellationToken ct)
+    {
+        var left = count;
+        var workers = Enumerable.Range(0, BurstClients).Select(async _ =>
+        {
+            var own = new PageWalker(walker.Client);
+            var unexpected = new CacheResult();
+            while (Interlocked.Decrement(ref left) >= 0)
+            {
+                var (url, expected) = next();
+                await ExpectAsync(own, url, expected, unexpected, ct);
+            }
+
+            lock (result)
+            {
+                result.Unexpected.AddRange(unexpected.Unexpected);
+            }
+        });
+        await Task.WhenAll(workers);
+    }
+
+    /// <summary>Clients at once in the burst measurement.</summary>
+    internal const int BurstClients = 8;
 
     /// <summary>Sends the request; returns its time if <c>X-Cache</c> says what was expected, else records the surprise.</summary>
     private static async Task<TimedRequest?> ExpectAsync(PageWalker walker, Uri url, string? expected, CacheResult result, CancellationToken ct)

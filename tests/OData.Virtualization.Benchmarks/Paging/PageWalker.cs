@@ -13,6 +13,8 @@ internal sealed class PageWalker(HttpClient client)
 {
     private byte[] _body = new byte[1 << 20];
 
+    public HttpClient Client => client;
+
     /// <summary>
     /// Walks to the end, or until <paramref name="budget"/> or <paramref name="maxPages"/> stops it. With
     /// <paramref name="maxPageSize"/>, every request asks for that page size (<c>Prefer: odata.maxpagesize</c>).

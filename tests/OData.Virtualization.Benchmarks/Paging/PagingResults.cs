@@ -120,6 +120,13 @@ internal sealed class CacheResult
 
     public TimeSpan MissCpu { get; set; }
 
+    /// <summary>Requests of each kind in the burst measurement (8 clients at once).</summary>
+    public int BurstRequests { get; set; }
+
+    public TimeSpan BurstHitCpu { get; set; }
+
+    public TimeSpan BurstMissCpu { get; set; }
+
     public double HitMedian => Measurement.Median(Hits.Select(h => h.Milliseconds).ToList());
 
     public double NewAccountMissMedian => Measurement.Median(NewAccountMisses.Select(h => h.Milliseconds).ToList());

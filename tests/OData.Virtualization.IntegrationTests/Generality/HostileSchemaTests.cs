@@ -7,6 +7,7 @@ using Microsoft.OData.Edm.Validation;
 using Npgsql;
 using OData.Virtualization.Hosting;
 using OData.Virtualization.IntegrationTests.Infrastructure;
+using OData.Virtualization.IntegrationTests.Profiles;
 
 namespace OData.Virtualization.IntegrationTests.Generality;
 
@@ -61,11 +62,52 @@ public sealed class HostileSchemaTests(HostileSchemaFixture fixture) : IClassFix
     [Fact]
     public async Task EverySet_EveryColumn_ReadsOrdersFiltersAndEchoes()
     {
-        var model = Factory.Services.GetRequiredService<ModelHost>().Current;
+        var failures = await ReadOrderFilterAndEchoEverythingAsync(Client, Factory.Services.GetRequiredService<ModelHost>().Current);
+        Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
+    }
+
+    [Fact]
+    public async Task SalesforceProfile_EverySet_EveryColumn_ReadsOrdersFiltersAndEchoes()
+    {
+        using var client = Factory.CreateClient();
+        client.BaseAddress = new Uri(client.BaseAddress!, "/salesforce/");
+        var profile = OData.Virtualization.Profiles.SalesforceProfile.For(Factory.Services.GetRequiredService<ModelHost>().Current);
+        var failures = await ReadOrderFilterAndEchoEverythingAsync(client, profile.Model);
+        Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
+    }
+
+    [Fact]
+    public async Task SalesforceProfile_NamesAndTypes_AreOnlyWhatSalesforceAccepts()
+    {
+        using var client = Factory.CreateClient();
+        using var response = await client.GetAsync("/salesforce/$metadata");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var reader = System.Xml.XmlReader.Create(await response.Content.ReadAsStreamAsync());
+        Assert.True(Microsoft.OData.Edm.Csdl.CsdlReader.TryParse(reader, out var model, out var errors), string.Join("; ", errors ?? []));
+        Assert.True(model.Validate(out var validation), string.Join("; ", validation.Select(e => e.ErrorMessage)));
+        SalesforceRules.AssertAccepts(model);
+
+        // Every table with a key is there, under a Salesforce name; what could not be published is reported.
+        var sets = model.EntityContainer.EntitySets().Select(s => s.Name).ToList();
+        Assert.Contains("Order_Details", sets);
+        Assert.Contains("X_123numbers", sets);
+        Assert.Contains(sets, s => s.StartsWith("a_very_long_table_name_that_goe", StringComparison.Ordinal) && s.Length == 40);
+        Assert.Equal(3, sets.Count(s => s.Contains("dup", StringComparison.OrdinalIgnoreCase)));
+        var orderDetails = model.EntityContainer.FindEntitySet("Order_Details").EntityType;
+        Assert.Equal(["Order_ID", "Line"], orderDetails.Key().Select(k => k.Name));
+        Assert.Contains(orderDetails.StructuralProperties(), p => p.Name == "Unicode");
+        var report = OData.Virtualization.Profiles.SalesforceProfile.For(Factory.Services.GetRequiredService<ModelHost>().Current).Report;
+        Assert.Contains(report, line => line.Contains("'exotic.iv'", StringComparison.Ordinal) && line.Contains("Edm.Duration", StringComparison.Ordinal));
+        Assert.Contains(report, line => line.Contains("'exotic.arr'", StringComparison.Ordinal) && line.Contains("collection", StringComparison.Ordinal));
+    }
+
+    /// <summary>Every set and property of <paramref name="model"/>: read, ordered both ways, filtered by each value, echoed exactly, read by key.</summary>
+    private static async Task<List<string>> ReadOrderFilterAndEchoEverythingAsync(HttpClient client, OData.Virtualization.Model.PublishedModel model)
+    {
         var failures = new List<string>();
         foreach (var set in model.Sets.Values)
         {
-            var rows = await Client.GetValuesAsync($"{set.Name}?$top=50");
+            var rows = await client.GetValuesAsync($"{set.Name}?$top=50");
             foreach (var property in set.EdmType.StructuralProperties())
             {
                 if (property.Type.IsCollection())
@@ -76,7 +118,7 @@ public sealed class HostileSchemaTests(HostileSchemaFixture fixture) : IClassFix
                 var name = property.Name;
                 foreach (var direction in new[] { "asc", "desc" })
                 {
-                    using var ordered = await Client.GetAsync($"{set.Name}?$orderby={Uri.EscapeDataString(name)} {direction}&$top=5");
+                    using var ordered = await client.GetAsync($"{set.Name}?$orderby={Uri.EscapeDataString(name)} {direction}&$top=5");
                     if (ordered.StatusCode != HttpStatusCode.OK)
                     {
                         failures.Add($"{set.Name} $orderby={name} {direction}: {(int)ordered.StatusCode} {await ordered.Content.ReadAsStringAsync()}");
@@ -93,7 +135,7 @@ public sealed class HostileSchemaTests(HostileSchemaFixture fixture) : IClassFix
                     }
 
                     var url = $"{set.Name}?$filter={Uri.EscapeDataString(name)} eq {Uri.EscapeDataString(literal)}";
-                    using var response = await Client.GetAsync(url);
+                    using var response = await client.GetAsync(url);
                     var body = await response.Content.ReadAsStringAsync();
                     if (response.StatusCode != HttpStatusCode.OK)
                     {
@@ -118,7 +160,7 @@ public sealed class HostileSchemaTests(HostileSchemaFixture fixture) : IClassFix
             foreach (var row in rows)
             {
                 var key = string.Join(",", set.Key.Select(k => (set.Key.Count == 1 ? string.Empty : k.PropertyName + "=") + Uri.EscapeDataString(Literal(row.GetProperty(k.PropertyName), k.EdmProperty.Type)!)));
-                using var byKey = await Client.GetAsync($"{set.Name}({key})");
+                using var byKey = await client.GetAsync($"{set.Name}({key})");
                 var body = await byKey.Content.ReadAsStringAsync();
                 if (byKey.StatusCode != HttpStatusCode.OK)
                 {
@@ -127,7 +169,7 @@ public sealed class HostileSchemaTests(HostileSchemaFixture fixture) : IClassFix
             }
         }
 
-        Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
+        return failures;
     }
 
     [Fact]
