@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test, including the PostgreSQL and Redis integration tests, on a fresh machine:
-# installs PostgreSQL and redis-server (Debian/Ubuntu, apt) when they are missing, then runs the solution's tests.
+# Runs every test, including the PostgreSQL, Redis, browser, npm-client and reverse-proxy tests, on a fresh machine:
+# installs PostgreSQL, redis-server, nginx, Chromium and Node.js (Debian/Ubuntu, apt) when they are missing, installs the npm
+# clients of tests/clients (npm ci), then runs the solution's tests.
 # The tests start their own throwaway PostgreSQL cluster and Redis on free loopback ports (nothing is left running);
 # set ODATA_TEST_POSTGRES to use an existing PostgreSQL server instead.
 set -euo pipefail
@@ -13,6 +14,15 @@ fi
 if [[ ! -x /usr/bin/redis-server ]]; then
   missing+=(redis-server)
 fi
+if [[ ! -x /usr/sbin/nginx ]]; then
+  missing+=(nginx)
+fi
+if ! command -v chromium >/dev/null 2>&1; then
+  missing+=(chromium)
+fi
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 if [[ ${#missing[@]} -gt 0 ]]; then
   echo "Installing what the integration tests need: ${missing[*]} ..."
   SUDO=""
@@ -20,6 +30,13 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The independent OData clients the end-to-end tests drive (versions pinned by tests/clients/package-lock.json).
+if [[ -f tests/clients/package-lock.json ]] && [[ ! -d tests/clients/node_modules || tests/clients/package-lock.json -nt tests/clients/node_modules ]]; then
+  echo "Installing the npm clients of the end-to-end tests (npm ci in tests/clients) ..."
+  npm ci --prefix tests/clients --no-audit --no-fund --loglevel=error
+  touch tests/clients/node_modules
 fi
 
 dotnet test OData.Virtualization.sln "$@"

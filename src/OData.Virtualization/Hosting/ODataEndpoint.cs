@@ -32,6 +32,7 @@ internal sealed partial class ODataEndpoint(
     PreparedRequests prepared,
     IOptionsMonitor<VirtualizationOptions> options,
     TimeProvider time,
+    RequestTelemetry telemetry,
     ILogger<ODataEndpoint> logger)
 {
     public const string RoutePrefix = "odata";
@@ -95,6 +96,10 @@ internal sealed partial class ODataEndpoint(
         {
             context.Abort();
         }
+        finally
+        {
+            telemetry.Complete(context, timings, salesforce, clientGone: client.IsCancellationRequested);
+        }
     }
 
     private async Task HandleCoreAsync(HttpContext context, RequestTimings timings, bool salesforce)
@@ -141,13 +146,15 @@ internal sealed partial class ODataEndpoint(
         var relative = RelativeTarget(target, request.PathBase.Value, routePrefix);
 
         // A repeated request whose answer is in the cache skips parsing, planning and SQL compilation.
-        if (await sender.TryServeRepeatAsync(context, timings, scope.Id, serviceRoot, relative))
+        // The memos are keyed by the model instance too: after a schema refresh nothing planned on the old model is reused.
+        var memoScope = scope.Id + "@" + model.Stamp;
+        if (await sender.TryServeRepeatAsync(context, timings, memoScope, serviceRoot, relative))
         {
             return;
         }
 
         // A request planned before (its answer not cached, or caching off) skips the parser and the planner.
-        var memoKey = PreparedRequests.KeyOf(scope.Id, serviceRoot, relative, request.Headers.Accept.ToString(), request.Headers["Prefer"].ToString());
+        var memoKey = PreparedRequests.KeyOf(memoScope, serviceRoot, relative, request.Headers.Accept.ToString(), request.Headers["Prefer"].ToString());
         if (prepared.TryGet(memoKey, out var known))
         {
             await ServePreparedAsync(context, scope, known, serviceRoot, relative, timings);
@@ -255,6 +262,7 @@ internal sealed partial class ODataEndpoint(
 
         var model = scope.Model;
         var set = model.GetSet(setSegment.EntitySet);
+        timings.EntitySet = set.Name;
         PreparedRequest? planned = segments.Count switch
         {
             1 => Collection(Plan(scope, set, parser, null, limits, RawOption(context))),
@@ -311,6 +319,7 @@ internal sealed partial class ODataEndpoint(
     private async Task ServePreparedAsync(HttpContext context, AccessScope scope, PreparedRequest planned, string serviceRoot, string relative, RequestTimings timings)
     {
         var (set, query, format) = (planned.Set, planned.Query, planned.Format);
+        timings.EntitySet = set.Name;
         var now = time.GetUtcNow();
         var ttl = CacheTtl(set);
         switch (planned.Kind)
@@ -341,6 +350,7 @@ internal sealed partial class ODataEndpoint(
                 await sender.SendAsync(context, timings, key, ttl, async (pipe, t, ct) =>
                 {
                     var row = await ReadSingleAsync(query, now, t, ct);
+                    t.Rows = 1;
                     await using var stream = new StreamingJsonWriter(pipe);
                     var contextUrl = format.Metadata == MetadataLevel.None ? null : ContextUrl.ForEntity(serviceRoot, query);
                     new EntityWriter(serviceRoot, format).WriteBuffered(stream.Json, row, query, contextUrl);
@@ -374,7 +384,7 @@ internal sealed partial class ODataEndpoint(
             {
                 await using var stream = new StreamingJsonWriter(pipe);
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                await collections.RenderAsync(request, stream, () =>
+                t.Rows = await collections.RenderAsync(request, stream, () =>
                 {
                     t.Sql = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                     return Task.CompletedTask;
@@ -390,6 +400,7 @@ internal sealed partial class ODataEndpoint(
         // Caching is off for this set, or server paging is off: stream straight from the reader to the client.
         response.Headers["X-Cache"] = "BYPASS";
         sender.CountBypass();
+        timings.Outcome = CacheOutcome.Bypass;
         if (HttpMethods.IsHead(context.Request.Method))
         {
             CollectionResponder.WriteHeaders(response, plan, format);
@@ -397,7 +408,8 @@ internal sealed partial class ODataEndpoint(
         }
 
         await using var streaming = new StreamingJsonWriter(response.BodyWriter);
-        await collections.RenderAsync(request, streaming, beforeFirstByte: () =>
+        using var serialize = ServerTracing.StartSerialize();
+        timings.Rows = await collections.RenderAsync(request, streaming, beforeFirstByte: () =>
         {
             // The statement ran: from here on a failure can only abort the response.
             timings.Sql = timings.Elapsed - (timings.Parse ?? 0);
@@ -409,7 +421,7 @@ internal sealed partial class ODataEndpoint(
 
     private static async Task<RenderResult> RenderPropertyAsync(System.IO.Pipelines.PipeWriter pipe, PublishedSet set, EntityQuery keyQuery, PublishedColumn column, object? value, bool rawValue, string serviceRoot, ResponseFormat format, CancellationToken ct)
     {
-        if (value is null)
+        if (value is null && !column.Type.IsCollection)
         {
             return new RenderResult(StatusCodes.Status204NoContent, "text/plain");
         }
@@ -422,7 +434,8 @@ internal sealed partial class ODataEndpoint(
                 return new RenderResult(StatusCodes.Status200OK, "application/octet-stream");
             }
 
-            pipe.Write(Encoding.UTF8.GetBytes(ValueWriter.FormatRaw(value, column.Type)));
+            // Not null here: only a collection gets this far with null, and a collection has no raw $value (a 400 above).
+            pipe.Write(Encoding.UTF8.GetBytes(ValueWriter.FormatRaw(value!, column.Type)));
             return new RenderResult(StatusCodes.Status200OK, "text/plain;charset=utf-8");
         }
 
@@ -476,10 +489,12 @@ internal sealed partial class ODataEndpoint(
     /// <summary>The cache's view of a request: its kind, the service root (links contain it), the format, the caller's scope.</summary>
     /// <summary>
     /// The entity set is part of every key: two sources can hold tables of the same name and shape (two SQLite
-    /// demo databases both have "customers"), and the same SQL text would otherwise share one entry.
+    /// demo databases both have "customers"), and the same SQL text would otherwise share one entry. So is the set's
+    /// shape (its published columns and types): after a schema refresh that retypes a column the SQL text can stay the
+    /// same, and an entry rendered for the old type must not answer (on this instance or another sharing Redis).
     /// </summary>
     private static CacheKey Key(AccessScope scope, string kind, PublishedSet set, string serviceRoot, ResponseFormat? format)
-        => new CacheKey(scope.Id).Add("kind", kind).Add("set", set.Name).Add("root", serviceRoot).Add("format", format?.ContentType);
+        => new CacheKey(scope.Id).Add("kind", kind).Add("set", set.Name).Add("shape", SetShape.Of(set)).Add("root", serviceRoot).Add("format", format?.ContentType);
 
     /// <summary>A system query option's text as sent (decoded), for error targets and the $search fallback.</summary>
     private static Func<string, string?> RawOption(HttpContext context)

@@ -22,6 +22,14 @@ internal static class ValueWriter
     {
         if (reader.IsDBNull(ordinal))
         {
+            // A collection-valued property is never null in OData (CSDL 7.2.1): a NULL array is the empty collection.
+            if (type.IsCollection)
+            {
+                writer.WriteStartArray();
+                writer.WriteEndArray();
+                return;
+            }
+
             writer.WriteNullValue();
             return;
         }
@@ -119,6 +127,10 @@ internal static class ValueWriter
     {
         switch (value)
         {
+            case null when type.IsCollection:
+                writer.WriteStartArray();
+                writer.WriteEndArray();
+                break;
             case null:
                 writer.WriteNullValue();
                 break;
