@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.Options;
+using OData.Virtualization.Diagnostics;
 using OData.Virtualization.Hosting;
 
 // Operator commands: hash a password or create an API key for the configuration, then exit.
@@ -23,7 +24,8 @@ if (builder.Configuration["config"] is { Length: > 0 } configFile)
         return 2;
     }
 
-    builder.Configuration.AddJsonFile(path, optional: false, reloadOnChange: false);
+    // Reloaded when it changes (TTLs, limits, policies, sources apply without a restart); a half-saved file is ignored.
+    builder.Configuration.AddReloadableJsonFile(path);
     builder.Configuration.AddEnvironmentVariables();
 }
 
@@ -35,12 +37,15 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.AddServerHeader = false;
 });
 
+// OData:Telemetry:ManagementPort: Kestrel listens there too (for /metrics), next to the public addresses.
+builder.WebHost.UseODataManagementPort(builder.Configuration);
+
 builder.Services.AddResponseCompression(compression =>
 {
     compression.EnableForHttps = true;
     compression.Providers.Add<GzipCompressionProvider>();
     compression.Providers.Add<DeflateCompressionProvider>();
-    compression.MimeTypes = ["application/json", "application/xml", "text/plain"];
+    compression.MimeTypes = ["application/json", "application/xml", "text/plain", "text/html", "text/css", "text/javascript", "image/svg+xml"];
 });
 builder.Services.Configure<GzipCompressionProviderOptions>(gzip => gzip.Level = CompressionLevel.Fastest);
 builder.Services.AddODataVirtualization(builder.Configuration);
@@ -49,9 +54,12 @@ var app = builder.Build();
 try
 {
     // Mapping already resolves services that read the options: a configuration error can surface here too.
+    // Forwarded headers from known proxies, HSTS, CORS and the browser-safety headers, before everything else
+    // (it was never called before: found by the explorer's tests, responses lacked X-Content-Type-Options).
+    app.UseODataVirtualizationTransport();
     app.UseResponseCompression();
     app.MapODataVirtualization();
-    app.MapGet("/", () => Results.Redirect("/odata/"));
+    app.MapODataExplorer();
     await app.StartAsync();
 }
 catch (Exception ex) when (ex is ConfigurationException or OptionsValidationException)

@@ -22,6 +22,9 @@ public sealed record CachedResponse
     public double SqlMilliseconds { get; init; }
 
     public double SerializeMilliseconds { get; init; }
+
+    /// <summary>Rows in the body (a page's or an entity's), for metrics and the request log; null for a count or a property.</summary>
+    public long? Rows { get; init; }
 }
 
 /// <summary>How the cache answered a request.</summary>

@@ -39,6 +39,18 @@ public sealed class VirtualizationOptions
 
     /// <summary>The Salesforce Connect profile: a second service root with a model Salesforce syncs cleanly.</summary>
     public SalesforceOptions Salesforce { get; init; } = new();
+
+    /// <summary>Schema refresh without a restart: schedule, PostgreSQL NOTIFY, debounce.</summary>
+    public RefreshOptions Refresh { get; init; } = new();
+
+    /// <summary>Pinning the published model (a lock file) so that changes wait for an administrator's accept.</summary>
+    public ModelLockOptions ModelLock { get; init; } = new();
+
+    /// <summary>Graceful shutdown: readiness delay and drain time.</summary>
+    public ShutdownOptions Shutdown { get; init; } = new();
+
+    /// <summary>Who may use the administration endpoints.</summary>
+    public AdminOptions Admin { get; init; } = new();
 }
 
 /// <summary>

@@ -26,6 +26,9 @@ internal static partial class ServerLog
     [LoggerMessage(1006, LogLevel.Warning, "OData:Paging:SkipTokenKey is not set: next links are signed with a random key, so they do not survive a restart and only this instance can continue them. Set the same secret key on every instance.")]
     public static partial void RandomSkipTokenKey(ILogger logger);
 
+    [LoggerMessage(1020, LogLevel.Information, "Metrics are collected but {Path} is served to no one: set OData:Telemetry:ManagementPort (a port kept off the public network) or OData:Telemetry:Metrics:ScrapeTokenHash (a token for Prometheus).")]
+    public static partial void MetricsNotServed(ILogger logger, string path);
+
     [LoggerMessage(3000, LogLevel.Warning, "The source failed ({Reason}); served the cached entry {Key} stale.")]
     public static partial void ServedStale(ILogger logger, string key, string reason);
 
@@ -55,4 +58,8 @@ internal static partial class ServerLog
 
     [LoggerMessage(2004, LogLevel.Information, "Request {RequestId}: the source rejected the query: {Reason}")]
     public static partial void SourceRejectedQuery(ILogger logger, string requestId, string reason);
+
+    /// <summary>The one line per request (category <c>OData.Virtualization.Requests</c>); no URL: a query's values can be personal data.</summary>
+    [LoggerMessage(2010, LogLevel.Information, "{Method} {EntitySet} ({Profile}) {StatusCode} in {DurationMs} ms; cache {CacheOutcome}; rows {Rows}; principal {Principal}; request {RequestId}; trace {TraceId}")]
+    public static partial void RequestCompleted(ILogger logger, string method, string entitySet, string profile, int statusCode, double durationMs, string cacheOutcome, long? rows, string principal, string requestId, string? traceId);
 }

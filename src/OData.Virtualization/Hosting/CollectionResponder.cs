@@ -24,8 +24,8 @@ internal sealed class CollectionResponder(QueryExecutor executor, PagePlanner pa
         public (SqlCompiler.PageStatement Page, SqlStatement? Count)? Compiled { get; init; }
     }
 
-    /// <summary>Runs the page's statements and renders the response into <paramref name="stream"/>.</summary>
-    public async Task RenderAsync(Request request, StreamingJsonWriter stream, Func<Task>? beforeFirstByte, CancellationToken ct)
+    /// <summary>Runs the page's statements and renders the response into <paramref name="stream"/>; returns the rows written.</summary>
+    public async Task<long> RenderAsync(Request request, StreamingJsonWriter stream, Func<Task>? beforeFirstByte, CancellationToken ct)
     {
         var plan = request.Plan;
         var query = plan.Query;
@@ -87,6 +87,7 @@ internal sealed class CollectionResponder(QueryExecutor executor, PagePlanner pa
 
         writer.WriteEndObject();
         await stream.FlushAsync(ct);
+        return written;
     }
 
     /// <summary>Sets the response headers that describe the page (before the body is written).</summary>

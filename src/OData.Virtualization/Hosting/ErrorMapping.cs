@@ -53,6 +53,8 @@ internal static partial class ErrorMapping
             case NpgsqlException:
                 context.Response.Headers.RetryAfter = "5";
                 return new ODataProblem(503, "SourceUnavailable", "The data source failed while answering. Try again shortly.");
+            case SqliteException { SqliteErrorCode: 1 } sqlite when sqlite.Message.Contains("no such column", StringComparison.Ordinal) || sqlite.Message.Contains("no such table", StringComparison.Ordinal):
+                return SchemaChanged(context);
             case SqliteException { SqliteErrorCode: 9 }:
                 return Timeout();
             case SqliteException { SqliteErrorCode: 5 or 6 }:
@@ -65,6 +67,17 @@ internal static partial class ErrorMapping
         return new ODataProblem(500, "InternalError", $"The server could not answer this request. Quote request id '{context.TraceIdentifier}' to the operator.");
     }
 
+    /// <summary>
+    /// The source no longer has a table or column the published model has (dropped since the last refresh, or held back
+    /// by the model lock): a 503 that says so, and a refresh soon (the refresher throttles these requests).
+    /// </summary>
+    private static ODataProblem SchemaChanged(HttpContext context)
+    {
+        context.RequestServices.GetService<SchemaRefresher>()?.RequestAfterSchemaMismatch();
+        context.Response.Headers.RetryAfter = "10";
+        return new ODataProblem(503, "SchemaChanged", "The data source no longer has a table or column this entity set publishes (its schema changed). The published model is being refreshed; try again shortly, and if it persists tell the operator.");
+    }
+
     private static ODataProblem Timeout()
         => new(504, "SourceTimeout", "The data source did not answer within the statement timeout. Narrow the query (a $filter on an indexed column, a smaller $top) and try again.");
 
@@ -74,6 +87,11 @@ internal static partial class ErrorMapping
         if (state == PostgresErrorCodes.QueryCanceled)
         {
             return Timeout();
+        }
+
+        if (state is PostgresErrorCodes.UndefinedColumn or PostgresErrorCodes.UndefinedTable)
+        {
+            return SchemaChanged(context);
         }
 
         if (state.StartsWith("22", StringComparison.Ordinal) || state is PostgresErrorCodes.UndefinedFunction or PostgresErrorCodes.DatatypeMismatch)

@@ -45,6 +45,12 @@ internal static class ODataErrorWriter
         writer.WriteEndArray();
         writer.WriteStartObject("innererror");
         writer.WriteString("requestId", context.TraceIdentifier);
+        // The W3C trace id (the caller's, when it sent a traceparent): what a user quotes to find the trace and the log line.
+        if (System.Diagnostics.Activity.Current is { } activity)
+        {
+            writer.WriteString("traceId", activity.TraceId.ToHexString());
+        }
+
         writer.WriteEndObject();
         writer.WriteEndObject();
         writer.WriteEndObject();

@@ -21,6 +21,12 @@ internal sealed class RequestTimings
 
     public double? Serialize { get; set; }
 
+    /// <summary>The published entity set the request addressed, once known (a label for metrics and the request log).</summary>
+    public string? EntitySet { get; set; }
+
+    /// <summary>Rows in the response (a page's or an entity's), when it has them; from the cache too.</summary>
+    public long? Rows { get; set; }
+
     public double Elapsed => Stopwatch.GetElapsedTime(_start).TotalMilliseconds;
 
     public static RequestTimings Start(HttpContext context)

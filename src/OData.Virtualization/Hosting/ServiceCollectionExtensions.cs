@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OData.Virtualization.Configuration;
+using OData.Virtualization.Diagnostics;
 using OData.Virtualization.Paging;
 using OData.Virtualization.Query;
 using OData.Virtualization.Security;
@@ -42,10 +43,13 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<PreparedRequests>();
         services.AddSingleton<ODataEndpoint>();
         services.AddHostedService<ModelInitializer>();
+        // Schema refresh (schedule, NOTIFY, admin), the model lock, configuration reload, graceful shutdown.
+        services.AddModelOperations();
         services.AddSingleton<AccessScopes>();
         services.AddSingleton<Gatekeeper>();
         services.AddSingleton<RequestLimiter>();
         services.AddCors();
+        services.AddODataTelemetry(configuration);
         services.AddHealthChecks().AddCheck<OData.Virtualization.Diagnostics.SourcesHealthCheck>("sources", tags: ["ready"]);
         services.AddAuthentication(Schemes.Selector)
             .AddPolicyScheme(Schemes.Selector, null, selector => selector.ForwardDefaultSelector = SelectScheme)
@@ -115,6 +119,9 @@ public static class ServiceCollectionExtensions
             profile.Map("/{**path}", endpoint.HandleSalesforceAsync);
         }
 
+        // POST /admin/refresh, GET /admin/model/changes, POST /admin/model/accept (administrators only).
+        endpoints.MapModelAdministration();
+
         // Liveness (the process answers) and readiness (the sources answer), in the standard health-check format.
         endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealthAsync });
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions
@@ -139,6 +146,7 @@ public static class ServiceCollectionExtensions
             bypasses = statistics.Bypasses,
             statements = statistics.Statements,
         }));
+        endpoints.MapODataTelemetry();
         return group;
     }
 

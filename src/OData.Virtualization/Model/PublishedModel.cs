@@ -9,11 +9,20 @@ namespace OData.Virtualization.Model;
 /// </summary>
 internal sealed class PublishedModel
 {
+    private static long s_instances;
+
     public PublishedModel(IEdmModel edmModel, IReadOnlyDictionary<string, PublishedSet> sets)
     {
         EdmModel = edmModel;
         Sets = sets;
+        Stamp = "m" + Interlocked.Increment(ref s_instances).ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
+
+    /// <summary>
+    /// Unique to this instance in the process. In-process memo keys carry it (the scope id alone is the same before and
+    /// after a schema refresh), so nothing planned on one model is ever served on another.
+    /// </summary>
+    public string Stamp { get; }
 
     public IEdmModel EdmModel { get; }
 

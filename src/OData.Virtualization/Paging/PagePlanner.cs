@@ -2,7 +2,10 @@ using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using Microsoft.OData.Edm;
+using Microsoft.OData.UriParser;
 using OData.Virtualization.Configuration;
+using OData.Virtualization.Model;
 using OData.Virtualization.Query;
 
 namespace OData.Virtualization.Paging;
@@ -29,16 +32,22 @@ internal sealed class PagePlanner(IOptionsMonitor<VirtualizationOptions> options
     {
         var (pageSize, applied) = PageSize(request, query, principalMaxPageSize);
 
-        // Bound to the caller's scope too: a link minted for one principal does not continue for another.
-        var fingerprint = Fingerprint(scope + "\n" + relativeTarget);
+        // Bound to the caller's scope too: a link minted for one principal does not continue for another. After the
+        // dot, what a position means (the key and order columns and their types): a link minted before a schema
+        // refresh continues when they stayed the same, and is refused when they changed, never followed to a wrong page.
+        var queryFingerprint = Fingerprint(scope + "\n" + relativeTarget);
+        var fingerprint = queryFingerprint + "." + OrderShape(query);
         SkipToken? token = null;
         if (request.Query.TryGetValue("$skiptoken", out var raw) && raw.Count > 0)
         {
             token = Codec.Decode(raw[0] ?? string.Empty);
             if (!string.Equals(token.Fingerprint, fingerprint, StringComparison.Ordinal))
             {
+                var sameQuery = token.Fingerprint.Split('.')[0] == queryFingerprint;
                 throw ODataProblem.BadRequest(
-                    "The $skiptoken belongs to another query (its $filter, $orderby, $search, $select or $top differ). Follow the @odata.nextLink exactly as returned, or request the first page again.",
+                    sameQuery
+                        ? $"The $skiptoken was issued before the published model of '{query.Set.Name}' changed: its key or the columns it is ordered by were changed, retyped or removed since (a schema refresh), so the position it holds no longer means the same row. Request the first page again."
+                        : "The $skiptoken belongs to another query (its $filter, $orderby, $search, $select or $top differ). Follow the @odata.nextLink exactly as returned, or request the first page again.",
                     "$skiptoken",
                     "InvalidSkipToken");
             }
@@ -165,6 +174,50 @@ internal sealed class PagePlanner(IOptionsMonitor<VirtualizationOptions> options
         }
 
         return SkipTokenCodec.Fingerprint(text.ToString());
+    }
+
+    /// <summary>The key columns and the columns the $orderby reads, with how they compare (see <see cref="SetShape.OfOrder"/>).</summary>
+    private static string OrderShape(EntityQuery query)
+    {
+        var columns = new List<(string Name, string Type)>();
+        foreach (var (expression, _) in query.OrderBy)
+        {
+            OrderColumns(expression, query.Set, columns);
+        }
+
+        return SetShape.OfOrder(query.Set, columns);
+    }
+
+    private static void OrderColumns(QueryNode? node, PublishedSet set, List<(string Name, string Type)> columns)
+    {
+        switch (node)
+        {
+            case SingleValuePropertyAccessNode property when property.Source is ResourceRangeVariableReferenceNode && set.FindColumn(property.Property.Name) is { } column:
+                columns.Add((column.ColumnName, SetShape.Comparison(column.Type)));
+                break;
+            case SingleValuePropertyAccessNode property:
+                // A property of a related set ($orderby=customer/name): its EDM type is what this side knows.
+                columns.Add((property.Property.DeclaringType.FullTypeName() + "/" + property.Property.Name, property.Property.Type.FullName()));
+                OrderColumns(property.Source, set, columns);
+                break;
+            case ConvertNode convert:
+                OrderColumns(convert.Source, set, columns);
+                break;
+            case SingleValueFunctionCallNode call:
+                foreach (var parameter in call.Parameters)
+                {
+                    OrderColumns(parameter, set, columns);
+                }
+
+                break;
+            case BinaryOperatorNode binary:
+                OrderColumns(binary.Left, set, columns);
+                OrderColumns(binary.Right, set, columns);
+                break;
+            case UnaryOperatorNode unary:
+                OrderColumns(unary.Operand, set, columns);
+                break;
+        }
     }
 
     /// <summary>

@@ -10,7 +10,7 @@ using OData.Virtualization.Sources;
 namespace OData.Virtualization.Query;
 
 /// <summary>Runs compiled statements on a source's pooled connections.</summary>
-internal sealed class QueryExecutor(Caching.CacheStatistics statistics, ILogger<QueryExecutor> logger)
+internal sealed class QueryExecutor(Caching.CacheStatistics statistics, ServerMetrics metrics, ServerTracing tracing, ILogger<QueryExecutor> logger)
 {
     /// <summary>
     /// Runs the optional count and the data statement in one round trip where the provider batches
@@ -21,13 +21,15 @@ internal sealed class QueryExecutor(Caching.CacheStatistics statistics, ILogger<
 
     private async Task<OpenQuery> OpenOnceAsync(DataSource source, SqlStatement? count, SqlStatement data, CancellationToken cancellationToken)
     {
+        // Until the first row can be read: the rows themselves are read while the response is written.
+        using var activity = tracing.StartSql(source, count, data);
         var slot = await TakeSlotAsync(source, cancellationToken);
         DbConnection connection;
         try
         {
             connection = await source.OpenConnectionAsync(cancellationToken);
         }
-        catch
+        catch (Exception ex) when (!ServerTracing.Failed(activity, ex))
         {
             slot.Dispose();
             throw;
@@ -60,7 +62,7 @@ internal sealed class QueryExecutor(Caching.CacheStatistics statistics, ILogger<
             var reader = await command.ExecuteReaderAsync(CommandBehavior.Default, cancellationToken);
             return new OpenQuery(connection, command, reader, counted, slot);
         }
-        catch
+        catch (Exception ex) when (!ServerTracing.Failed(activity, ex))
         {
             await connection.DisposeAsync();
             slot.Dispose();
@@ -73,11 +75,19 @@ internal sealed class QueryExecutor(Caching.CacheStatistics statistics, ILogger<
 
     private async Task<long> CountOnceAsync(DataSource source, SqlStatement count, CancellationToken cancellationToken)
     {
-        using var slot = await TakeSlotAsync(source, cancellationToken);
-        await using var connection = await source.OpenConnectionAsync(cancellationToken);
-        Log(source, count);
-        await using var command = source.CreateCommand(connection, count);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+        using var activity = tracing.StartSql(source, null, count);
+        try
+        {
+            using var slot = await TakeSlotAsync(source, cancellationToken);
+            await using var connection = await source.OpenConnectionAsync(cancellationToken);
+            Log(source, count);
+            await using var command = source.CreateCommand(connection, count);
+            return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ServerTracing.Failed(activity, ex))
+        {
+            throw;
+        }
     }
 
     /// <summary>
@@ -108,6 +118,7 @@ internal sealed class QueryExecutor(Caching.CacheStatistics statistics, ILogger<
             var childColumns = expand.Query.ReadColumns;
             var byParent = new Dictionary<object?[], List<BufferedRow>>(JoinKeyComparer.Instance);
             var children = new List<BufferedRow>();
+            using (tracing.StartSql(source, null, statement))
             await using (var command = source.CreateCommand(connection, statement))
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
@@ -181,6 +192,7 @@ internal sealed class QueryExecutor(Caching.CacheStatistics statistics, ILogger<
         if (statement is not null)
         {
             statistics.CountStatement();
+            metrics.StatementSent(source.Name);
             ServerLog.ExecutingSql(logger, source.Name, statement.Text, statement.Parameters.Count);
         }
     }

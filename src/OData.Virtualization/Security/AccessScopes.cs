@@ -41,17 +41,27 @@ internal sealed partial class AccessScopes(ModelHost models, IOptionsMonitor<Vir
 {
     private const int MaxCachedScopes = 1_000;
 
-    private readonly ConcurrentDictionary<string, AccessScope> _scopes = new(StringComparer.Ordinal);
-    private PublishedModel? _modelOfCache;
+    /// <summary>
+    /// The projected scopes of one model, replaced as a whole when the model is: a request that read the old model
+    /// just before a refresh can then never leave its projection in the new model's cache.
+    /// </summary>
+    private ScopeCache _cache = new(null);
 
     public AccessScope Resolve(ClaimsPrincipal principal)
     {
-        var full = models.Current;
-        if (!ReferenceEquals(_modelOfCache, full))
+        // Read once: the model and its metadata come from the same snapshot, whatever a refresh does meanwhile.
+        var snapshot = models.Snapshot;
+        var full = snapshot.Model;
+        var cache = Volatile.Read(ref _cache);
+        if (!ReferenceEquals(cache.Model, full))
         {
-            _scopes.Clear();
-            _modelOfCache = full;
+            // Only the current model's projections are kept; a request still on an older one projects for itself.
+            var fresh = new ScopeCache(full);
+            var installed = ReferenceEquals(full, models.Current) ? Interlocked.CompareExchange(ref _cache, fresh, cache) : null;
+            cache = ReferenceEquals(installed, cache) ? fresh : installed is not null && ReferenceEquals(installed.Model, full) ? installed : fresh;
         }
+
+        var scopes = cache.Scopes;
 
         var security = options.CurrentValue.Security;
         // An authenticated principal without a name (a token without its name claim) is never "anonymous".
@@ -62,17 +72,17 @@ internal sealed partial class AccessScopes(ModelHost models, IOptionsMonitor<Vir
         if (security.Policies.Count == 0)
         {
             // No policies: every authenticated principal reads everything published.
-            return new AccessScope("all", name, full, models.CurrentMetadata, limits);
+            return new AccessScope("all", name, full, snapshot.Metadata, limits);
         }
 
         var rules = EffectiveRules(matched, principal, full);
         var id = ScopeId(rules);
-        if (_scopes.Count > MaxCachedScopes)
+        if (scopes.Count > MaxCachedScopes)
         {
-            _scopes.Clear();
+            scopes.Clear();
         }
 
-        var scope = _scopes.GetOrAdd(id, _ =>
+        var scope = scopes.GetOrAdd(id, _ =>
         {
             var projected = ModelProjection.Project(full, set => rules.TryGetValue(set.Name, out var rule) ? View(full, set, rule) : null);
             return new AccessScope(id, name, projected, MetadataWriter.Render(projected.EdmModel), limits);
@@ -235,4 +245,11 @@ internal sealed partial class AccessScopes(ModelHost models, IOptionsMonitor<Vir
     private static partial Regex BareNumber();
 
     private sealed record EffectiveRule(string? RowFilter, IReadOnlySet<string> Hidden, IReadOnlyDictionary<string, int> Masked);
+
+    private sealed class ScopeCache(PublishedModel? model)
+    {
+        public PublishedModel? Model { get; } = model;
+
+        public ConcurrentDictionary<string, AccessScope> Scopes { get; } = new(StringComparer.Ordinal);
+    }
 }

@@ -49,7 +49,8 @@ internal sealed class Gatekeeper(AccessScopes scopes, Hosting.ModelHost models, 
     private static bool HasCredentials(HttpContext context, SecurityOptions security)
         => !string.IsNullOrEmpty(context.Request.Headers.Authorization) || !string.IsNullOrEmpty(context.Request.Headers[security.ApiKeyHeader]);
 
-    private static void Challenge(HttpContext context, SecurityOptions security, bool invalidToken)
+    /// <summary>The <c>WWW-Authenticate</c> challenges of the configured methods (also used by the administration endpoints).</summary>
+    internal static void Challenge(HttpContext context, SecurityOptions security, bool invalidToken)
     {
         var headers = context.Response.Headers;
         var challenges = new List<string>();
@@ -86,7 +87,7 @@ internal sealed class Gatekeeper(AccessScopes scopes, Hosting.ModelHost models, 
         }
     }
 
-    private static string HowToAuthenticate(SecurityOptions security)
+    internal static string HowToAuthenticate(SecurityOptions security)
     {
         var ways = new List<string>();
         if (security.Users.Count > 0)

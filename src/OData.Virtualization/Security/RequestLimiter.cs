@@ -12,7 +12,7 @@ namespace OData.Virtualization.Security;
 /// Per-principal rate and concurrency limits (System.Threading.RateLimiting, as ASP.NET Core's rate limiter uses):
 /// a principal over its limit gets 429 with <c>Retry-After</c>; other principals are unaffected.
 /// </summary>
-internal sealed class RequestLimiter(IOptionsMonitor<VirtualizationOptions> options) : IDisposable
+internal sealed class RequestLimiter(IOptionsMonitor<VirtualizationOptions> options, Diagnostics.ServerMetrics metrics) : IDisposable
 {
     private readonly ConcurrentDictionary<string, RateLimiter> _rates = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RateLimiter> _concurrency = new(StringComparer.Ordinal);
@@ -38,6 +38,7 @@ internal sealed class RequestLimiter(IOptionsMonitor<VirtualizationOptions> opti
             {
                 var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
                 lease.Dispose();
+                metrics.RateLimited("requests_per_minute");
                 Reject(context, $"You sent more than {perMinute} requests in a minute.", retryAfter, perMinute);
             }
 
@@ -67,6 +68,7 @@ internal sealed class RequestLimiter(IOptionsMonitor<VirtualizationOptions> opti
                     acquired.Dispose();
                 }
 
+                metrics.RateLimited("concurrent_requests");
                 Reject(context, $"You have more than {concurrent} requests running and queued.", TimeSpan.FromSeconds(1), null);
             }
 

@@ -30,7 +30,8 @@ internal sealed class PostgresDataSource : DataSource
         var sessionOptions = $"-c default_transaction_read_only=on -c statement_timeout={statementTimeoutMs}";
         builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? sessionOptions : builder.Options + " " + sessionOptions;
 
-        _dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+        // Named after the source: Npgsql's pool metrics (db.client.connection.*) are labelled with it, not with the connection string.
+        _dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString) { Name = name }.Build();
     }
 
     public override SourceProvider Provider => SourceProvider.PostgreSql;

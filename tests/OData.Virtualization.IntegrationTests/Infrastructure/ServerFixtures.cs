@@ -22,6 +22,8 @@ public class ServerFactory(IReadOnlyDictionary<string, string?> settings) : WebA
             ["OData:Security:AllowAnonymous"] = "true",
             ["OData:Limits:RequestsPerMinute"] = "0",
             ["OData:Limits:ConcurrentRequests"] = "0",
+            // One log line per request would flood the test run's output (the request-log tests run their own servers).
+            ["Logging:LogLevel:OData.Virtualization.Requests"] = "Warning",
         };
         foreach (var (key, value) in Settings)
         {

@@ -137,8 +137,9 @@ public abstract partial class ReplayTests(ServerFixture fixture)
             "deflate" => Decompress(new ZLibStream(new MemoryStream(bytes), CompressionMode.Decompress)),
             _ => bytes,
         });
-        // The request id in an error's innererror differs on every run.
+        // The request id and the trace id in an error's innererror differ on every run.
         text = RequestId().Replace(text, "\"requestId\":\"*\"");
+        text = TraceId().Replace(text, "\"traceId\":\"*\"");
         JsonNode? body = response.Content.Headers.ContentType?.MediaType == "application/json" ? JsonNode.Parse(text) : JsonValue.Create(text);
         return new ReplayCase(page == 0 ? request.Name : $"{request.Name} (next link {page})", "GET " + path + (request.Headers.Any(h => h.Item1 == "Prefer") ? " with Prefer: " + request.Headers.First(h => h.Item1 == "Prefer").Item2 : string.Empty), (int)response.StatusCode, headers, body);
     }
@@ -173,6 +174,9 @@ public abstract partial class ReplayTests(ServerFixture fixture)
 
     [GeneratedRegex("\"requestId\":\"[^\"]*\"")]
     private static partial Regex RequestId();
+
+    [GeneratedRegex("\"traceId\":\"[^\"]*\"")]
+    private static partial Regex TraceId();
 }
 
 /// <summary>One client request: what it is for, the path and query as sent, its headers, how many next links to follow.</summary>

@@ -1,0 +1,188 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace OData.Virtualization.IntegrationTests.ScaleOut;
+
+/// <summary>
+/// One server instance in its own process, as a deployment runs it: <c>dotnet OData.Virtualization.Server.dll
+/// --urls http://127.0.0.1:port</c>, configured only by environment variables, in the Production environment.
+/// Killed (with anything it started) when disposed, and at the latest when the test host exits.
+/// </summary>
+public sealed class InstanceProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _tail = new();
+    private readonly EventHandler _killAtExit;
+
+    private InstanceProcess(string name, Process process, int port)
+    {
+        Name = name;
+        _process = process;
+        Port = port;
+        _killAtExit = (_, _) => Kill();
+        AppDomain.CurrentDomain.ProcessExit += _killAtExit;
+    }
+
+    public string Name { get; }
+
+    public int Port { get; }
+
+    /// <summary>The address as nginx reports it in <c>$upstream_addr</c>: <c>127.0.0.1:port</c>.</summary>
+    public string Address => "127.0.0.1:" + Port.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary><c>http://127.0.0.1:port/</c>, to reach this instance directly (not through the proxy).</summary>
+    public Uri Root => new("http://" + Address + "/");
+
+    /// <summary>The server's build output, copied next to the test assembly by the project reference.</summary>
+    public static string ServerDll => Path.Combine(AppContext.BaseDirectory, "OData.Virtualization.Server.dll");
+
+    public static InstanceProcess Start(string name, IReadOnlyDictionary<string, string> environment)
+    {
+        Assert.True(File.Exists(ServerDll), $"{ServerDll} is missing: the integration tests reference the server project, so building them copies it there.");
+        var port = FreePort();
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add(ServerDll);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add("http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture));
+
+        // Only what the test sets: nothing inherited may reconfigure the instances (sources, URLs, environment name).
+        foreach (var key in start.Environment.Keys.ToList())
+        {
+            if (key.StartsWith("OData__", StringComparison.OrdinalIgnoreCase) || key.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)
+                || key.StartsWith("Logging__", StringComparison.OrdinalIgnoreCase) || key.StartsWith("Kestrel__", StringComparison.OrdinalIgnoreCase)
+                || key.Equals("DOTNET_ENVIRONMENT", StringComparison.OrdinalIgnoreCase))
+            {
+                start.Environment.Remove(key);
+            }
+        }
+
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {name} ({ServerDll}).");
+        var instance = new InstanceProcess(name, process, port);
+        process.OutputDataReceived += (_, e) => instance.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => instance.OnLine(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return instance;
+    }
+
+    /// <summary>Polls <c>/health/ready</c> on the instance itself until it answers 200, the process exits, or the time is up.</summary>
+    public async Task WaitReadyAsync(HttpClient client, TimeSpan timeout)
+    {
+        var started = Stopwatch.StartNew();
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode} before it was ready. Its last output:\n{Tail()}");
+            }
+
+            try
+            {
+                using var response = await client.GetAsync(new Uri(Root, "health/ready"));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Listening but busy starting (a slow machine): ask again.
+            }
+
+            if (started.Elapsed > timeout)
+            {
+                throw new TimeoutException($"{Name} did not answer 200 on {Root}health/ready within {timeout.TotalSeconds:0} s. Its last output:\n{Tail()}");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>The last lines the process wrote (stdout and stderr), for failure messages.</summary>
+    public string Tail() => string.Join('\n', _tail);
+
+    public async ValueTask DisposeAsync()
+    {
+        AppDomain.CurrentDomain.ProcessExit -= _killAtExit;
+        Kill();
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Killed; the kernel reaps it with us at the latest.
+        }
+
+        _process.Dispose();
+    }
+
+    private void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        _tail.Enqueue(line);
+        while (_tail.Count > 60)
+        {
+            _tail.TryDequeue(out _);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The <c>dotnet</c> host that runs the tests (the CLI tells its children where it is), or the one next to this runtime.</summary>
+    private static string DotnetHost()
+    {
+        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
+        {
+            return host;
+        }
+
+        var candidate = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", "dotnet"));
+        return File.Exists(candidate) ? candidate : "dotnet";
+    }
+}
