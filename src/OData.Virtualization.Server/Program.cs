@@ -76,17 +76,36 @@ catch (Exception ex) when (ex is ConfigurationException or OptionsValidationExce
 
 var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
 var samples = app.Services.GetSampleQueries();
+var settings = app.Services.GetRequiredService<IOptions<OData.Virtualization.Configuration.VirtualizationOptions>>().Value;
+var salesforce = settings.Salesforce.RoutePrefix.Trim('/');
+var managementPort = builder.Configuration.GetValue<int?>("OData:Telemetry:ManagementPort");
+var metricsPath = builder.Configuration["OData:Telemetry:Metrics:Path"] ?? "/metrics";
 foreach (var address in addresses)
 {
-    var root = address.Replace("0.0.0.0", "localhost", StringComparison.Ordinal)
+    var site = address.Replace("0.0.0.0", "localhost", StringComparison.Ordinal)
         .Replace("[::]", "localhost", StringComparison.Ordinal)
         .Replace("+", "localhost", StringComparison.Ordinal)
-        .TrimEnd('/') + "/odata/";
+        .Replace("*", "localhost", StringComparison.Ordinal)
+        .TrimEnd('/');
+    if (managementPort is { } port && site.EndsWith(":" + port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal))
+    {
+        Console.WriteLine();
+        Console.WriteLine($"Management port (metrics): {site}{metricsPath}");
+        continue; // an operators' port: not advertised for queries
+    }
+
+    var root = site + "/odata/";
     Console.WriteLine();
     Console.WriteLine($"OData Virtualization is serving {root}");
+    Console.WriteLine($"  Explore in a browser: {site}/");
     foreach (var sample in samples)
     {
         Console.WriteLine($"  Try: curl '{root}{sample}'");
+    }
+
+    if (salesforce.Length > 0)
+    {
+        Console.WriteLine($"  Salesforce Connect: {site}/{salesforce}/");
     }
 
     Console.WriteLine();
