@@ -16,7 +16,7 @@ namespace OData.Virtualization.Diagnostics;
 /// Nothing is recorded unless an exporter listens (see <see cref="TelemetryServiceCollectionExtensions"/>): then
 /// <see cref="ActivitySource.StartActivity(string, ActivityKind)"/> returns null at the cost of one check.
 /// </remarks>
-internal sealed class ServerTracing(IOptionsMonitor<TelemetryOptions> options)
+internal sealed class ServerTracing(IOptions<TelemetryOptions> options)
 {
     public const string SourceName = "OData.Virtualization";
 
@@ -46,7 +46,9 @@ internal sealed class ServerTracing(IOptionsMonitor<TelemetryOptions> options)
             activity.SetTag("db.operation.batch.size", 2);
         }
 
-        if (options.CurrentValue.Traces.IncludeParameters)
+        // Read as it was at start-up (tracing itself is decided then): a reloaded typo in OData:Telemetry must not make
+        // every statement throw (found in review).
+        if (options.Value.Traces.IncludeParameters)
         {
             // Numbered across the batch as the placeholders are within each statement: count's first, then the page's.
             var index = 0;

@@ -37,6 +37,9 @@ internal sealed partial class ODataEndpoint(
 {
     public const string RoutePrefix = "odata";
 
+    /// <summary>The Salesforce root as mapped at start-up (a reloaded prefix would not move the route; read once).</summary>
+    private readonly string _salesforcePrefix = options.CurrentValue.Salesforce.RoutePrefix.Trim('/');
+
     internal static readonly JsonWriterOptions JsonOptions = StreamingJsonWriter.Options;
 
     /// <summary>Set once the first bytes of a body are written (maybe not yet flushed): errors can then only abort.</summary>
@@ -134,7 +137,7 @@ internal sealed partial class ODataEndpoint(
             {
                 MaxPageSize = scope.Limits.MaxPageSize is { } own && own > 0 && own < maxPageSize ? own : maxPageSize,
             };
-            routePrefix = options.CurrentValue.Salesforce.RoutePrefix.Trim('/');
+            routePrefix = _salesforcePrefix;
         }
 
         context.Items[typeof(AccessScope)] = scope;
@@ -147,7 +150,9 @@ internal sealed partial class ODataEndpoint(
 
         // A repeated request whose answer is in the cache skips parsing, planning and SQL compilation.
         // The memos are keyed by the model instance too: after a schema refresh nothing planned on the old model is reused.
-        var memoScope = scope.Id + "@" + model.Stamp;
+        // Plans and remembered cache keys are shared by callers with the same rules, model and limits, and forgotten
+        // when the options change (the generation moves; a request planned under the old options stores under it).
+        var memoScope = scope.MemoId + "~" + prepared.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (await sender.TryServeRepeatAsync(context, timings, memoScope, serviceRoot, relative))
         {
             return;

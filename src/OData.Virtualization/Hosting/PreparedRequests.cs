@@ -33,11 +33,20 @@ internal sealed class PreparedRequests : IDisposable
 
     private readonly ConcurrentDictionary<string, PreparedRequest> _prepared = new(StringComparer.Ordinal);
     private readonly IDisposable? _subscription;
+    private int _generation;
+    private int _count;
 
     public PreparedRequests(IOptionsMonitor<VirtualizationOptions> options)
     {
-        _subscription = options.OnChange(_ => Clear());
+        _subscription = options.OnChange(_ =>
+        {
+            Interlocked.Increment(ref _generation);
+            Clear();
+        });
     }
+
+    /// <summary>Moves on every options change: part of every memo key, so nothing planned under older options is found.</summary>
+    public int Generation => Volatile.Read(ref _generation);
 
     /// <summary>The memo's key for a request, or null when it should not be remembered.</summary>
     public static string? KeyOf(string scope, string serviceRoot, string relative, string accept, string prefer)
@@ -58,9 +67,11 @@ internal sealed class PreparedRequests : IDisposable
             return;
         }
 
-        if (_prepared.Count >= MaxRemembered)
+        // A counter instead of ConcurrentDictionary.Count, which takes every bucket's lock.
+        if (Interlocked.Increment(ref _count) > MaxRemembered)
         {
-            _prepared.Clear();
+            Clear();
+            Interlocked.Increment(ref _count);
         }
 
         _prepared[key] = prepared;
@@ -68,7 +79,11 @@ internal sealed class PreparedRequests : IDisposable
 
     public int Count => _prepared.Count;
 
-    public void Clear() => _prepared.Clear();
+    public void Clear()
+    {
+        _prepared.Clear();
+        Volatile.Write(ref _count, 0);
+    }
 
     public void Dispose() => _subscription?.Dispose();
 }

@@ -130,8 +130,9 @@ internal sealed class SchemaChangeListener(SchemaRefresher refresher, IOptionsMo
                     await connection.WaitAsync(cancellationToken);
                 }
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
             {
+                // Stopping: a cancelled wait may surface as an NpgsqlException too.
                 return;
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)

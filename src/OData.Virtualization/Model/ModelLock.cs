@@ -23,7 +23,8 @@ internal static class ModelLock
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temporary = full + ".tmp-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // Unique per write: two containers on one volume are both process 1.
+        var temporary = full + ".tmp-" + Guid.NewGuid().ToString("N");
         File.WriteAllText(temporary, description.ToJson());
         File.Move(temporary, full, overwrite: true);
     }

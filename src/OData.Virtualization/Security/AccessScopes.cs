@@ -31,6 +31,21 @@ internal sealed class AccessScope(string id, string principal, PublishedModel mo
 
     /// <summary>The most rows per page for this caller: its own limit, or a profile's (Salesforce: 2,000).</summary>
     public int? MaxPageSize { get; init; } = limits.MaxPageSize;
+
+    /// <summary>
+    /// Who may reuse a plan or a remembered cache key made for this caller: the same rules (<see cref="Id"/>), the
+    /// same model, and the same limits — a plan made for a caller with a larger <c>MaxTop</c> or page size must never
+    /// serve one with a smaller (found in review: a memo hit skipped the <c>$top</c> check of the second caller).
+    /// </summary>
+    public string MemoId => _memoId ??= string.Join('|', Id, Model.Stamp, Limits.MaxTop, Limits.MaxExpandDepth, Limits.MaxFilterNodes, Limits.MaxInListLength, MaxPageSize);
+
+    private string? _memoId;
+
+    /// <summary>Whether two limit sets are the same in every setting.</summary>
+    public static bool SameLimits(PrincipalLimitOptions a, PrincipalLimitOptions b)
+        => a.RequestsPerMinute == b.RequestsPerMinute && a.ConcurrentRequests == b.ConcurrentRequests && a.MaxTop == b.MaxTop
+            && a.MaxPageSize == b.MaxPageSize && a.MaxExpandDepth == b.MaxExpandDepth && a.MaxFilterNodes == b.MaxFilterNodes
+            && a.MaxInListLength == b.MaxInListLength;
 }
 
 /// <summary>
@@ -87,7 +102,9 @@ internal sealed partial class AccessScopes(ModelHost models, IOptionsMonitor<Vir
             var projected = ModelProjection.Project(full, set => rules.TryGetValue(set.Name, out var rule) ? View(full, set, rule) : null);
             return new AccessScope(id, name, projected, MetadataWriter.Render(projected.EdmModel), limits);
         });
-        return scope.Principal == name ? scope : new AccessScope(scope.Id, name, scope.Model, scope.Metadata, limits);
+        // The cached scope carries the limits of the caller that made it: reuse it only for the same name and limits
+        // (a reloaded policy limit, or one name whose claims match other policies, must take effect).
+        return scope.Principal == name && AccessScope.SameLimits(scope.Limits, limits) ? scope : new AccessScope(scope.Id, name, scope.Model, scope.Metadata, limits);
     }
 
     private static bool Matches(PolicyOptions policy, ClaimsPrincipal principal, string name)
