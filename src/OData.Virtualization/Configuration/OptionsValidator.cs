@@ -67,6 +67,17 @@ internal sealed class OptionsValidator : IValidateOptions<VirtualizationOptions>
             errors.Add("OData:Paging:SkipTokenKey is shorter than 32 characters. Use a long random secret (for example the output of 'openssl rand -base64 48').");
         }
 
+        // Checked here, so that a typo stops the start with a message instead of a stack trace from the middleware.
+        foreach (var proxy in options.Transport.KnownProxies.Where(p => !System.Net.IPAddress.TryParse(p, out _)))
+        {
+            errors.Add($"OData:Transport:KnownProxies has '{proxy}', which is not an IP address. Use addresses such as 10.0.0.5 or ::1, or KnownNetworks for a range.");
+        }
+
+        foreach (var network in options.Transport.KnownNetworks.Where(n => !System.Net.IPNetwork.TryParse(n, out _)))
+        {
+            errors.Add($"OData:Transport:KnownNetworks has '{network}', which is not a network in CIDR form. Use for example 10.244.0.0/16.");
+        }
+
         var salesforce = options.Salesforce;
         if (salesforce.MaxPageSize is < 1 or > 2_000)
         {

@@ -79,6 +79,12 @@ public sealed class TransportOptions
     /// </summary>
     public List<string> KnownProxies { get; init; } = [];
 
+    /// <summary>
+    /// Trust those headers from any address in these networks (CIDR, for example <c>10.244.0.0/16</c>): in Kubernetes the
+    /// ingress controller's pods change address, their network does not. Default: none.
+    /// </summary>
+    public List<string> KnownNetworks { get; init; } = [];
+
     /// <summary>Browser origins allowed to call the API from script (CORS), for example <c>https://app.example.com</c>. Default: none.</summary>
     public List<string> CorsOrigins { get; init; } = [];
 

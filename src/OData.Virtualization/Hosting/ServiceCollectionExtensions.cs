@@ -67,12 +67,20 @@ public static class ServiceCollectionExtensions
     public static IApplicationBuilder UseODataVirtualizationTransport(this IApplicationBuilder app)
     {
         var transport = app.ApplicationServices.GetRequiredService<IOptions<VirtualizationOptions>>().Value.Transport;
-        if (transport.KnownProxies.Count > 0)
+        if (transport.KnownProxies.Count > 0 || transport.KnownNetworks.Count > 0)
         {
             var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost };
+            // Exactly what is configured: ASP.NET Core would also trust loopback by default.
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
             foreach (var proxy in transport.KnownProxies)
             {
                 forwarded.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+            }
+
+            foreach (var network in transport.KnownNetworks)
+            {
+                forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
             }
 
             app.UseForwardedHeaders(forwarded);

@@ -59,6 +59,19 @@ public abstract class StartupConfigurationTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task BadProxyAddressOrNetwork_StopsTheHost_SayingWhatFormWorks()
+    {
+        var message = await StartupFailureAsync(settings =>
+        {
+            UseExplicitSources(settings);
+            settings["OData:Transport:KnownProxies:0"] = "10.0.0.300";
+            settings["OData:Transport:KnownNetworks:0"] = "10.244.0.0";
+        });
+        Assert.Contains("OData:Transport:KnownProxies has '10.0.0.300'", message, StringComparison.Ordinal);
+        Assert.Contains("OData:Transport:KnownNetworks has '10.244.0.0'", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UnknownProvider_StopsTheHost_SayingWhichValuesWork()
     {
         var message = await StartupFailureAsync(settings =>

@@ -28,8 +28,10 @@ public sealed class TransportTests(SqliteFixture fixture)
     {
         // Real Kestrel, so that the request comes from 127.0.0.1: the known-proxy list is what decides.
         await using var trusting = await fixture.StartAnotherAsync(s => s["OData:Transport:KnownProxies:0"] = "127.0.0.1");
+        await using var trustingNetwork = await fixture.StartAnotherAsync(s => s["OData:Transport:KnownNetworks:0"] = "127.0.0.0/8");
+        await using var otherNetwork = await fixture.StartAnotherAsync(s => s["OData:Transport:KnownNetworks:0"] = "10.244.0.0/16");
         await using var distrusting = await fixture.StartAnotherAsync(_ => { });
-        foreach (var (server, expected) in new[] { (trusting, "https://odata.example.com/odata/"), (distrusting, "http://127.0.0.1:") })
+        foreach (var (server, expected) in new[] { (trusting, "https://odata.example.com/odata/"), (trustingNetwork, "https://odata.example.com/odata/"), (otherNetwork, "http://127.0.0.1:"), (distrusting, "http://127.0.0.1:") })
         {
             server.UseKestrel(0);
             server.StartServer();
