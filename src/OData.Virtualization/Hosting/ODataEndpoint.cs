@@ -148,18 +148,18 @@ internal sealed partial class ODataEndpoint(
         var serviceRoot = $"{request.Scheme}://{request.Host}{request.PathBase}/{routePrefix}/";
         var relative = RelativeTarget(target, request.PathBase.Value, routePrefix);
 
-        // A repeated request whose answer is in the cache skips parsing, planning and SQL compilation.
-        // The memos are keyed by the model instance too: after a schema refresh nothing planned on the old model is reused.
-        // Plans and remembered cache keys are shared by callers with the same rules, model and limits, and forgotten
+        // A repeated request whose answer is in the cache skips parsing, planning and SQL compilation. Plans and
+        // remembered cache keys are shared by callers with the same rules, model and limits (MemoId), and forgotten
         // when the options change (the generation moves; a request planned under the old options stores under it).
         var memoScope = scope.MemoId + "~" + prepared.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (await sender.TryServeRepeatAsync(context, timings, memoScope, serviceRoot, relative))
+        var requestKey = PreparedRequests.RequestKey(memoScope, serviceRoot, relative, request.Headers.Accept.ToString(), request.Headers["Prefer"].ToString());
+        if (await sender.TryServeRepeatAsync(context, timings, requestKey, relative))
         {
             return;
         }
 
         // A request planned before (its answer not cached, or caching off) skips the parser and the planner.
-        var memoKey = PreparedRequests.KeyOf(memoScope, serviceRoot, relative, request.Headers.Accept.ToString(), request.Headers["Prefer"].ToString());
+        var memoKey = PreparedRequests.Remembers(relative) ? requestKey : null;
         if (prepared.TryGet(memoKey, out var known))
         {
             await ServePreparedAsync(context, scope, known, serviceRoot, relative, timings);

@@ -48,11 +48,17 @@ internal sealed class PreparedRequests : IDisposable
     /// <summary>Moves on every options change: part of every memo key, so nothing planned under older options is found.</summary>
     public int Generation => Volatile.Read(ref _generation);
 
+    /// <summary>What identifies a request to both memos (this one and the cache's repeat map): built once per request.</summary>
+    public static string RequestKey(string scope, string serviceRoot, string relative, string accept, string prefer)
+        => string.Join('\u001f', scope, serviceRoot, relative, accept, prefer);
+
+    /// <summary>Whether a plan for <paramref name="relative"/> is worth remembering: not for links with a <c>$skiptoken</c>.</summary>
+    public static bool Remembers(string relative)
+        => !relative.Contains("$skiptoken", StringComparison.OrdinalIgnoreCase) && !relative.Contains("%24skiptoken", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The memo's key for a request, or null when it should not be remembered.</summary>
     public static string? KeyOf(string scope, string serviceRoot, string relative, string accept, string prefer)
-        => relative.Contains("$skiptoken", StringComparison.OrdinalIgnoreCase) || relative.Contains("%24skiptoken", StringComparison.OrdinalIgnoreCase)
-            ? null
-            : string.Join('\u001f', scope, serviceRoot, relative, accept, prefer);
+        => Remembers(relative) ? RequestKey(scope, serviceRoot, relative, accept, prefer) : null;
 
     public bool TryGet(string? key, out PreparedRequest prepared)
     {

@@ -31,7 +31,7 @@ internal sealed class RepresentationSender(ResponseCache cache, TimeProvider tim
     private static readonly Microsoft.IO.RecyclableMemoryStreamManager s_buffers = new();
 
     /// <summary>Answers a request seen before from a fresh cache entry; false when it must be planned.</summary>
-    public async Task<bool> TryServeRepeatAsync(HttpContext context, RequestTimings timings, string scope, string serviceRoot, string relative)
+    public async Task<bool> TryServeRepeatAsync(HttpContext context, RequestTimings timings, string repeat, string relative)
     {
         // now() binds a new instant every time: such a request never repeats.
         if (relative.Contains("now(", StringComparison.OrdinalIgnoreCase))
@@ -39,8 +39,6 @@ internal sealed class RepresentationSender(ResponseCache cache, TimeProvider tim
             return false;
         }
 
-        var request = context.Request;
-        var repeat = string.Join('\u001f', scope, serviceRoot, relative, request.Headers.Accept.ToString(), request.Headers["Prefer"].ToString());
         context.Items[RepeatKey] = repeat;
         if (!_remembered.TryGetValue(repeat, out var known))
         {

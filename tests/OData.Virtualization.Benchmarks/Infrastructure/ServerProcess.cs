@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
+using OData.Virtualization.IntegrationTests.Infrastructure;
 
 namespace OData.Virtualization.Benchmarks.Infrastructure;
 
@@ -34,9 +35,9 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public static ServerProcess Start(string name, string dll, IReadOnlyList<string> extraArgs, IReadOnlyDictionary<string, string> environment)
     {
-        var port = FreePort();
+        var port = LocalProcess.FreePort();
         var root = new Uri($"http://127.0.0.1:{port}/");
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(LocalProcess.DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -183,19 +184,5 @@ internal sealed class ServerProcess : IAsyncDisposable
         {
             _tail.TryDequeue(out _);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>The <c>dotnet</c> host that runs this process (…/dotnet next to shared/Microsoft.NETCore.App/x.y.z/).</summary>
-    private static string DotnetHost()
-    {
-        var candidate = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", "dotnet"));
-        return File.Exists(candidate) ? candidate : "dotnet";
     }
 }

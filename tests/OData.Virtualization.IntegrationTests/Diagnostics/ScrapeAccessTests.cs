@@ -54,7 +54,7 @@ public sealed class ScrapeAccessTests(SqliteFixture fixture)
     [Fact]
     public async Task Metrics_OnTheManagementPort_ServedWithoutToken_NotOnThePublicPort_WhateverTheHostHeader()
     {
-        var management = FreePort();
+        var management = LocalProcess.FreePort();
         await using var factory = await fixture.StartAnotherAsync(settings => settings["OData:Telemetry:ManagementPort"] = management.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         // What UseODataManagementPort does for the real host (which listens on URLs): two listeners.
@@ -97,11 +97,4 @@ public sealed class ScrapeAccessTests(SqliteFixture fixture)
     [InlineData(null, null, null, "http://localhost:5000")]
     public void ManagementPort_KeepsThePublicAddressesTheHostWouldHaveUsed(string? urls, string? httpPorts, string? httpsPorts, string expected)
         => Assert.Equal(expected.Split('|'), ManagementPort.PublicUrls(urls, httpPorts, httpsPorts));
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

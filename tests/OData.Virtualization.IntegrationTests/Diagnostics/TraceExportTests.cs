@@ -58,7 +58,7 @@ public sealed class TraceExportTests(SqliteFixture fixture)
 
         public OtlpCollector()
         {
-            var port = FreePort();
+            var port = LocalProcess.FreePort();
             Root = $"http://127.0.0.1:{port}/";
             _listener.Prefixes.Add(Root);
             _listener.Start();
@@ -96,13 +96,6 @@ public sealed class TraceExportTests(SqliteFixture fixture)
                 context.Response.ContentType = "application/x-protobuf";
                 context.Response.Close();
             }
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
         }
     }
 }

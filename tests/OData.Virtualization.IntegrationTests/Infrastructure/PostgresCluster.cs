@@ -51,7 +51,7 @@ public static class PostgresCluster
             await RunAsync("chmod", $"755 {root}");
         }
 
-        var port = FreePort();
+        var port = LocalProcess.FreePort();
         await RunPgAsync(asRoot, Path.Combine(bin, "initdb"), $"-D {root}/data -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync");
         await RunPgAsync(asRoot, Path.Combine(bin, "pg_ctl"),
             $"-D {root}/data -l {root}/server.log -w -t 60 -o \"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off\" start");
@@ -167,13 +167,6 @@ public static class PostgresCluster
             .Where(d => File.Exists(Path.Combine(d, "initdb")))
             .OrderByDescending(d => d, StringComparer.Ordinal)
             .FirstOrDefault();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static Task RunPgAsync(bool asRoot, string program, string arguments)

@@ -31,7 +31,7 @@ public sealed class RedisServer : IAsyncDisposable
         Assert.True(
             File.Exists(Executable),
             $"{Executable} is missing: the shared-cache tests need a real Redis. Install it with 'apt-get install -y redis-server' (CI's .ci/run installs it); the tests start it themselves on a free port.");
-        var port = FreePort();
+        var port = LocalProcess.FreePort();
         var start = new ProcessStartInfo(Executable, ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
         {
             RedirectStandardOutput = true,
@@ -86,12 +86,5 @@ public sealed class RedisServer : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -37,7 +37,7 @@ public sealed class StoppablePostgres : IAsyncDisposable
         Assert.True(bin is not null, "PostgreSQL (initdb/pg_ctl under /usr/lib/postgresql/*/bin) is needed to stop and restart a source: apt-get install -y postgresql-15.");
         var root = Path.Combine(Path.GetTempPath(), "odata-virtualization-pg-outage-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
-        var cluster = new StoppablePostgres(bin!, root, FreePort());
+        var cluster = new StoppablePostgres(bin!, root, LocalProcess.FreePort());
         if (cluster._asRoot)
         {
             await RunAsync("chown", $"postgres:postgres {root}");
@@ -107,12 +107,5 @@ public sealed class StoppablePostgres : IAsyncDisposable
         {
             throw new InvalidOperationException($"'{program} {arguments}' failed ({process.ExitCode}): {await error} {await output}");
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

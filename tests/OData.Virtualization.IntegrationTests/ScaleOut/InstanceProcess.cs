@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using OData.Virtualization.IntegrationTests.Infrastructure;
 
 namespace OData.Virtualization.IntegrationTests.ScaleOut;
 
@@ -15,7 +16,7 @@ namespace OData.Virtualization.IntegrationTests.ScaleOut;
 public sealed class InstanceProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly ConcurrentQueue<string> _tail = new();
+    private readonly OutputTail _tail = new(60);
     private readonly EventHandler _killAtExit;
 
     private InstanceProcess(string name, Process process, int port)
@@ -23,7 +24,7 @@ public sealed class InstanceProcess : IAsyncDisposable
         Name = name;
         _process = process;
         Port = port;
-        _killAtExit = (_, _) => Kill();
+        _killAtExit = (_, _) => LocalProcess.KillTree(_process);
         AppDomain.CurrentDomain.ProcessExit += _killAtExit;
     }
 
@@ -43,8 +44,8 @@ public sealed class InstanceProcess : IAsyncDisposable
     public static InstanceProcess Start(string name, IReadOnlyDictionary<string, string> environment)
     {
         Assert.True(File.Exists(ServerDll), $"{ServerDll} is missing: the integration tests reference the server project, so building them copies it there.");
-        var port = FreePort();
-        var start = new ProcessStartInfo(DotnetHost())
+        var port = LocalProcess.FreePort();
+        var start = new ProcessStartInfo(LocalProcess.DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -74,8 +75,8 @@ public sealed class InstanceProcess : IAsyncDisposable
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {name} ({ServerDll}).");
         var instance = new InstanceProcess(name, process, port);
-        process.OutputDataReceived += (_, e) => instance.OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) => instance.OnLine(e.Data);
+        process.OutputDataReceived += (_, e) => instance._tail.Add(e.Data);
+        process.ErrorDataReceived += (_, e) => instance._tail.Add(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return instance;
@@ -119,12 +120,12 @@ public sealed class InstanceProcess : IAsyncDisposable
     }
 
     /// <summary>The last lines the process wrote (stdout and stderr), for failure messages.</summary>
-    public string Tail() => string.Join('\n', _tail);
+    public string Tail() => _tail.ToString();
 
     public async ValueTask DisposeAsync()
     {
         AppDomain.CurrentDomain.ProcessExit -= _killAtExit;
-        Kill();
+        LocalProcess.KillTree(_process);
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
@@ -136,53 +137,5 @@ public sealed class InstanceProcess : IAsyncDisposable
         }
 
         _process.Dispose();
-    }
-
-    private void Kill()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-    }
-
-    private void OnLine(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        _tail.Enqueue(line);
-        while (_tail.Count > 60)
-        {
-            _tail.TryDequeue(out _);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>The <c>dotnet</c> host that runs the tests (the CLI tells its children where it is), or the one next to this runtime.</summary>
-    private static string DotnetHost()
-    {
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
-        {
-            return host;
-        }
-
-        var candidate = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", "dotnet"));
-        return File.Exists(candidate) ? candidate : "dotnet";
     }
 }

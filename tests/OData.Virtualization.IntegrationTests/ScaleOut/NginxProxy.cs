@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using OData.Virtualization.IntegrationTests.Infrastructure;
 
 namespace OData.Virtualization.IntegrationTests.ScaleOut;
 
@@ -23,7 +24,7 @@ public sealed class NginxProxy : IAsyncDisposable
 
     private readonly Process _process;
     private readonly string _prefix;
-    private readonly ConcurrentQueue<string> _tail = new();
+    private readonly OutputTail _tail = new(40);
     private readonly EventHandler _stopAtExit;
 
     private NginxProxy(Process process, string prefix, int port)
@@ -31,7 +32,7 @@ public sealed class NginxProxy : IAsyncDisposable
         _process = process;
         _prefix = prefix;
         Port = port;
-        _stopAtExit = (_, _) => Kill();
+        _stopAtExit = (_, _) => LocalProcess.KillTree(_process);
         AppDomain.CurrentDomain.ProcessExit += _stopAtExit;
     }
 
@@ -53,7 +54,7 @@ public sealed class NginxProxy : IAsyncDisposable
         var failures = new StringBuilder();
         for (var attempt = 1; attempt <= 3; attempt++)
         {
-            var proxy = Launch(upstreams, FreePort());
+            var proxy = Launch(upstreams, LocalProcess.FreePort());
             var outcome = await proxy.WaitProxyingAsync(TimeSpan.FromSeconds(30));
             if (outcome is null)
             {
@@ -136,7 +137,7 @@ public sealed class NginxProxy : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            Kill();
+            LocalProcess.KillTree(_process);
         }
 
         _process.Dispose();
@@ -150,7 +151,7 @@ public sealed class NginxProxy : IAsyncDisposable
         }
     }
 
-    public string Tail() => string.Join('\n', _tail);
+    public string Tail() => _tail.ToString();
 
     private static NginxProxy Launch(IReadOnlyList<string> upstreams, int port)
     {
@@ -166,8 +167,8 @@ public sealed class NginxProxy : IAsyncDisposable
         };
         var process = Process.Start(start) ?? throw new InvalidOperationException("nginx did not start.");
         var proxy = new NginxProxy(process, prefix, port);
-        process.OutputDataReceived += (_, e) => proxy.OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) => proxy.OnLine(e.Data);
+        process.OutputDataReceived += (_, e) => proxy._tail.Add(e.Data);
+        process.ErrorDataReceived += (_, e) => proxy._tail.Add(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return proxy;
@@ -229,41 +230,5 @@ public sealed class NginxProxy : IAsyncDisposable
         {
             // The kill below still stops it.
         }
-    }
-
-    private void Kill()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-    }
-
-    private void OnLine(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        _tail.Enqueue(line);
-        while (_tail.Count > 40)
-        {
-            _tail.TryDequeue(out _);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
