@@ -26,7 +26,7 @@ internal static partial class ServerLog
     [LoggerMessage(1006, LogLevel.Warning, "OData:Paging:SkipTokenKey is not set: next links are signed with a random key, so they do not survive a restart and only this instance can continue them. Set the same secret key on every instance.")]
     public static partial void RandomSkipTokenKey(ILogger logger);
 
-    [LoggerMessage(1020, LogLevel.Information, "Metrics are collected but {Path} is served to no one: set OData:Telemetry:ManagementPort (a port kept off the public network) or OData:Telemetry:Metrics:ScrapeTokenHash (a token for Prometheus).")]
+    [LoggerMessage(1020, LogLevel.Information, "Metrics are not collected: {Path} would be served to no one. To collect and serve them, set OData:Telemetry:ManagementPort (a port kept off the public network) or OData:Telemetry:Metrics:ScrapeTokenHash (a token for Prometheus).")]
     public static partial void MetricsNotServed(ILogger logger, string path);
 
     [LoggerMessage(3000, LogLevel.Warning, "The source failed ({Reason}); served the cached entry {Key} stale.")]

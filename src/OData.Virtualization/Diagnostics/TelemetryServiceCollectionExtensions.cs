@@ -37,7 +37,8 @@ public static class TelemetryServiceCollectionExtensions
             && (!string.IsNullOrWhiteSpace(telemetry.Traces.OtlpEndpoint)
                 || !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])
                 || !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]));
-        if (!telemetry.Metrics.Enabled && !exportTraces)
+        var collectMetrics = Readable(telemetry);
+        if (!collectMetrics && !exportTraces)
         {
             return services;
         }
@@ -48,7 +49,7 @@ public static class TelemetryServiceCollectionExtensions
             builder.ConfigureResource(resource => resource.AddService(ServiceName, serviceVersion: typeof(ServerMetrics).Assembly.GetName().Version?.ToString(3)));
         }
 
-        if (telemetry.Metrics.Enabled)
+        if (collectMetrics)
         {
             builder.WithMetrics(metrics => metrics
                 .AddMeter(ServerMetrics.MeterName)
@@ -93,10 +94,12 @@ public static class TelemetryServiceCollectionExtensions
             return endpoints;
         }
 
-        var logger = endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TelemetryServiceCollectionExtensions).Namespace!);
-        if (options.ManagementPort is null && string.IsNullOrEmpty(options.Metrics.ScrapeTokenHash))
+        if (!Readable(options))
         {
+            // Nothing could read them: collecting would cost every request a few microseconds for no one.
+            var logger = endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TelemetryServiceCollectionExtensions).Namespace!);
             ServerLog.MetricsNotServed(logger, options.Metrics.Path);
+            return endpoints;
         }
 
         endpoints.MapPrometheusScrapingEndpoint(options.Metrics.Path, meterProvider: null, configureBranchedPipeline: branch => branch.Use(async (context, next) =>
@@ -118,6 +121,13 @@ public static class TelemetryServiceCollectionExtensions
         }), optionsName: null);
         return endpoints;
     }
+
+    /// <summary>
+    /// Whether anyone could scrape the metrics: they are enabled, and served on the management port or to a scrape
+    /// token. Both are read at start-up, so this is decided once.
+    /// </summary>
+    private static bool Readable(TelemetryOptions options)
+        => options.Metrics.Enabled && (options.ManagementPort is not null || !string.IsNullOrEmpty(options.Metrics.ScrapeTokenHash));
 
     private static bool IsOperatorPath(PathString path, TelemetryOptions options)
         => path.StartsWithSegments(options.Metrics.Path, StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase);

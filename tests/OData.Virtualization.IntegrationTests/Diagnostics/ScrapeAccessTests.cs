@@ -28,6 +28,19 @@ public sealed class ScrapeAccessTests(SqliteFixture fixture)
     }
 
     [Fact]
+    public async Task Metrics_WithNoOneToReadThem_AreNotCollected_AndAreWithAReader()
+    {
+        // No management port and no scrape token: no meter provider listens, so requests pay nothing for metrics.
+        await using (var unread = await fixture.StartAnotherAsync(_ => { }))
+        {
+            Assert.Null(unread.Services.GetService<OpenTelemetry.Metrics.MeterProvider>());
+        }
+
+        await using var read = await fixture.StartAnotherAsync(settings => settings["OData:Telemetry:Metrics:ScrapeTokenHash"] = SecretHasher.HashApiKey(MetricsTests.ScrapeToken));
+        Assert.NotNull(read.Services.GetService<OpenTelemetry.Metrics.MeterProvider>());
+    }
+
+    [Fact]
     public async Task Metrics_WithAScrapeToken_OnlyWithThatToken()
     {
         await using var factory = await fixture.StartAnotherAsync(settings => settings["OData:Telemetry:Metrics:ScrapeTokenHash"] = SecretHasher.HashApiKey(MetricsTests.ScrapeToken));

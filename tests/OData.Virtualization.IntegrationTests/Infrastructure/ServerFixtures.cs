@@ -31,6 +31,13 @@ public class ServerFactory(IReadOnlyDictionary<string, string?> settings) : WebA
         }
 
         builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
+
+        // Which telemetry providers exist is decided while services are registered, before the configuration above
+        // is applied: host settings are visible then.
+        foreach (var (key, value) in settings.Where(s => s.Key.StartsWith("OData:Telemetry:", StringComparison.Ordinal)))
+        {
+            builder.UseSetting(key, value);
+        }
     }
 }
 
