@@ -45,3 +45,17 @@ public enum CacheOutcome
     /// <summary>Not cacheable (caching off for the set, or the response is too large).</summary>
     Bypass,
 }
+
+/// <summary>How an outcome is named in the <c>X-Cache</c> and <c>Server-Timing</c> headers (upper case), without formatting it per response.</summary>
+internal static class CacheOutcomes
+{
+    public static string Header(CacheOutcome outcome) => outcome switch
+    {
+        CacheOutcome.Hit => "HIT",
+        CacheOutcome.Miss => "MISS",
+        CacheOutcome.Joined => "JOINED",
+        CacheOutcome.Stale => "STALE",
+        CacheOutcome.Bypass => "BYPASS",
+        _ => outcome.ToString().ToUpperInvariant(),
+    };
+}

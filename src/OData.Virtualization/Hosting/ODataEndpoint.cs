@@ -142,7 +142,6 @@ internal sealed partial class ODataEndpoint(
 
         context.Items[typeof(AccessScope)] = scope;
         using var lease = await limiter.AcquireAsync(context, scope);
-        CheckQueryOptionNames(request);
 
         var model = scope.Model;
         var serviceRoot = $"{request.Scheme}://{request.Host}{request.PathBase}/{routePrefix}/";
@@ -165,6 +164,11 @@ internal sealed partial class ODataEndpoint(
             await ServePreparedAsync(context, scope, known, serviceRoot, relative, timings);
             return;
         }
+
+        // Only here: a repeated or planned request passed this check when it was first planned (the target is part
+        // of both keys). Before the lookups, it parsed the query string into a collection on every cache hit (about
+        // 5 % of a hit's allocations).
+        CheckQueryOptionNames(request);
 
         if (relative.Length == 0 || relative[0] == '?')
         {

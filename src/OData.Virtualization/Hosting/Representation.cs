@@ -154,7 +154,7 @@ internal sealed class RepresentationSender(ResponseCache cache, TimeProvider tim
         var response = context.Response;
         var age = time.GetUtcNow() - entry.CreatedAt;
         var remaining = ttl - age;
-        response.Headers["X-Cache"] = outcome.ToString().ToUpperInvariant();
+        response.Headers["X-Cache"] = CacheOutcomes.Header(outcome);
         if (outcome != CacheOutcome.Bypass)
         {
             response.Headers.Age = ((long)Math.Max(0, age.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using OData.Virtualization.Caching;
 
@@ -29,44 +29,56 @@ internal sealed class RequestTimings
 
     public double Elapsed => Stopwatch.GetElapsedTime(_start).TotalMilliseconds;
 
+    private HttpResponse? _response;
+
+    private static readonly Func<object, Task> s_writeHeader = static state =>
+    {
+        var timings = (RequestTimings)state;
+        timings._response!.Headers["Server-Timing"] = timings.ToHeader();
+        return Task.CompletedTask;
+    };
+
     public static RequestTimings Start(HttpContext context)
     {
-        var timings = new RequestTimings();
-        context.Response.OnStarting(() =>
-        {
-            context.Response.Headers["Server-Timing"] = timings.ToHeader();
-            return Task.CompletedTask;
-        });
+        var timings = new RequestTimings { _response = context.Response };
+        context.Response.OnStarting(s_writeHeader, timings);
         return timings;
     }
 
     public string ToHeader()
     {
-        var header = new StringBuilder();
-        Append(header, "parse", Parse, null);
-        Append(header, "cache", Cache, Outcome?.ToString().ToUpperInvariant());
-        Append(header, "sql", Sql, null);
-        Append(header, "serialize", Serialize, null);
-        Append(header, "total", Elapsed, null);
-        return header.ToString();
+        // Formatted on the stack: the header is written on every response, cache hits included.
+        var header = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[256]);
+        var first = true;
+        Append(ref header, ref first, "parse", Parse, null);
+        Append(ref header, ref first, "cache", Cache, Outcome is { } outcome ? CacheOutcomes.Header(outcome) : null);
+        Append(ref header, ref first, "sql", Sql, null);
+        Append(ref header, ref first, "serialize", Serialize, null);
+        Append(ref header, ref first, "total", Elapsed, null);
+        return header.ToStringAndClear();
     }
 
-    private static void Append(StringBuilder header, string name, double? duration, string? description)
+    private static void Append(ref DefaultInterpolatedStringHandler header, ref bool first, string name, double? duration, string? description)
     {
         if (duration is not { } value)
         {
             return;
         }
 
-        if (header.Length > 0)
+        if (!first)
         {
-            header.Append(", ");
+            header.AppendLiteral(", ");
         }
 
-        header.Append(name).Append(";dur=").Append(value.ToString("0.###", CultureInfo.InvariantCulture));
+        first = false;
+        header.AppendLiteral(name);
+        header.AppendLiteral(";dur=");
+        header.AppendFormatted(value, "0.###");
         if (description is not null)
         {
-            header.Append(";desc=\"").Append(description).Append('"');
+            header.AppendLiteral(";desc=\"");
+            header.AppendLiteral(description);
+            header.AppendLiteral("\"");
         }
     }
 }

@@ -66,6 +66,27 @@ internal sealed partial class AccessScopes(ModelHost models, IOptionsMonitor<Vir
     {
         // Read once: the model and its metadata come from the same snapshot, whatever a refresh does meanwhile.
         var snapshot = models.Snapshot;
+        var current = options.CurrentValue;
+
+        // A configured user's, API key's or the anonymous principal is shared by its requests: its scope is resolved
+        // once per model snapshot and options (a refresh or a reload resolves it again).
+        var shared = principal as SharedPrincipal;
+        if (shared?.Resolved is { } resolved && ReferenceEquals(resolved.Snapshot, snapshot) && ReferenceEquals(resolved.Options, current))
+        {
+            return resolved.Scope;
+        }
+
+        var scope = Resolve(principal, snapshot, current.Security);
+        if (shared is not null)
+        {
+            shared.Resolved = new ResolvedScope(snapshot, current, scope);
+        }
+
+        return scope;
+    }
+
+    private AccessScope Resolve(ClaimsPrincipal principal, ModelSnapshot snapshot, SecurityOptions security)
+    {
         var full = snapshot.Model;
         var cache = Volatile.Read(ref _cache);
         if (!ReferenceEquals(cache.Model, full))
@@ -77,8 +98,6 @@ internal sealed partial class AccessScopes(ModelHost models, IOptionsMonitor<Vir
         }
 
         var scopes = cache.Scopes;
-
-        var security = options.CurrentValue.Security;
         // An authenticated principal without a name (a token without its name claim) is never "anonymous".
         var name = principal.Identity?.Name ?? (principal.Identity?.IsAuthenticated == true ? "unnamed" : "anonymous");
         var matched = security.Policies.Where(p => Matches(p, principal, name)).ToList();

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
@@ -18,15 +19,47 @@ internal static class Schemes
     public const string ApiKey = "ApiKey";
     public const string Bearer = "Bearer";
 
+    /// <summary>The anonymous caller (the demo, or <c>AllowAnonymous</c>): one principal for all its requests.</summary>
+    public static readonly SharedPrincipal Anonymous = Shared("Anonymous", "anonymous", ["anonymous"], new Dictionary<string, string>());
+
+    /// <summary>Principals of configured users and API keys, one per configured entry (a reload brings new entries).</summary>
+    private static readonly ConditionalWeakTable<object, SharedPrincipal> s_configured = [];
+
     public static ClaimsPrincipal Principal(string scheme, string name, IEnumerable<string> roles, IReadOnlyDictionary<string, string> claims)
+        => new(Identity(scheme, name, roles, claims));
+
+    /// <summary>
+    /// The principal of a configured user or API key: built once per configured entry and shared by its requests, so
+    /// that its access scope is resolved once too (see <see cref="AccessScopes"/>). Nothing changes a principal after
+    /// authentication (there is no claims transformation).
+    /// </summary>
+    public static SharedPrincipal Configured(object entry, string scheme, string name, IEnumerable<string> roles, IReadOnlyDictionary<string, string> claims)
+        => s_configured.GetValue(entry, _ => Shared(scheme, name, roles, claims));
+
+    private static SharedPrincipal Shared(string scheme, string name, IEnumerable<string> roles, IReadOnlyDictionary<string, string> claims)
+        => new(Identity(scheme, name, roles, claims));
+
+    private static ClaimsIdentity Identity(string scheme, string name, IEnumerable<string> roles, IReadOnlyDictionary<string, string> claims)
     {
         var identity = new ClaimsIdentity(scheme, ClaimTypes.Name, ClaimTypes.Role);
         identity.AddClaim(new Claim(ClaimTypes.Name, name));
         identity.AddClaims(roles.Select(r => new Claim(ClaimTypes.Role, r)));
         identity.AddClaims(claims.Select(c => new Claim(c.Key, c.Value)));
-        return new ClaimsPrincipal(identity);
+        return identity;
     }
 }
+
+/// <summary>
+/// A principal that many requests share (a configured user, an API key, the anonymous caller). It carries the access
+/// scope last resolved for it, with the model snapshot and the options that scope was resolved under.
+/// </summary>
+internal sealed class SharedPrincipal(ClaimsIdentity identity) : ClaimsPrincipal(identity)
+{
+    internal ResolvedScope? Resolved;
+}
+
+/// <summary>An access scope and what it was resolved under; valid while both are still current.</summary>
+internal sealed record ResolvedScope(Hosting.ModelSnapshot Snapshot, VirtualizationOptions Options, AccessScope Scope);
 
 /// <summary>
 /// HTTP Basic against the users in configuration. Verified passwords are remembered for a few minutes (as a hash of
@@ -92,7 +125,7 @@ internal sealed class BasicAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.Fail("The user name or password is wrong."));
         }
 
-        var principal = Schemes.Principal(Schemes.Basic, user, configured!.Roles, configured.Claims);
+        var principal = Schemes.Configured(configured!, Schemes.Basic, user, configured!.Roles, configured.Claims);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, Schemes.Basic)));
     }
 }
@@ -114,23 +147,25 @@ internal sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        // Check every key (no early exit), so that timing says nothing about which one nearly matched.
+        // The key is hashed once; every configured hash is compared (no early exit), so that timing says nothing
+        // about which one nearly matched.
+        var hashed = SecretHasher.HashApiKeyBytes(key);
         string? name = null;
+        ApiKeyOptions? apiKey = null;
         foreach (var (client, configured) in security.ApiKeys)
         {
-            if (SecretHasher.VerifyApiKey(key, configured.KeyHash))
+            if (SecretHasher.VerifyApiKeyHash(hashed, configured.KeyHash))
             {
-                name = client;
+                (name, apiKey) = (client, configured);
             }
         }
 
-        if (name is null)
+        if (name is null || apiKey is null)
         {
             return Task.FromResult(AuthenticateResult.Fail("The API key is not valid."));
         }
 
-        var apiKey = security.ApiKeys[name];
-        var principal = Schemes.Principal(Schemes.ApiKey, name, apiKey.Roles, apiKey.Claims);
+        var principal = Schemes.Configured(apiKey, Schemes.ApiKey, name, apiKey.Roles, apiKey.Claims);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, Schemes.ApiKey)));
     }
 }

@@ -34,7 +34,7 @@ internal sealed class Gatekeeper(AccessScopes scopes, Hosting.ModelHost models, 
 
         if (AllowsAnonymous(security, models) && !HasCredentials(context, security))
         {
-            return scopes.Resolve(Schemes.Principal("Anonymous", "anonymous", ["anonymous"], new Dictionary<string, string>()));
+            return scopes.Resolve(Schemes.Anonymous);
         }
 
         Challenge(context, security, invalidToken: false);

@@ -54,15 +54,20 @@ public static class SecretHasher
 
     public static string HashApiKey(string key) => "sha256$" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key))).ToLowerInvariant();
 
-    public static bool VerifyApiKey(string key, string? stored)
+    public static bool VerifyApiKey(string key, string? stored) => VerifyApiKeyHash(HashApiKeyBytes(key), stored);
+
+    /// <summary>The stored form of a key (<c>sha256$</c> and the hash in lower-case hex) as ASCII bytes: computed once per request.</summary>
+    public static byte[] HashApiKeyBytes(string key) => Encoding.ASCII.GetBytes(HashApiKey(key));
+
+    /// <summary>Whether <paramref name="hashed"/> (from <see cref="HashApiKeyBytes"/>) is the stored hash, compared in constant time.</summary>
+    public static bool VerifyApiKeyHash(byte[] hashed, string? stored)
     {
-        if (stored is null || !stored.StartsWith("sha256$", StringComparison.Ordinal))
+        if (stored is null || !stored.StartsWith("sha256$", StringComparison.Ordinal) || stored.Length != hashed.Length)
         {
             return false;
         }
 
-        var expected = Encoding.ASCII.GetBytes(stored);
-        var actual = Encoding.ASCII.GetBytes(HashApiKey(key));
-        return CryptographicOperations.FixedTimeEquals(actual, expected);
+        Span<byte> expected = stackalloc byte[hashed.Length];
+        return Encoding.ASCII.GetBytes(stored, expected) == hashed.Length && CryptographicOperations.FixedTimeEquals(hashed, expected);
     }
 }
