@@ -22,6 +22,9 @@ internal static class BenchmarkRun
     /// <summary>The client's API key (random per run); our server knows only its hash. Sent to the baseline too, which ignores it.</summary>
     private static readonly string s_apiKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
 
+    /// <summary>The key our servers accept in this run (<c>X-API-Key</c>), for clients other than <see cref="CreateClient"/>.</summary>
+    internal static string ApiKey => s_apiKey;
+
     private static readonly Stopwatch s_clock = new();
 
     public static async Task<int> MainAsync(string[] args)

@@ -39,7 +39,7 @@ internal static class CacheBenchmark
     {
         var result = new CacheResult();
         var keys = new MissKeys(accounts, part.HotPages);
-        var hot = accounts.Skip(1).Take(part.HotPages).Select(a => Url(server, a, 0)).ToList();
+        var hot = HotUrls(server, accounts, part);
         var nextHot = 0;
 
         // Each hot page once (a miss that fills the entry), then once more (a hit); the warm account once, so that
@@ -156,6 +156,25 @@ internal static class CacheBenchmark
 
         result.Unexpected.Add($"expected {expected}, got {outcome ?? "no X-Cache"}: {url.PathAndQuery}");
         return null;
+    }
+
+    /// <summary>The pages the measurements keep hitting: the first page of the accounts after account 0.</summary>
+    public static IReadOnlyList<Uri> HotUrls(ServerProcess server, IReadOnlyList<string> accounts, PagingSettings part)
+        => accounts.Skip(1).Take(part.HotPages).Select(a => Url(server, a, 0)).ToList();
+
+    /// <summary>
+    /// Cache keys for the load measurement, disjoint from those of <see cref="MissKeys"/>: the accounts after the hot
+    /// ones with <c>$skip</c> 9…390 (each still a full 50-row page), one account after another for each <c>$skip</c>.
+    /// </summary>
+    public static IEnumerator<Uri> LoadMisses(ServerProcess server, IReadOnlyList<string> accounts, PagingSettings part)
+    {
+        for (var skip = SkipsPerAccount + 1; skip <= WarmSkips; skip++)
+        {
+            foreach (var account in accounts.Skip(1 + part.HotPages))
+            {
+                yield return Url(server, account, skip);
+            }
+        }
     }
 
     private static Uri Url(ServerProcess server, string account, int skip) => new(server.Root, "odata/" + PagingWorkload.FilteredPage(account, skip));

@@ -88,8 +88,20 @@ internal static class PagingBenchmark
             await server.WaitReadyAsync(client, "odata/", TimeSpan.FromSeconds(90), ct);
             var accounts = await CacheBenchmark.BusyAccountsAsync(cluster, ct);
             results.Cache = await CacheBenchmark.RunAsync(new PageWalker(client), server, accounts, part, ct);
-            results.CacheCounters[server.Name] = await client.GetStringAsync(new Uri(server.Root, "status/cache"), ct);
             var c = results.Cache;
+            BenchmarkRun.Progress(Invariant($"Cache under load: wrk, {LoadBenchmark.Connections} connections, {part.LoadRounds} rounds of {part.LoadSeconds} s of hits and of misses"));
+            var hot = CacheBenchmark.HotUrls(server, accounts, part);
+            var walker = new PageWalker(client);
+            async Task RefillAsync(CancellationToken token)
+            {
+                foreach (var url in hot)
+                {
+                    await walker.FetchAsync(url, maxPageSize: null, token);
+                }
+            }
+
+            results.Load = await LoadBenchmark.RunAsync(server, cluster, hot, CacheBenchmark.LoadMisses(server, accounts, part), RefillAsync, part, BenchmarkRun.ApiKey, ct);
+            results.CacheCounters[server.Name] = await client.GetStringAsync(new Uri(server.Root, "status/cache"), ct);
             BenchmarkRun.Progress($"hit {c.HitMedian:0.000} ms, miss (new account) {c.NewAccountMissMedian:0.000} ms, miss (warm account) {c.WarmMissMedian:0.000} ms; "
                 + $"hit/miss {c.HitMedian / c.NewAccountMissMedian:0.000} / {c.HitMedian / c.WarmMissMedian:0.000}; unexpected X-Cache: {c.Unexpected.Count}");
         }
@@ -145,4 +157,6 @@ internal static class PagingBenchmark
 
         return environment;
     }
+
+    private static string Invariant(FormattableString text) => text.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

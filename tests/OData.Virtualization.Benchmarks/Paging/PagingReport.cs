@@ -27,6 +27,11 @@ internal static class PagingReport
             AppendCache(md, cache);
         }
 
+        if (results.Load is { } load)
+        {
+            AppendLoad(md, load);
+        }
+
         md.AppendLine("`GET /status/cache` of each server after its part:").AppendLine();
         foreach (var (server, counters) in results.CacheCounters)
         {
@@ -175,6 +180,54 @@ internal static class PagingReport
             ? "Every response's `X-Cache` was what its kind meant (no hit was a miss, no miss a hit)."
             : Invariant($"**{cache.Unexpected.Count} responses had another `X-Cache` than meant** (left out of the figures), for example: {string.Join("; ", cache.Unexpected.Take(3))}"));
         md.AppendLine();
+    }
+
+    private static void AppendLoad(StringBuilder md, LoadResult load)
+    {
+        md.AppendLine("#### Cache hit against miss under load (`wrk`)").AppendLine();
+        if (load.NotMeasured is { } reason)
+        {
+            md.AppendLine($"Not measured: {reason}.").AppendLine();
+            return;
+        }
+
+        md.AppendLine(Invariant($"The same server and page. `wrk -t1 -c{LoadBenchmark.Connections}` keeps {LoadBenchmark.Connections} connections busy, as a burst of callouts does: ")
+            + "for a few seconds with the hot URLs (every response a hit), then with URLs never requested before (every response a miss: a busy account with a new `$skip`), "
+            + "alternating which kind goes first. CPU per request is read from `/proc`: our server process, and PostgreSQL (postmaster and backends). "
+            + "Latency is what wrk saw. wrk itself runs on the same 2 cores.");
+        md.AppendLine();
+        md.AppendLine("| Round | Kind | Requests | Requests/s | CPU ours per request | CPU PostgreSQL per request | p50 latency | p90 latency | `X-Cache` as meant |");
+        md.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---|");
+        for (var i = 0; i < load.Runs.Count; i++)
+        {
+            var r = load.Runs[i];
+            md.AppendLine(Invariant($"| {(i / 2) + 1} | {(r.Hit ? "hits" : "misses")} | {r.Requests:N0} | {r.RequestsPerSecond:N0} | {r.ServerMicroseconds:0.0} µs | {r.PostgresMicroseconds:0.0} µs | {r.P50Microseconds / 1000.0:0.000} ms | {r.P90Microseconds / 1000.0:0.000} ms | ")
+                + (r.AsMeant ? "yes" : Invariant($"**no** (HIT {r.Hits:N0}, MISS {r.Misses:N0}, other {r.Other:N0}, errors {r.Errors:N0})")) + " |");
+        }
+
+        var hits = load.HitRuns;
+        var misses = load.MissRuns;
+        if (hits.Count > 0 && misses.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("| Ratio under load (medians over the rounds) | Hit | Miss | Hit ÷ miss | ≤ 0.1 |").AppendLine("|---|---:|---:|---:|---|");
+            Row("CPU of our server per request", r => r.ServerMicroseconds, "µs");
+            Row("CPU of our server and PostgreSQL per request", r => r.ServerMicroseconds + r.PostgresMicroseconds, "µs");
+            Row("Median latency", r => r.P50Microseconds / 1000.0, "ms");
+            var hitRate = LoadResult.Median(hits, r => r.RequestsPerSecond);
+            var missRate = LoadResult.Median(misses, r => r.RequestsPerSecond);
+            md.AppendLine(Invariant($"| Throughput (requests/s; the ratio is miss ÷ hit) | {hitRate:N0} | {missRate:N0} | {missRate / hitRate:0.000} | {Verdict(missRate / hitRate <= PagingWorkload.HitToMissTarget)} |"));
+        }
+
+        md.AppendLine();
+
+        void Row(string label, Func<LoadRun, double> value, string unit)
+        {
+            var hit = LoadResult.Median(hits, value);
+            var miss = LoadResult.Median(misses, value);
+            var format = unit == "ms" ? "0.000" : "0.0";
+            md.AppendLine(Invariant($"| {label} | {hit.ToString(format, CultureInfo.InvariantCulture)} {unit} | {miss.ToString(format, CultureInfo.InvariantCulture)} {unit} | {hit / miss:0.000} | {Verdict(hit / miss <= PagingWorkload.HitToMissTarget)} |"));
+        }
     }
 
     /// <summary>The median of one <c>Server-Timing</c> metric over some responses, or "–".</summary>

@@ -25,6 +25,9 @@ internal sealed class PagingResults
 
     public CacheResult? Cache { get; set; }
 
+    /// <summary>Hits against misses under load (wrk); null when the part did not get that far.</summary>
+    public LoadResult? Load { get; set; }
+
     /// <summary><c>GET /status/cache</c> of each server after its part, by server.</summary>
     public Dictionary<string, string> CacheCounters { get; } = new(StringComparer.Ordinal);
 

@@ -17,6 +17,9 @@ internal sealed record PagingSettings
         CacheRounds = 60,
         CacheBudget = TimeSpan.FromSeconds(4),
         CpuBlock = 200,
+        LoadRounds = 1,
+        LoadSeconds = 2,
+        LoadWarmupSeconds = 1,
     };
 
     public IReadOnlyList<Walk> Walks { get; init; } =
@@ -51,6 +54,15 @@ internal sealed record PagingSettings
 
     /// <summary>Hits back to back, then as many misses, to measure the server's CPU per request of each.</summary>
     public int CpuBlock { get; init; } = 1000;
+
+    /// <summary>Rounds of the load measurement (wrk): each runs hits, then misses, or the other way round.</summary>
+    public int LoadRounds { get; init; } = 3;
+
+    /// <summary>Seconds of each kind in a round of the load measurement.</summary>
+    public int LoadSeconds { get; init; } = 5;
+
+    /// <summary>Seconds of each kind under load before the rounds (not recorded).</summary>
+    public int LoadWarmupSeconds { get; init; } = 3;
 
     /// <summary>Cache entries that the cache measurement keeps hitting (each requested once before, a miss).</summary>
     public int HotPages { get; init; } = 8;
