@@ -80,6 +80,25 @@ public sealed class SecurityConfigurationTests
         Assert.Contains("RowFilter 'amount gt'", message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("sha256$0123")]
+    [InlineData("sha256$0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF")]
+    [InlineData("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
+    public async Task MalformedApiKeyHash_StopsTheServer_SayingHowToCreateOne(string hash)
+    {
+        var message = await OptionsFailureAsync(s => s["OData:Security:ApiKeys:erp-sync:KeyHash"] = hash);
+        Assert.Contains("OData:Security:ApiKeys:erp-sync:KeyHash is not 'sha256$' followed by 64 lower-case hex digits", message, StringComparison.Ordinal);
+        Assert.Contains("hash-api-key", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MalformedPasswordHash_StopsTheServer_SayingHowToCreateOne()
+    {
+        var message = await OptionsFailureAsync(s => s["OData:Security:Users:alice:PasswordHash"] = "secret");
+        Assert.Contains("OData:Security:Users:alice:PasswordHash is not a 'pbkdf2-sha256$", message, StringComparison.Ordinal);
+        Assert.Contains("hash-password", message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task RedisWithoutEncryptionKeys_StopsTheServer()
     {
