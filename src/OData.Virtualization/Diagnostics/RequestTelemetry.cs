@@ -35,8 +35,10 @@ internal sealed class RequestTelemetry(ServerMetrics metrics, ILoggerFactory log
             ServerTracing.RecordParse(elapsed, parse);
         }
 
+        // Tags only for a span someone records: without a listener, ASP.NET Core still creates the request's Activity
+        // (for the trace id in logs), and tagging it cost allocations on every request.
         var request = Activity.Current;
-        if (request is { IsAllDataRequested: true })
+        if (request is { IsAllDataRequested: true } && request.Source.HasListeners())
         {
             request.SetTag("odata.entity_set", set);
             request.SetTag("odata.profile", profile);

@@ -150,7 +150,7 @@ internal sealed partial class ODataEndpoint(
         // A repeated request whose answer is in the cache skips parsing, planning and SQL compilation. Plans and
         // remembered cache keys are shared by callers with the same rules, model and limits (MemoId), and forgotten
         // when the options change (the generation moves; a request planned under the old options stores under it).
-        var memoScope = scope.MemoId + "~" + prepared.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var memoScope = scope.MemoScope(prepared.Generation);
         var requestKey = PreparedRequests.RequestKey(memoScope, serviceRoot, relative, request.Headers.Accept.ToString(), request.Headers["Prefer"].ToString());
         if (await sender.TryServeRepeatAsync(context, timings, requestKey, relative))
         {

@@ -41,6 +41,27 @@ internal sealed class AccessScope(string id, string principal, PublishedModel mo
 
     private string? _memoId;
 
+    /// <summary>
+    /// <see cref="MemoId"/> under the options generation <paramref name="generation"/>: the scope of plans and remembered
+    /// cache keys. Kept for the last generation asked for (a shared caller's scope serves many requests).
+    /// </summary>
+    public string MemoScope(int generation)
+    {
+        var last = _memoScope;
+        if (last is not null && last.Generation == generation)
+        {
+            return last.Value;
+        }
+
+        var value = MemoId + "~" + generation.ToString(CultureInfo.InvariantCulture);
+        _memoScope = new GenerationScope(generation, value);
+        return value;
+    }
+
+    private GenerationScope? _memoScope;
+
+    private sealed record GenerationScope(int Generation, string Value);
+
     /// <summary>Whether two limit sets are the same in every setting.</summary>
     public static bool SameLimits(PrincipalLimitOptions a, PrincipalLimitOptions b)
         => a.RequestsPerMinute == b.RequestsPerMinute && a.ConcurrentRequests == b.ConcurrentRequests && a.MaxTop == b.MaxTop

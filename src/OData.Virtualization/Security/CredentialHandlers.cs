@@ -37,7 +37,7 @@ internal static class Schemes
         => s_configured.GetValue(entry, _ => Shared(scheme, name, roles, claims));
 
     private static SharedPrincipal Shared(string scheme, string name, IEnumerable<string> roles, IReadOnlyDictionary<string, string> claims)
-        => new(Identity(scheme, name, roles, claims));
+        => new(Identity(scheme, name, roles, claims), scheme);
 
     private static ClaimsIdentity Identity(string scheme, string name, IEnumerable<string> roles, IReadOnlyDictionary<string, string> claims)
     {
@@ -53,9 +53,18 @@ internal static class Schemes
 /// A principal that many requests share (a configured user, an API key, the anonymous caller). It carries the access
 /// scope last resolved for it, with the model snapshot and the options that scope was resolved under.
 /// </summary>
-internal sealed class SharedPrincipal(ClaimsIdentity identity) : ClaimsPrincipal(identity)
+internal sealed class SharedPrincipal : ClaimsPrincipal
 {
     internal ResolvedScope? Resolved;
+
+    public SharedPrincipal(ClaimsIdentity identity, string scheme)
+        : base(identity)
+    {
+        Authenticated = Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(this, scheme)));
+    }
+
+    /// <summary>The handler's answer for this principal, the same for every request (nothing changes a ticket).</summary>
+    public Task<AuthenticateResult> Authenticated { get; }
 }
 
 /// <summary>An access scope and what it was resolved under; valid while both are still current.</summary>
@@ -125,8 +134,7 @@ internal sealed class BasicAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.Fail("The user name or password is wrong."));
         }
 
-        var principal = Schemes.Configured(configured!, Schemes.Basic, user, configured!.Roles, configured.Claims);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, Schemes.Basic)));
+        return Schemes.Configured(configured!, Schemes.Basic, user, configured!.Roles, configured.Claims).Authenticated;
     }
 }
 
@@ -149,7 +157,8 @@ internal sealed class ApiKeyAuthenticationHandler(
 
         // The key is hashed once; every configured hash is compared (no early exit), so that timing says nothing
         // about which one nearly matched.
-        var hashed = SecretHasher.HashApiKeyBytes(key);
+        Span<char> hashed = stackalloc char[SecretHasher.ApiKeyHashLength];
+        SecretHasher.HashApiKey(key, hashed);
         string? name = null;
         ApiKeyOptions? apiKey = null;
         foreach (var (client, configured) in security.ApiKeys)
@@ -165,7 +174,6 @@ internal sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.Fail("The API key is not valid."));
         }
 
-        var principal = Schemes.Configured(apiKey, Schemes.ApiKey, name, apiKey.Roles, apiKey.Claims);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, Schemes.ApiKey)));
+        return Schemes.Configured(apiKey, Schemes.ApiKey, name, apiKey.Roles, apiKey.Claims).Authenticated;
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.Features.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,7 +19,11 @@ internal sealed class Gatekeeper(AccessScopes scopes, Hosting.ModelHost models, 
     public async Task<AccessScope> AdmitAsync(HttpContext context)
     {
         var security = options.CurrentValue.Security;
-        var result = await context.AuthenticateAsync(Schemes.Selector);
+        // The authentication middleware has already run the default scheme (this selector); reuse its success. A
+        // failure is not kept there, so it is asked for again (the handlers remember their result per request).
+        var result = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult is { Succeeded: true } done
+            ? done
+            : await context.AuthenticateAsync(Schemes.Selector);
         if (result.Succeeded)
         {
             context.User = result.Principal;

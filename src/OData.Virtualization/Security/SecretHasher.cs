@@ -54,20 +54,45 @@ public static class SecretHasher
 
     public static string HashApiKey(string key) => "sha256$" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key))).ToLowerInvariant();
 
-    public static bool VerifyApiKey(string key, string? stored) => VerifyApiKeyHash(HashApiKeyBytes(key), stored);
-
-    /// <summary>The stored form of a key (<c>sha256$</c> and the hash in lower-case hex) as ASCII bytes: computed once per request.</summary>
-    public static byte[] HashApiKeyBytes(string key) => Encoding.ASCII.GetBytes(HashApiKey(key));
-
-    /// <summary>Whether <paramref name="hashed"/> (from <see cref="HashApiKeyBytes"/>) is the stored hash, compared in constant time.</summary>
-    public static bool VerifyApiKeyHash(byte[] hashed, string? stored)
+    public static bool VerifyApiKey(string key, string? stored)
     {
-        if (stored is null || !stored.StartsWith("sha256$", StringComparison.Ordinal) || stored.Length != hashed.Length)
+        Span<char> hashed = stackalloc char[ApiKeyHashLength];
+        HashApiKey(key, hashed);
+        return VerifyApiKeyHash(hashed, stored);
+    }
+
+    /// <summary>The length of a stored API-key hash: <c>sha256$</c> and 64 lower-case hex digits.</summary>
+    public const int ApiKeyHashLength = 7 + 64;
+
+    /// <summary>
+    /// Writes the stored form of <paramref name="key"/> (what <see cref="HashApiKey(string)"/> returns) into
+    /// <paramref name="destination"/> (<see cref="ApiKeyHashLength"/> characters) without allocating: it runs once per request.
+    /// </summary>
+    public static void HashApiKey(string key, Span<char> destination)
+    {
+        Span<byte> digest = stackalloc byte[32];
+        var length = Encoding.UTF8.GetMaxByteCount(key.Length);
+        var rented = length <= 512 ? null : System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+        try
         {
-            return false;
+            Span<byte> utf8 = rented ?? stackalloc byte[512];
+            var written = Encoding.UTF8.GetBytes(key, utf8);
+            SHA256.HashData(utf8[..written], digest);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented, clearArray: true);
+            }
         }
 
-        Span<byte> expected = stackalloc byte[hashed.Length];
-        return Encoding.ASCII.GetBytes(stored, expected) == hashed.Length && CryptographicOperations.FixedTimeEquals(hashed, expected);
+        "sha256$".CopyTo(destination);
+        Convert.TryToHexStringLower(digest, destination[7..], out _);
     }
+
+    /// <summary>Whether <paramref name="hashed"/> (from <see cref="HashApiKey(string, Span{char})"/>) is the stored hash, compared in constant time.</summary>
+    public static bool VerifyApiKeyHash(ReadOnlySpan<char> hashed, string? stored)
+        => stored is not null && stored.Length == hashed.Length && stored.StartsWith("sha256$", StringComparison.Ordinal)
+            && CryptographicOperations.FixedTimeEquals(System.Runtime.InteropServices.MemoryMarshal.AsBytes(hashed), System.Runtime.InteropServices.MemoryMarshal.AsBytes(stored.AsSpan()));
 }
