@@ -19,8 +19,12 @@ internal static partial class LoadBenchmark
     /// <summary>Connections kept busy (as in the burst of <see cref="CacheBenchmark"/>).</summary>
     public const int Connections = 8;
 
-    /// <summary>Miss targets written for each round; more than a round can use (a miss costs at least ~0.3 ms of a core).</summary>
-    private const int MissTargetsPerRound = 40_000;
+    /// <summary>
+    /// Miss targets written for each run under load (5/8 of it for one connection); more than a run can use (measured:
+    /// at most ~3,400 misses/s under load, ~1,300/s one at a time). 15,000 for the warm-up and 3 rounds take 132,000
+    /// of the 187,000 keys of <see cref="CacheBenchmark.LoadMisses"/>.
+    /// </summary>
+    private const int MissTargetsPerRound = 24_000;
 
     /// <summary>
     /// Runs the rounds against <paramref name="server"/>, whose cache holds <paramref name="hot"/>. The misses come from
@@ -53,37 +57,44 @@ internal static partial class LoadBenchmark
 
             // Warm-up, not recorded: both paths under load. A first trial with one second each measured the first
             // round's hits at twice the CPU of the later rounds' (the JIT had not finished with wrk's request shape).
-            await RunWrkAsync(wrk, server, script, hotFile, apiKey, seconds: part.LoadWarmupSeconds, ct);
+            await RunWrkAsync(wrk, server, script, hotFile, apiKey, Connections, seconds: part.LoadWarmupSeconds, ct);
             var warmFile = Path.Combine(folder.FullName, "warm.txt");
-            await File.WriteAllLinesAsync(warmFile, Take(misses, MissTargetsPerRound / 2).Select(u => u.PathAndQuery), ct);
-            await RunWrkAsync(wrk, server, script, warmFile, apiKey, seconds: part.LoadWarmupSeconds, ct);
+            await File.WriteAllLinesAsync(warmFile, Take(misses, MissTargetsPerRound * 5 / 8).Select(u => u.PathAndQuery), ct);
+            await RunWrkAsync(wrk, server, script, warmFile, apiKey, Connections, seconds: part.LoadWarmupSeconds, ct);
 
             for (var round = 0; round < part.LoadRounds; round++)
             {
-                var missFile = Path.Combine(folder.FullName, $"misses-{round}.txt");
-                await File.WriteAllLinesAsync(missFile, Take(misses, MissTargetsPerRound).Select(u => u.PathAndQuery), ct);
-                foreach (var isHit in round % 2 == 0 ? new[] { true, false } : [false, true])
+                // Under load (8 connections), then one request at a time (1 connection: a client that waits for
+                // each answer, with wrk's negligible overhead instead of HttpClient's).
+                foreach (var connections in new[] { Connections, 1 })
                 {
-                    if (isHit)
+                    var missFile = Path.Combine(folder.FullName, $"misses-{round}-{connections}.txt");
+                    var missTargets = connections == 1 ? MissTargetsPerRound * 5 / 8 : MissTargetsPerRound;
+                    await File.WriteAllLinesAsync(missFile, Take(misses, missTargets).Select(u => u.PathAndQuery), ct);
+                    foreach (var isHit in round % 2 == 0 ? new[] { true, false } : [false, true])
                     {
-                        await refill(ct);
-                    }
+                        if (isHit)
+                        {
+                            await refill(ct);
+                        }
 
-                    var serverBefore = server.CpuTime();
-                    var postgresBefore = postgres.CpuTime();
-                    var clock = Stopwatch.StartNew();
-                    var run = await RunWrkAsync(wrk, server, script, isHit ? hotFile : missFile, apiKey, part.LoadSeconds, ct);
-                    run = run with
-                    {
-                        Hit = isHit,
-                        WallSeconds = clock.Elapsed.TotalSeconds,
-                        ServerCpu = server.CpuTime() - serverBefore,
-                        PostgresCpu = postgres.CpuTime() - postgresBefore,
-                    };
-                    result.Runs.Add(run);
-                    BenchmarkRun.Progress(Invariant($"load {(isHit ? "hits  " : "misses")}: {run.Requests,7:N0} requests, {run.Requests / run.WallSeconds,7:N0}/s, ")
-                        + Invariant($"CPU per request ours {run.ServerMicroseconds,6:0.0} µs, PostgreSQL {run.PostgresMicroseconds,6:0.0} µs, p50 {run.P50Microseconds} µs; ")
-                        + Invariant($"X-Cache HIT {run.Hits:N0}, MISS {run.Misses:N0}, other {run.Other:N0}"));
+                        var serverBefore = server.CpuTime();
+                        var postgresBefore = postgres.CpuTime();
+                        var clock = Stopwatch.StartNew();
+                        var run = await RunWrkAsync(wrk, server, script, isHit ? hotFile : missFile, apiKey, connections, part.LoadSeconds, ct);
+                        run = run with
+                        {
+                            Hit = isHit,
+                            Connections = connections,
+                            WallSeconds = clock.Elapsed.TotalSeconds,
+                            ServerCpu = server.CpuTime() - serverBefore,
+                            PostgresCpu = postgres.CpuTime() - postgresBefore,
+                        };
+                        result.Runs.Add(run);
+                        BenchmarkRun.Progress(Invariant($"load c{connections} {(isHit ? "hits  " : "misses")}: {run.Requests,7:N0} requests, {run.Requests / run.WallSeconds,7:N0}/s, ")
+                            + Invariant($"CPU per request ours {run.ServerMicroseconds,6:0.0} µs, PostgreSQL {run.PostgresMicroseconds,6:0.0} µs, p50 {run.P50Microseconds} µs; ")
+                            + Invariant($"X-Cache HIT {run.Hits:N0}, MISS {run.Misses:N0}, other {run.Other:N0}"));
+                    }
                 }
             }
         }
@@ -103,7 +114,7 @@ internal static partial class LoadBenchmark
         }
     }
 
-    private static async Task<LoadRun> RunWrkAsync(string wrk, ServerProcess server, string script, string targets, string apiKey, int seconds, CancellationToken ct)
+    private static async Task<LoadRun> RunWrkAsync(string wrk, ServerProcess server, string script, string targets, string apiKey, int connections, int seconds, CancellationToken ct)
     {
         var start = new ProcessStartInfo(wrk)
         {
@@ -113,7 +124,7 @@ internal static partial class LoadBenchmark
         };
         foreach (var argument in new[]
         {
-            "-t1", "-c" + Connections.ToString(CultureInfo.InvariantCulture), "-d" + seconds.ToString(CultureInfo.InvariantCulture) + "s",
+            "-t1", "-c" + connections.ToString(CultureInfo.InvariantCulture), "-d" + seconds.ToString(CultureInfo.InvariantCulture) + "s",
             "--timeout", "10s", "-H", "X-API-Key: " + apiKey, "-s", script, server.Root.GetLeftPart(UriPartial.Authority), "--", targets,
         })
         {
@@ -265,9 +276,9 @@ internal sealed class LoadResult
 
     public string? NotMeasured { get; set; }
 
-    public IReadOnlyList<LoadRun> HitRuns => Runs.Where(r => r.Hit).ToList();
+    public IReadOnlyList<LoadRun> HitRuns(int connections) => Runs.Where(r => r.Hit && r.Connections == connections).ToList();
 
-    public IReadOnlyList<LoadRun> MissRuns => Runs.Where(r => !r.Hit).ToList();
+    public IReadOnlyList<LoadRun> MissRuns(int connections) => Runs.Where(r => !r.Hit && r.Connections == connections).ToList();
 
     /// <summary>The median over the rounds of one kind.</summary>
     public static double Median(IReadOnlyList<LoadRun> runs, Func<LoadRun, double> value) => Measurement.Median(runs.Select(value).ToList());
@@ -277,6 +288,9 @@ internal sealed class LoadResult
 internal sealed record LoadRun
 {
     public bool Hit { get; init; }
+
+    /// <summary>wrk's connections: 8 (under load) or 1 (one request at a time).</summary>
+    public int Connections { get; init; }
 
     public long Requests { get; init; }
 
