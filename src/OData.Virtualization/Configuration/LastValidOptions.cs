@@ -88,6 +88,11 @@ internal sealed class LastValidOptions : IOptionsMonitor<VirtualizationOptions>,
         }
 
         RefreshLog.Reloaded(_logger);
+        foreach (var problem in Security.CredentialHashes.Unusable(next.Security))
+        {
+            Diagnostics.ServerLog.UnusableCredential(_logger, problem);
+        }
+
         Changed?.Invoke(next, Options.DefaultName);
     }
 

@@ -7,13 +7,8 @@ namespace OData.Virtualization.Configuration;
 /// <summary>
 /// Checks the configuration at start-up and reports every problem at once, each with how to fix it.
 /// </summary>
-internal sealed partial class OptionsValidator : IValidateOptions<VirtualizationOptions>
+internal sealed class OptionsValidator : IValidateOptions<VirtualizationOptions>
 {
-    [System.Text.RegularExpressions.GeneratedRegex("^sha256\\$[0-9a-f]{64}$")]
-    private static partial System.Text.RegularExpressions.Regex ApiKeyHash();
-
-    [System.Text.RegularExpressions.GeneratedRegex("^pbkdf2-sha256\\$[1-9][0-9]*\\$[A-Za-z0-9+/]+={0,2}\\$[A-Za-z0-9+/]+={0,2}$")]
-    private static partial System.Text.RegularExpressions.Regex PasswordHash();
 
     public ValidateOptionsResult Validate(string? name, VirtualizationOptions options)
     {
@@ -34,24 +29,6 @@ internal sealed partial class OptionsValidator : IValidateOptions<Virtualization
         if (limits.MaxFilterNodes < 10)
         {
             errors.Add($"OData:Limits:MaxFilterNodes is {limits.MaxFilterNodes}. Use at least 10.");
-        }
-
-        // A malformed hash would never match: every request with that key or password would be refused, with nothing
-        // at start-up saying why.
-        foreach (var (client, apiKey) in options.Security.ApiKeys)
-        {
-            if (!ApiKeyHash().IsMatch(apiKey.KeyHash ?? string.Empty))
-            {
-                errors.Add($"OData:Security:ApiKeys:{client}:KeyHash is not 'sha256$' followed by 64 lower-case hex digits. Create the key and its hash with 'dotnet OData.Virtualization.Server.dll hash-api-key' and put the hash here.");
-            }
-        }
-
-        foreach (var (user, configured) in options.Security.Users)
-        {
-            if (!PasswordHash().IsMatch(configured.PasswordHash ?? string.Empty))
-            {
-                errors.Add($"OData:Security:Users:{user}:PasswordHash is not a 'pbkdf2-sha256$<iterations>$<salt>$<hash>' value. Create it with 'dotnet OData.Virtualization.Server.dll hash-password'.");
-            }
         }
 
         var cache = options.Cache;

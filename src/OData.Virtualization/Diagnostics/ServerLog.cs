@@ -41,6 +41,9 @@ internal static partial class ServerLog
     [LoggerMessage(4001, LogLevel.Warning, "Anonymous access is on (OData:Security:AllowAnonymous): anyone who can reach this server can read what it publishes.")]
     public static partial void AnonymousAccess(ILogger logger);
 
+    [LoggerMessage(4003, LogLevel.Warning, "{Problem}")]
+    public static partial void UnusableCredential(ILogger logger, string problem);
+
     [LoggerMessage(4002, LogLevel.Information, "Authentication failed for a request from {RemoteAddress}: {Reason}")]
     public static partial void AuthenticationFailed(ILogger logger, string? remoteAddress, string reason);
 

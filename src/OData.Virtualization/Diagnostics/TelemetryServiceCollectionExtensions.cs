@@ -94,7 +94,9 @@ public static class TelemetryServiceCollectionExtensions
             return endpoints;
         }
 
-        if (!Readable(options))
+        // Also when no meter provider was registered: the settings that decide it were read while services were
+        // registered, and a configuration source added later may have brought a token only IOptions sees.
+        if (!Readable(options) || endpoints.ServiceProvider.GetService<MeterProvider>() is null)
         {
             // Nothing could read them: collecting would cost every request a few microseconds for no one.
             var logger = endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TelemetryServiceCollectionExtensions).Namespace!);

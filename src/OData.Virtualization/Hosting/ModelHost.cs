@@ -98,6 +98,11 @@ internal sealed partial class ModelHost(
             {
                 ServerLog.AnonymousAccess(logger);
             }
+
+            foreach (var problem in Security.CredentialHashes.Unusable(settings.Security))
+            {
+                ServerLog.UnusableCredential(logger, problem);
+            }
         }
         finally
         {

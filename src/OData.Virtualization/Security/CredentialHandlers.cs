@@ -36,6 +36,16 @@ internal static class Schemes
     public static SharedPrincipal Configured(object entry, string scheme, string name, IEnumerable<string> roles, IReadOnlyDictionary<string, string> claims)
         => s_configured.GetValue(entry, _ => Shared(scheme, name, roles, claims));
 
+    /// <summary>
+    /// The successful result for a configured user or API key: the shared one, unless the host registered a claims
+    /// transformation (ASP.NET Core runs it on every authenticated principal, and one that adds claims in place would
+    /// leave one request's claims on every later request's principal); then a principal of its own for each request.
+    /// </summary>
+    public static Task<AuthenticateResult> Authenticated(IClaimsTransformation transformation, object entry, string scheme, string name, IEnumerable<string> roles, IReadOnlyDictionary<string, string> claims)
+        => transformation is NoopClaimsTransformation
+            ? Configured(entry, scheme, name, roles, claims).Authenticated
+            : Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(Principal(scheme, name, roles, claims), scheme)));
+
     private static SharedPrincipal Shared(string scheme, string name, IEnumerable<string> roles, IReadOnlyDictionary<string, string> claims)
         => new(Identity(scheme, name, roles, claims), scheme);
 
@@ -79,7 +89,8 @@ internal sealed class BasicAuthenticationHandler(
     ILoggerFactory loggers,
     UrlEncoder encoder,
     IOptionsMonitor<VirtualizationOptions> options,
-    TimeProvider time)
+    TimeProvider time,
+    IClaimsTransformation transformation)
     : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggers, encoder)
 {
     private static readonly ConcurrentDictionary<string, DateTimeOffset> s_verified = new(StringComparer.Ordinal);
@@ -134,7 +145,7 @@ internal sealed class BasicAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.Fail("The user name or password is wrong."));
         }
 
-        return Schemes.Configured(configured!, Schemes.Basic, user, configured!.Roles, configured.Claims).Authenticated;
+        return Schemes.Authenticated(transformation, configured!, Schemes.Basic, user, configured!.Roles, configured.Claims);
     }
 }
 
@@ -143,7 +154,8 @@ internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
     ILoggerFactory loggers,
     UrlEncoder encoder,
-    IOptionsMonitor<VirtualizationOptions> options)
+    IOptionsMonitor<VirtualizationOptions> options,
+    IClaimsTransformation transformation)
     : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggers, encoder)
 {
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -174,6 +186,6 @@ internal sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.Fail("The API key is not valid."));
         }
 
-        return Schemes.Configured(apiKey, Schemes.ApiKey, name, apiKey.Roles, apiKey.Claims).Authenticated;
+        return Schemes.Authenticated(transformation, apiKey, Schemes.ApiKey, name, apiKey.Roles, apiKey.Claims);
     }
 }

@@ -19,9 +19,10 @@ internal sealed class Gatekeeper(AccessScopes scopes, Hosting.ModelHost models, 
     public async Task<AccessScope> AdmitAsync(HttpContext context)
     {
         var security = options.CurrentValue.Security;
-        // The authentication middleware has already run the default scheme (this selector); reuse its success. A
-        // failure is not kept there, so it is asked for again (the handlers remember their result per request).
-        var result = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult is { Succeeded: true } done
+        // The authentication middleware has already run the default scheme (this selector); reuse its success when one
+        // of our schemes produced it (a host may set another default scheme, or authorization may have written the
+        // feature). A failure is not kept there, so it is asked for again (the handlers remember their result per request).
+        var result = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult is { Succeeded: true, Ticket.AuthenticationScheme: Schemes.Basic or Schemes.ApiKey or Schemes.Bearer } done
             ? done
             : await context.AuthenticateAsync(Schemes.Selector);
         if (result.Succeeded)

@@ -63,6 +63,39 @@ public sealed class GracefulOperationTests : IDisposable
     }
 
     [Fact]
+    public async Task ConfigFile_ABlankedKeyHash_RevokesThatKeyWithoutARestart_WithAWarning()
+    {
+        await using var database = await ScratchDatabase.CreateAsync("graceful_revoke", """
+            CREATE TABLE items (id integer PRIMARY KEY, name text);
+            INSERT INTO items SELECT i, 'item ' || i FROM generate_series(1, 5) AS i;
+            """);
+        const string Key = "odv_a-key-that-leaked";
+        var file = Path.Combine(_folder, "odata.json");
+        JsonObject WithKey(string hash)
+        {
+            var config = Config(database.ConnectionString, maxTop: 0, defaultTtl: 300, itemsTtl: 300);
+            config["OData"]!["Security"] = new JsonObject { ["ApiKeys"] = new JsonObject { ["etl"] = new JsonObject { ["KeyHash"] = hash } } };
+            return config;
+        }
+
+        await File.WriteAllTextAsync(file, WithKey(OData.Virtualization.Security.SecretHasher.HashApiKey(Key)).ToJsonString());
+        await using var server = await ServerProcess.StartAsync(file);
+        using var client = server.NewClient();
+        client.DefaultRequestHeaders.Add("X-API-Key", Key);
+
+        // Twice: the second is answered from the cache for the key's shared principal and its remembered scope.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("odata/items")).StatusCode);
+        using (var again = await client.GetAsync("odata/items"))
+        {
+            Assert.Equal((HttpStatusCode.OK, "HIT"), (again.StatusCode, again.Headers.GetValues("X-Cache").Single()));
+        }
+
+        await File.WriteAllTextAsync(file, WithKey(string.Empty).ToJsonString());
+        await RefreshServer.WaitUntilAsync(async () => (await client.GetAsync("odata/items")).StatusCode == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(15), "the revoked key to be refused");
+        Assert.Contains("OData:Security:ApiKeys:etl:KeyHash is not 'sha256$'", server.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sigterm_ReadinessTurns503_NewRequestsServedDuringTheDelay_InFlightRequestFinishes_ThenExit0()
     {
         await using var database = await ScratchDatabase.CreateAsync("graceful_drain", """
