@@ -62,11 +62,18 @@ internal sealed class ResponseCache : IDisposable
     /// Answers from a fresh entry, or runs <paramref name="factory"/> once for all concurrent identical requests
     /// and caches its result for <paramref name="ttl"/>; serves a stale entry when the source fails.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="evictFirst"/> stores the entry at low priority: when the memory level is full, such entries go
+    /// before any other, least recently used first. For continuation pages, which a walk requests once each: without
+    /// it, a Power BI walk or a flood of one-off pages evicted the first pages that list views keep repeating (the
+    /// least recently used at the moment the walk filled the cache).
+    /// </remarks>
     public async Task<(CachedResponse Response, CacheOutcome Outcome)> GetOrCreateAsync(
         string key,
         TimeSpan ttl,
         Func<CancellationToken, Task<CachedResponse>> factory,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool evictFirst = false)
     {
         var settings = _options.CurrentValue.Cache;
         var maxStale = TimeSpan.FromSeconds(Math.Max(0, settings.MaxStalenessSeconds));
@@ -78,7 +85,7 @@ internal sealed class ResponseCache : IDisposable
         }
 
         // Whoever's flight is stored runs it; GetOrAdd may call a value factory on several threads, so compare identities.
-        var mine = new Lazy<Task<(CachedResponse Response, bool Refreshed)>>(() => RefreshAsync(key, ttl, maxStale, factory));
+        var mine = new Lazy<Task<(CachedResponse Response, bool Refreshed)>>(() => RefreshAsync(key, ttl, maxStale, factory, evictFirst));
         var flight = _inflight.GetOrAdd(key, mine);
         var created = ReferenceEquals(flight, mine);
 
@@ -146,7 +153,7 @@ internal sealed class ResponseCache : IDisposable
         }
     }
 
-    private async Task<(CachedResponse Response, bool Refreshed)> RefreshAsync(string key, TimeSpan ttl, TimeSpan maxStale, Func<CancellationToken, Task<CachedResponse>> factory)
+    private async Task<(CachedResponse Response, bool Refreshed)> RefreshAsync(string key, TimeSpan ttl, TimeSpan maxStale, Func<CancellationToken, Task<CachedResponse>> factory, bool evictFirst)
     {
         try
         {
@@ -168,6 +175,7 @@ internal sealed class ResponseCache : IDisposable
                     Duration = ttl + maxStale + TimeSpan.FromSeconds(1),
                     Size = sizeKb,
                     IsFailSafeEnabled = false,
+                    Priority = evictFirst ? CacheItemPriority.Low : CacheItemPriority.Normal,
                 };
                 try
                 {

@@ -402,7 +402,7 @@ internal sealed partial class ODataEndpoint(
                     ? new Dictionary<string, string> { ["Preference-Applied"] = "odata.maxpagesize=" + applied.ToString(System.Globalization.CultureInfo.InvariantCulture) }
                     : null;
                 return new RenderResult(StatusCodes.Status200OK, format.ContentType, headers);
-            });
+            }, evictFirst: plan.Returned > 0); // a continuation page (from a $skiptoken): requested once per walk
             return;
         }
 

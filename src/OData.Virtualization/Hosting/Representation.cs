@@ -75,7 +75,8 @@ internal sealed class RepresentationSender(ResponseCache cache, TimeProvider tim
         RequestTimings timings,
         Func<CacheKey> key,
         TimeSpan ttl,
-        Func<PipeWriter, RequestTimings, CancellationToken, Task<RenderResult>> render)
+        Func<PipeWriter, RequestTimings, CancellationToken, Task<RenderResult>> render,
+        bool evictFirst = false)
     {
         var lookup = Stopwatch.GetTimestamp();
         CachedResponse response;
@@ -91,7 +92,7 @@ internal sealed class RepresentationSender(ResponseCache cache, TimeProvider tim
         else
         {
             var built = key().Build();
-            (response, outcome) = await cache.GetOrCreateAsync(built, ttl, ct => RenderAsync(render, timings, ct, withETag: true), context.RequestAborted);
+            (response, outcome) = await cache.GetOrCreateAsync(built, ttl, ct => RenderAsync(render, timings, ct, withETag: true), context.RequestAborted, evictFirst);
             if (context.Items[RepeatKey] is string repeat && outcome != CacheOutcome.Bypass)
             {
                 if (_remembered.Count > MaxRemembered)
