@@ -46,16 +46,15 @@ public enum CacheOutcome
     Bypass,
 }
 
-/// <summary>How an outcome is named in the <c>X-Cache</c> and <c>Server-Timing</c> headers (upper case), without formatting it per response.</summary>
+/// <summary>The names of the outcomes, from the enum's, formatted once: they are written on every response.</summary>
 internal static class CacheOutcomes
 {
-    public static string Header(CacheOutcome outcome) => outcome switch
-    {
-        CacheOutcome.Hit => "HIT",
-        CacheOutcome.Miss => "MISS",
-        CacheOutcome.Joined => "JOINED",
-        CacheOutcome.Stale => "STALE",
-        CacheOutcome.Bypass => "BYPASS",
-        _ => outcome.ToString().ToUpperInvariant(),
-    };
+    private static readonly string[] s_headers = [.. Enum.GetNames<CacheOutcome>().Select(n => n.ToUpperInvariant())];
+    private static readonly string[] s_labels = [.. Enum.GetNames<CacheOutcome>().Select(n => n.ToLowerInvariant())];
+
+    /// <summary>As the <c>X-Cache</c> and <c>Server-Timing</c> headers say it: <c>HIT</c>, <c>MISS</c>, …</summary>
+    public static string Header(CacheOutcome outcome) => s_headers[(int)outcome];
+
+    /// <summary>As metric labels, span tags and the request log say it: <c>hit</c>, <c>miss</c>, …</summary>
+    public static string Label(CacheOutcome outcome) => s_labels[(int)outcome];
 }

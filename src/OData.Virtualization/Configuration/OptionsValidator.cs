@@ -9,7 +9,6 @@ namespace OData.Virtualization.Configuration;
 /// </summary>
 internal sealed class OptionsValidator : IValidateOptions<VirtualizationOptions>
 {
-
     public ValidateOptionsResult Validate(string? name, VirtualizationOptions options)
     {
         // Each source's own settings are checked by ModelHost at start-up (ValidateSources), together with what

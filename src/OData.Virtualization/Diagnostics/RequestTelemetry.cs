@@ -44,7 +44,7 @@ internal sealed class RequestTelemetry(ServerMetrics metrics, ILoggerFactory log
             request.SetTag("odata.profile", profile);
             if (timings.Outcome is { } outcome)
             {
-                request.SetTag("odata.cache.outcome", ServerMetrics.OutcomeName(outcome));
+                request.SetTag("odata.cache.outcome", CacheOutcomes.Label(outcome));
             }
 
             if (timings.Rows is { } rows)
@@ -63,7 +63,7 @@ internal sealed class RequestTelemetry(ServerMetrics metrics, ILoggerFactory log
                 profile,
                 status,
                 Math.Round(elapsed, 3),
-                timings.Outcome is { } answered ? ServerMetrics.OutcomeName(answered) : "none",
+                timings.Outcome is { } answered ? CacheOutcomes.Label(answered) : "none",
                 timings.Rows,
                 principal,
                 context.TraceIdentifier,

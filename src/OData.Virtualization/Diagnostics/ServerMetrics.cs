@@ -79,7 +79,7 @@ internal sealed class ServerMetrics
 
         if (outcome is { } answered)
         {
-            _cacheRequests.Add(1, new KeyValuePair<string, object?>("entity_set", entitySet), new KeyValuePair<string, object?>("outcome", OutcomeName(answered)));
+            _cacheRequests.Add(1, new KeyValuePair<string, object?>("entity_set", entitySet), new KeyValuePair<string, object?>("outcome", CacheOutcomes.Label(answered)));
         }
 
         _requestDuration.Record(milliseconds / 1000, new TagList { { "entity_set", entitySet }, { "profile", profile } });
@@ -101,16 +101,6 @@ internal sealed class ServerMetrics
     public void SchemaRefreshed(string outcome) => _schemaRefreshes.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     private void RateLimited(string limit, long count) => _rateLimited.Add(count, new KeyValuePair<string, object?>("limit", limit));
-
-    /// <summary>The label value of a cache outcome, as the <c>X-Cache</c> header says it (lower case).</summary>
-    public static string OutcomeName(CacheOutcome outcome) => outcome switch
-    {
-        CacheOutcome.Hit => "hit",
-        CacheOutcome.Miss => "miss",
-        CacheOutcome.Joined => "joined",
-        CacheOutcome.Stale => "stale",
-        _ => "bypass",
-    };
 
     private static IEnumerable<Measurement<int>> Slots(IServiceProvider services, bool inUse)
     {

@@ -52,7 +52,6 @@ internal sealed class PreparedRequests : IDisposable
     public static string RequestKey(string scope, string serviceRoot, string relative, string accept, string prefer)
         => string.Join('\u001f', scope, serviceRoot, relative, accept, prefer);
 
-
     /// <summary>Whether a plan for <paramref name="relative"/> is worth remembering: not for links with a <c>$skiptoken</c>.</summary>
     public static bool Remembers(string relative)
         => !relative.Contains("$skiptoken", StringComparison.OrdinalIgnoreCase) && !relative.Contains("%24skiptoken", StringComparison.OrdinalIgnoreCase);

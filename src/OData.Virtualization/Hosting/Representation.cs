@@ -108,7 +108,7 @@ internal sealed class RepresentationSender(ResponseCache cache, TimeProvider tim
         timings.Rows = response.Rows;
         if (span is not null)
         {
-            span.SetTag("odata.cache.outcome", Diagnostics.ServerMetrics.OutcomeName(outcome));
+            span.SetTag("odata.cache.outcome", CacheOutcomes.Label(outcome));
             span.Stop();
         }
 

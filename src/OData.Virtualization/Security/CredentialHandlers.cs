@@ -33,7 +33,7 @@ internal static class Schemes
     /// that its access scope is resolved once too (see <see cref="AccessScopes"/>). Nothing changes a principal after
     /// authentication (there is no claims transformation).
     /// </summary>
-    public static SharedPrincipal Configured(object entry, string scheme, string name, IEnumerable<string> roles, IReadOnlyDictionary<string, string> claims)
+    private static SharedPrincipal Configured(object entry, string scheme, string name, IEnumerable<string> roles, IReadOnlyDictionary<string, string> claims)
         => s_configured.GetValue(entry, _ => Shared(scheme, name, roles, claims));
 
     /// <summary>

@@ -52,7 +52,12 @@ public static class SecretHasher
         return (key, HashApiKey(key));
     }
 
-    public static string HashApiKey(string key) => "sha256$" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key))).ToLowerInvariant();
+    public static string HashApiKey(string key)
+    {
+        Span<char> hashed = stackalloc char[ApiKeyHashLength];
+        HashApiKey(key, hashed);
+        return hashed.ToString();
+    }
 
     public static bool VerifyApiKey(string key, string? stored)
     {

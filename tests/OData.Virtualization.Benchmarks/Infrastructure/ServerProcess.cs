@@ -37,31 +37,8 @@ internal sealed class ServerProcess : IAsyncDisposable
     {
         var port = LocalProcess.FreePort();
         var root = new Uri($"http://127.0.0.1:{port}/");
-        var start = new ProcessStartInfo(LocalProcess.DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-        };
-        start.ArgumentList.Add(dll);
-        foreach (var arg in extraArgs)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add(root.ToString().TrimEnd('/'));
-
-        // Only what we set: nothing inherited may reconfigure the servers (sources, URLs, environment name).
-        foreach (var key in start.Environment.Keys.ToList())
-        {
-            if (key.StartsWith("OData__", StringComparison.OrdinalIgnoreCase) || key.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)
-                || key.StartsWith("Logging__", StringComparison.OrdinalIgnoreCase) || key.Equals("DOTNET_ENVIRONMENT", StringComparison.OrdinalIgnoreCase))
-            {
-                start.Environment.Remove(key);
-            }
-        }
+        var start = LocalProcess.Dotnet(dll, [.. extraArgs, "--urls", root.ToString().TrimEnd('/')]);
+        LocalProcess.ClearServerConfiguration(start);
 
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         foreach (var (key, value) in environment)
@@ -138,16 +115,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// compare over hundreds of requests).
     /// </summary>
     public TimeSpan CpuTime()
-    {
-        var stat = File.ReadAllText($"/proc/{Id}/stat");
-        // Fields after the command name (which may contain spaces) start at field 3; utime and stime are 14 and 15.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return TimeSpan.FromSeconds(ticks / (double)ClockTicksPerSecond);
-    }
-
-    /// <summary>USER_HZ, fixed at 100 by the Linux ABI.</summary>
-    private const int ClockTicksPerSecond = 100;
+        => ProcStat.Time(ProcStat.Ticks(ProcStat.Fields(Id) ?? throw new InvalidOperationException($"{Name} has exited."), ProcStat.UserTime, ProcStat.SystemTime));
 
     public string Tail() => string.Join('\n', _tail);
 

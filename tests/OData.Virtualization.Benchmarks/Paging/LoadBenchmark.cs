@@ -231,41 +231,26 @@ internal static partial class LoadBenchmark
         public TimeSpan CpuTime()
         {
             long ticks = 0;
+            var parent = postmaster.ToString(CultureInfo.InvariantCulture);
             foreach (var folder in Directory.EnumerateDirectories("/proc"))
             {
-                if (!int.TryParse(Path.GetFileName(folder), out var pid) || Stat(pid) is not { } fields)
+                if (!int.TryParse(Path.GetFileName(folder), out var pid) || ProcStat.Fields(pid) is not { } fields)
                 {
                     continue;
                 }
 
-                // Fields from the state on (field 3): ppid is field 4, utime 14, stime 15, cutime 16, cstime 17.
                 if (pid == postmaster)
                 {
-                    ticks += Sum(fields, 11, 12, 13, 14);
+                    ticks += ProcStat.Ticks(fields, ProcStat.UserTime, ProcStat.SystemTime, ProcStat.ChildrenUserTime, ProcStat.ChildrenSystemTime);
                 }
-                else if (fields[1] == postmaster.ToString(CultureInfo.InvariantCulture))
+                else if (fields[ProcStat.ParentId] == parent)
                 {
-                    ticks += Sum(fields, 11, 12);
+                    ticks += ProcStat.Ticks(fields, ProcStat.UserTime, ProcStat.SystemTime);
                 }
             }
 
-            return TimeSpan.FromSeconds(ticks / 100.0);
+            return ProcStat.Time(ticks);
         }
-
-        private static string[]? Stat(int pid)
-        {
-            try
-            {
-                var stat = File.ReadAllText($"/proc/{pid}/stat");
-                return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            }
-            catch (IOException)
-            {
-                return null; // the process ended meanwhile
-            }
-        }
-
-        private static long Sum(string[] fields, params int[] indexes) => indexes.Sum(i => long.Parse(fields[i], CultureInfo.InvariantCulture));
     }
 }
 

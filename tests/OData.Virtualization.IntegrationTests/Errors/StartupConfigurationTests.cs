@@ -156,16 +156,7 @@ public abstract class StartupConfigurationTests(ServerFixture fixture)
     /// <summary>Runs the real server executable with the fixture's sources plus <paramref name="extra"/>, as environment variables.</summary>
     private async Task<(int ExitCode, string Output)> RunServerProcessAsync(Dictionary<string, string> extra)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "OData.Virtualization.Server.dll"));
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add("http://127.0.0.1:0");
+        var start = LocalProcess.Server("--urls", "http://127.0.0.1:0");
         var provider = IsPostgres ? "PostgreSQL" : "Sqlite";
         start.Environment["OData__Sources__erp__Provider"] = provider;
         start.Environment["OData__Sources__erp__ConnectionString"] = Fixture.ErpConnectionString;

@@ -32,6 +32,50 @@ public static class LocalProcess
         return File.Exists(candidate) ? candidate : "dotnet";
     }
 
+    /// <summary>The server's build output, copied next to the test (or benchmark) assembly by the project reference.</summary>
+    public static string ServerDll => Path.Combine(AppContext.BaseDirectory, "OData.Virtualization.Server.dll");
+
+    /// <summary>
+    /// How to run the real server executable (<c>dotnet OData.Virtualization.Server.dll</c> and <paramref name="arguments"/>),
+    /// with its output redirected for the caller to read.
+    /// </summary>
+    public static ProcessStartInfo Server(params IEnumerable<string> arguments) => Dotnet(ServerDll, arguments);
+
+    /// <summary>How to run <c>dotnet <paramref name="dll"/></c> with <paramref name="arguments"/>, in the dll's folder, output redirected.</summary>
+    public static ProcessStartInfo Dotnet(string dll, params IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return start;
+    }
+
+    /// <summary>
+    /// Removes the inherited variables that would reconfigure a server (sources, URLs, log levels, environment name,
+    /// telemetry): it runs with only what the caller sets.
+    /// </summary>
+    public static void ClearServerConfiguration(ProcessStartInfo start)
+    {
+        string[] prefixes = ["OData__", "ASPNETCORE_", "Logging__", "Kestrel__", "OTEL_"];
+        foreach (var key in start.Environment.Keys.ToList())
+        {
+            if (prefixes.Any(p => key.StartsWith(p, StringComparison.OrdinalIgnoreCase)) || key.Equals("DOTNET_ENVIRONMENT", StringComparison.OrdinalIgnoreCase))
+            {
+                start.Environment.Remove(key);
+            }
+        }
+    }
+
     /// <summary>Kills the process and its children, if it still runs.</summary>
     public static void KillTree(Process process)
     {

@@ -38,34 +38,12 @@ public sealed class InstanceProcess : IAsyncDisposable
     /// <summary><c>http://127.0.0.1:port/</c>, to reach this instance directly (not through the proxy).</summary>
     public Uri Root => new("http://" + Address + "/");
 
-    /// <summary>The server's build output, copied next to the test assembly by the project reference.</summary>
-    public static string ServerDll => Path.Combine(AppContext.BaseDirectory, "OData.Virtualization.Server.dll");
-
     public static InstanceProcess Start(string name, IReadOnlyDictionary<string, string> environment)
     {
-        Assert.True(File.Exists(ServerDll), $"{ServerDll} is missing: the integration tests reference the server project, so building them copies it there.");
+        Assert.True(File.Exists(LocalProcess.ServerDll), $"{LocalProcess.ServerDll} is missing: the integration tests reference the server project, so building them copies it there.");
         var port = LocalProcess.FreePort();
-        var start = new ProcessStartInfo(LocalProcess.DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.ArgumentList.Add(ServerDll);
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add("http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture));
-
-        // Only what the test sets: nothing inherited may reconfigure the instances (sources, URLs, environment name).
-        foreach (var key in start.Environment.Keys.ToList())
-        {
-            if (key.StartsWith("OData__", StringComparison.OrdinalIgnoreCase) || key.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)
-                || key.StartsWith("Logging__", StringComparison.OrdinalIgnoreCase) || key.StartsWith("Kestrel__", StringComparison.OrdinalIgnoreCase)
-                || key.Equals("DOTNET_ENVIRONMENT", StringComparison.OrdinalIgnoreCase))
-            {
-                start.Environment.Remove(key);
-            }
-        }
+        var start = LocalProcess.Server("--urls", "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture));
+        LocalProcess.ClearServerConfiguration(start);
 
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         foreach (var (key, value) in environment)
@@ -73,7 +51,7 @@ public sealed class InstanceProcess : IAsyncDisposable
             start.Environment[key] = value;
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {name} ({ServerDll}).");
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {name} ({LocalProcess.ServerDll}).");
         var instance = new InstanceProcess(name, process, port);
         process.OutputDataReceived += (_, e) => instance._tail.Add(e.Data);
         process.ErrorDataReceived += (_, e) => instance._tail.Add(e.Data);
