@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.Options;
 using OData.Virtualization.Diagnostics;
+using OData.Virtualization.Http;
+using OData.Virtualization.Publishing;
 using OData.Virtualization.Hosting;
 
 // Operator commands: hash a password or create an API key for the configuration, then exit.

@@ -3,12 +3,12 @@ using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using OData.Virtualization.Configuration;
-using OData.Virtualization.Diagnostics;
-using OData.Virtualization.Sources;
 using ZiggyCreatures.Caching.Fusion;
 using ZiggyCreatures.Caching.Fusion.Backplane.StackExchangeRedis;
 using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
+using OData.Virtualization.Configuration;
+using OData.Virtualization.Diagnostics;
+using OData.Virtualization.Sources;
 
 namespace OData.Virtualization.Caching;
 

@@ -1,3 +1,5 @@
+using OData.Virtualization.Model;
+
 namespace OData.Virtualization.Configuration;
 
 /// <summary>
@@ -32,7 +34,7 @@ public sealed class VirtualizationOptions
     public CacheOptions Cache { get; init; } = new();
 
     /// <summary>Authentication and policies.</summary>
-    public Security.SecurityOptions Security { get; init; } = new();
+    public SecurityOptions Security { get; init; } = new();
 
     /// <summary>HTTPS, proxies and browsers.</summary>
     public TransportOptions Transport { get; init; } = new();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using OData.Virtualization.Caching;
+using OData.Virtualization.Publishing;
 
 namespace OData.Virtualization.Diagnostics;
 
@@ -51,7 +52,7 @@ internal sealed class ServerMetrics
         _schemaRefreshes = meter.CreateCounter<long>("odata.schema.refreshes", "{refresh}", "Schema refreshes, by outcome.");
 
         // Every schema refresh, by outcome (unchanged, applied, held back, failed, accepted …).
-        if (services.GetService(typeof(Hosting.ModelHost)) is Hosting.ModelHost models)
+        if (services.GetService(typeof(ModelHost)) is ModelHost models)
         {
             models.Refreshed += report => SchemaRefreshed(report.Outcome.ToString().ToLowerInvariant());
         }
@@ -104,7 +105,7 @@ internal sealed class ServerMetrics
 
     private static IEnumerable<Measurement<int>> Slots(IServiceProvider services, bool inUse)
     {
-        foreach (var source in services.GetRequiredService<Hosting.ModelHost>().Sources)
+        foreach (var source in services.GetRequiredService<ModelHost>().Sources)
         {
             var limit = Math.Max(1, source.Options.MaxConcurrentQueries);
             var value = inUse ? limit - source.Slots.CurrentCount : limit;

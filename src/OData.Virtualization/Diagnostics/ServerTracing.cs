@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using OData.Virtualization.Configuration;
 using OData.Virtualization.Query;
 using OData.Virtualization.Sources;
 

@@ -4,6 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OData.Virtualization.Configuration;
+using OData.Virtualization.Http;
+using OData.Virtualization.Publishing;
 
 namespace OData.Virtualization.Hosting;
 

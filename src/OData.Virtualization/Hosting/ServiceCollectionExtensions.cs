@@ -8,14 +8,17 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using OData.Virtualization.Configuration;
-using OData.Virtualization.Diagnostics;
-using OData.Virtualization.Paging;
-using OData.Virtualization.Query;
-using OData.Virtualization.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
+using OData.Virtualization.Caching;
+using OData.Virtualization.Configuration;
+using OData.Virtualization.Diagnostics;
+using OData.Virtualization.Execution;
+using OData.Virtualization.Http;
+using OData.Virtualization.Paging;
+using OData.Virtualization.Publishing;
+using OData.Virtualization.Security;
 
 namespace OData.Virtualization.Hosting;
 
@@ -37,8 +40,8 @@ public static class ServiceCollectionExtensions
             provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<SkipTokenCodec>>()));
         services.AddSingleton<PagePlanner>();
         services.AddSingleton<CollectionResponder>();
-        services.AddSingleton<OData.Virtualization.Caching.CacheStatistics>();
-        services.AddSingleton<OData.Virtualization.Caching.ResponseCache>();
+        services.AddSingleton<CacheStatistics>();
+        services.AddSingleton<ResponseCache>();
         services.AddSingleton<RepresentationSender>();
         services.AddSingleton<PreparedRequests>();
         services.AddSingleton<ODataEndpoint>();
@@ -50,7 +53,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RequestLimiter>();
         services.AddCors();
         services.AddODataTelemetry(configuration);
-        services.AddHealthChecks().AddCheck<OData.Virtualization.Diagnostics.SourcesHealthCheck>("sources", tags: ["ready"]);
+        services.AddHealthChecks().AddCheck<SourcesHealthCheck>("sources", tags: ["ready"]);
         services.AddAuthentication(Schemes.Selector)
             .AddPolicyScheme(Schemes.Selector, null, selector => selector.ForwardDefaultSelector = SelectScheme)
             .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(Schemes.Basic, null)
@@ -145,7 +148,7 @@ public static class ServiceCollectionExtensions
         });
 
         // Counters of the cache and the sources since start-up (no data, no configuration).
-        endpoints.MapGet("/status/cache", (OData.Virtualization.Caching.CacheStatistics statistics) => Results.Json(new
+        endpoints.MapGet("/status/cache", (CacheStatistics statistics) => Results.Json(new
         {
             hits = statistics.Hits,
             misses = statistics.Misses,

@@ -1,3 +1,5 @@
+using OData.Virtualization.Profiles;
+
 namespace OData.Virtualization.Model;
 
 /// <summary>What changed between two published models.</summary>

@@ -1,4 +1,5 @@
 using Microsoft.OData.Edm;
+using OData.Virtualization.Configuration;
 using OData.Virtualization.Sources;
 
 namespace OData.Virtualization.Model;
@@ -70,7 +71,7 @@ internal sealed class PublishedSet
     public PublishedSet? PolicySet { get; init; }
 
     /// <summary>The operator's settings for this set, if any.</summary>
-    public Configuration.EntitySetOptions? Settings { get; init; }
+    public EntitySetOptions? Settings { get; init; }
 
     public EdmEntityType EdmType { get; set; } = null!;
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.OData.Edm;
 using Microsoft.OData.UriParser;
 using OData.Virtualization.Configuration;
+using OData.Virtualization.Errors;
 using OData.Virtualization.Model;
 using OData.Virtualization.Query;
 

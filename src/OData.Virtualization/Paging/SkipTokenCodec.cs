@@ -3,7 +3,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using OData.Virtualization.Query;
+using OData.Virtualization.Errors;
+using OData.Virtualization.Model;
 
 namespace OData.Virtualization.Paging;
 

@@ -3,8 +3,8 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.OData.Edm;
-using OData.Virtualization.Hosting;
 using OData.Virtualization.Model;
+using OData.Virtualization.Serialization;
 
 namespace OData.Virtualization.Profiles;
 

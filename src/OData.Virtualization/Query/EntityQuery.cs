@@ -35,7 +35,7 @@ internal sealed record EntityQuery
     public IReadOnlyList<ExpandedQuery> Expands { get; init; } = [];
 
     /// <summary>Server-driven paging of this request: how many rows to fetch, and after which position.</summary>
-    public Paging.PageWindow? Paging { get; init; }
+    public PageWindow? Paging { get; init; }
 
     /// <summary>The columns the statement reads: selected, then keys and join columns that expansion needs.</summary>
     public IReadOnlyList<PublishedColumn> ReadColumns

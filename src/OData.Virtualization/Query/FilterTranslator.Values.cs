@@ -1,7 +1,9 @@
 using System.Runtime.CompilerServices;
 using Microsoft.OData.Edm;
 using Microsoft.OData.UriParser;
+using OData.Virtualization.Errors;
 using OData.Virtualization.Model;
+using OData.Virtualization.Sources;
 
 namespace OData.Virtualization.Query;
 
@@ -80,7 +82,7 @@ internal sealed partial class FilterTranslator
     }
 
     private bool IsExactDecimalText(ConstantNode constant, ColumnType? peer)
-        => Dialect.Provider == Sources.SourceProvider.PostgreSql
+        => Dialect.Provider == SourceProvider.PostgreSql
            && peer is { Kind: ValueKind.Decimal }
            && constant.Value is double or decimal
            && constant.LiteralText is { Length: > 0 } literal
@@ -143,7 +145,7 @@ internal sealed partial class FilterTranslator
 
         // SQLite keeps decimals as binary floating point: 19.99 * 3 is 59.96999…. Round decimal sums, differences
         // and products to the scale exact arithmetic would have, so that they compare equal to stored values.
-        if (Dialect.Provider == Sources.SourceProvider.Sqlite && resultType?.Kind == ValueKind.Decimal
+        if (Dialect.Provider == SourceProvider.Sqlite && resultType?.Kind == ValueKind.Decimal
             && node.OperatorKind is BinaryOperatorKind.Add or BinaryOperatorKind.Subtract or BinaryOperatorKind.Multiply
             && ScaleOf(left) is { } leftScale && ScaleOf(right) is { } rightScale)
         {

@@ -1,7 +1,9 @@
 using System.Runtime.CompilerServices;
 using Microsoft.OData.Edm;
 using Microsoft.OData.UriParser;
+using OData.Virtualization.Errors;
 using OData.Virtualization.Model;
+using OData.Virtualization.Sources;
 
 namespace OData.Virtualization.Query;
 
@@ -84,7 +86,7 @@ internal sealed partial class FilterTranslator
         }
     }
 
-    private string BooleanTruth(string sql) => Dialect.Provider == Sources.SourceProvider.Sqlite && !sql.StartsWith('(') ? "(" + sql + " <> 0)" : sql;
+    private string BooleanTruth(string sql) => Dialect.Provider == SourceProvider.Sqlite && !sql.StartsWith('(') ? "(" + sql + " <> 0)" : sql;
 
     private string Logical(BinaryOperatorNode node, bool strict)
     {
@@ -255,7 +257,7 @@ internal sealed partial class FilterTranslator
     private static bool IsLiteral(SingleValueNode node) => node is ConstantNode or SingleValueFunctionCallNode { Name: "now" };
 
     private string NullSafeEquals(string left, string right, bool equal)
-        => Dialect.Provider == Sources.SourceProvider.PostgreSql
+        => Dialect.Provider == SourceProvider.PostgreSql
             ? $"({left} IS {(equal ? "NOT " : string.Empty)}DISTINCT FROM {right})"
             : $"({left} IS {(equal ? string.Empty : "NOT ")}{right})";
 
@@ -321,7 +323,7 @@ internal sealed partial class FilterTranslator
         string? membership = null;
         if (nonNull.Count > 0)
         {
-            if (Dialect.Provider == Sources.SourceProvider.PostgreSql)
+            if (Dialect.Provider == SourceProvider.PostgreSql)
             {
                 // One array parameter, however long the list: one plan, and index-friendly (= ANY).
                 var converted = nonNull.Select(v => Dialect.ToProviderValue(v, left.Type)).ToList();

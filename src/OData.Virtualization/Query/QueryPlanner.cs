@@ -2,6 +2,8 @@ using Microsoft.OData;
 using Microsoft.OData.Edm;
 using Microsoft.OData.UriParser;
 using OData.Virtualization.Configuration;
+using OData.Virtualization.Errors;
+using OData.Virtualization.Http;
 using OData.Virtualization.Model;
 
 namespace OData.Virtualization.Query;
@@ -60,7 +62,7 @@ internal static class QueryPlanner
                 target = SelectOrExpand(ex.Message, raw("$select"), raw("$expand"));
             }
 
-            throw new ODataProblem(400, "BadRequest", Hosting.ErrorMapping.WithSuggestion(ex.Message, model.EdmModel), target, inner: ex);
+            throw new ODataProblem(400, "BadRequest", ErrorMapping.WithSuggestion(ex.Message, model.EdmModel), target, inner: ex);
         }
         catch (OverflowException ex)
         {

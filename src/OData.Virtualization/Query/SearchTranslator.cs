@@ -1,4 +1,5 @@
 using Microsoft.OData.UriParser;
+using OData.Virtualization.Errors;
 using OData.Virtualization.Model;
 
 namespace OData.Virtualization.Query;

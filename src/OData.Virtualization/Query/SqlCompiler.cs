@@ -1,7 +1,8 @@
 using System.Text;
 using Microsoft.OData.UriParser;
+using OData.Virtualization.Execution;
 using OData.Virtualization.Model;
-using OData.Virtualization.Paging;
+using OData.Virtualization.Sources;
 
 namespace OData.Virtualization.Query;
 
@@ -146,7 +147,7 @@ internal static class SqlCompiler
             return "(1 = 0)";
         }
 
-        if (join.Count == 1 && dialect.Provider == Sources.SourceProvider.PostgreSql)
+        if (join.Count == 1 && dialect.Provider == SourceProvider.PostgreSql)
         {
             // One array parameter for the whole batch of parents. Types that are read as text (enums, unconstrained
             // numerics) are matched as text; others are bound as the column's own type, so its index serves the join.

@@ -10,8 +10,9 @@ using Microsoft.OData;
 using Microsoft.OData.UriParser;
 using OData.Virtualization.Configuration;
 using OData.Virtualization.Diagnostics;
-using OData.Virtualization.Hosting;
 using OData.Virtualization.Model;
+using OData.Virtualization.Publishing;
+using OData.Virtualization.Serialization;
 
 namespace OData.Virtualization.Security;
 

@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OData.Virtualization.Configuration;
+using OData.Virtualization.Http;
+using OData.Virtualization.Publishing;
 
 namespace OData.Virtualization.Security;
 
@@ -78,7 +80,7 @@ internal sealed class SharedPrincipal : ClaimsPrincipal
 }
 
 /// <summary>An access scope and what it was resolved under; valid while both are still current.</summary>
-internal sealed record ResolvedScope(Hosting.ModelSnapshot Snapshot, VirtualizationOptions Options, AccessScope Scope);
+internal sealed record ResolvedScope(ModelSnapshot Snapshot, VirtualizationOptions Options, AccessScope Scope);
 
 /// <summary>
 /// HTTP Basic against the users in configuration. Verified passwords are remembered for a few minutes (as a hash of

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using OData.Virtualization.Configuration;
 
 namespace OData.Virtualization.Security;
 

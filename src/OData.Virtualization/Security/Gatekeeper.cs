@@ -4,7 +4,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OData.Virtualization.Configuration;
 using OData.Virtualization.Diagnostics;
-using OData.Virtualization.Query;
+using OData.Virtualization.Errors;
+using OData.Virtualization.Http;
+using OData.Virtualization.Publishing;
 
 namespace OData.Virtualization.Security;
 
@@ -13,7 +15,7 @@ namespace OData.Virtualization.Security;
 /// and Excel, <c>Bearer authorization_uri=…</c> for Power Query's organizational-account sign-in (which first
 /// sends an empty <c>Bearer</c> to discover it).
 /// </summary>
-internal sealed class Gatekeeper(AccessScopes scopes, Hosting.ModelHost models, IOptionsMonitor<VirtualizationOptions> options, ILogger<Gatekeeper> logger)
+internal sealed class Gatekeeper(AccessScopes scopes, ModelHost models, IOptionsMonitor<VirtualizationOptions> options, ILogger<Gatekeeper> logger)
 {
     public async Task<AccessScope> AdmitAsync(HttpContext context)
     {
@@ -47,7 +49,7 @@ internal sealed class Gatekeeper(AccessScopes scopes, Hosting.ModelHost models, 
     }
 
     /// <summary>Explicitly configured, or the embedded demo with no authentication method configured.</summary>
-    public static bool AllowsAnonymous(SecurityOptions security, Hosting.ModelHost models)
+    public static bool AllowsAnonymous(SecurityOptions security, ModelHost models)
         => security.AllowAnonymous
            || (models.IsDemo && security.Users.Count == 0 && security.ApiKeys.Count == 0 && security.Jwt is null);
 

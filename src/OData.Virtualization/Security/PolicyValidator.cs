@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.OData;
 using Microsoft.OData.UriParser;
+using OData.Virtualization.Configuration;
 using OData.Virtualization.Model;
 
 namespace OData.Virtualization.Security;

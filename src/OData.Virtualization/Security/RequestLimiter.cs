@@ -4,7 +4,8 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using OData.Virtualization.Configuration;
-using OData.Virtualization.Query;
+using OData.Virtualization.Diagnostics;
+using OData.Virtualization.Errors;
 
 namespace OData.Virtualization.Security;
 
@@ -12,7 +13,7 @@ namespace OData.Virtualization.Security;
 /// Per-principal rate and concurrency limits (System.Threading.RateLimiting, as ASP.NET Core's rate limiter uses):
 /// a principal over its limit gets 429 with <c>Retry-After</c>; other principals are unaffected.
 /// </summary>
-internal sealed class RequestLimiter(IOptionsMonitor<VirtualizationOptions> options, Diagnostics.ServerMetrics metrics) : IDisposable
+internal sealed class RequestLimiter(IOptionsMonitor<VirtualizationOptions> options, ServerMetrics metrics) : IDisposable
 {
     private readonly ConcurrentDictionary<string, RateLimiter> _rates = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RateLimiter> _concurrency = new(StringComparer.Ordinal);

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
-using OData.Virtualization.Query;
+using OData.Virtualization.Errors;
 
 namespace OData.Virtualization.Serialization;
 

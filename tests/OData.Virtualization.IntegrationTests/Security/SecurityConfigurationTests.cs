@@ -269,7 +269,7 @@ public sealed class SecurityConfigurationTests
                 parts.AddRange(validation.Failures);
             }
 
-            if (e is OData.Virtualization.Hosting.ConfigurationException configuration)
+            if (e is ConfigurationException configuration)
             {
                 parts.AddRange(configuration.Errors);
             }

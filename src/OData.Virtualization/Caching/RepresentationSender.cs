@@ -1,0 +1,218 @@
+using System.Buffers.Text;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
+using OData.Virtualization.Diagnostics;
+using OData.Virtualization.Http;
+
+namespace OData.Virtualization.Caching;
+
+/// <summary>What a renderer produced, besides the body.</summary>
+internal sealed record RenderResult(int StatusCode, string ContentType, Dictionary<string, string>? Headers = null);
+
+/// <summary>
+/// Sends bounded responses (a page, an entity, a property, a count) through the response cache: rendered once
+/// into memory, kept for the entity set's TTL, answered with an <c>ETag</c> (and 304 to <c>If-None-Match</c>),
+/// <c>Cache-Control: max-age</c> from the remaining TTL, and <c>X-Cache</c> saying how the cache answered.
+/// </summary>
+internal sealed class RepresentationSender(ResponseCache cache, TimeProvider time)
+{
+    private const int MaxRemembered = 10_000;
+    private const string RepeatKey = "odv.repeat";
+
+    /// <summary>
+    /// What a request looked like (caller scope, service root, target, format and paging headers) → the cache key and
+    /// TTL it computed. The same request again can be answered from a fresh entry without parsing or compiling.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Key, TimeSpan Ttl, string? Set)> _remembered = new(StringComparer.Ordinal);
+
+    private static readonly Microsoft.IO.RecyclableMemoryStreamManager s_buffers = new();
+
+    /// <summary>Answers a request seen before from a fresh cache entry; false when it must be planned.</summary>
+    public async Task<bool> TryServeRepeatAsync(HttpContext context, RequestTimings timings, string repeat, string relative)
+    {
+        // now() binds a new instant every time: such a request never repeats.
+        if (relative.Contains("now(", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        context.Items[RepeatKey] = repeat;
+        if (!_remembered.TryGetValue(repeat, out var known))
+        {
+            return false;
+        }
+
+        var lookup = Stopwatch.GetTimestamp();
+        CachedResponse? entry;
+        using (var span = ServerTracing.StartCache())
+        {
+            entry = await cache.TryGetFreshAsync(known.Key, known.Ttl, context.RequestAborted);
+            span?.SetTag("odata.cache.outcome", entry is null ? "expired" : "hit");
+        }
+
+        if (entry is null)
+        {
+            return false;
+        }
+
+        timings.Parse = 0;
+        timings.Outcome = CacheOutcome.Hit;
+        timings.Cache = Stopwatch.GetElapsedTime(lookup).TotalMilliseconds;
+        timings.EntitySet = known.Set;
+        timings.Rows = entry.Rows;
+        await WriteAsync(context, entry, CacheOutcome.Hit, known.Ttl);
+        return true;
+    }
+
+    /// <summary>Counts a response streamed past the cache.</summary>
+    public void CountBypass() => cache.Statistics.Count(CacheOutcome.Bypass);
+
+    public async Task SendAsync(
+        HttpContext context,
+        RequestTimings timings,
+        Func<CacheKey> key,
+        TimeSpan ttl,
+        Func<PipeWriter, RequestTimings, CancellationToken, Task<RenderResult>> render,
+        bool evictFirst = false)
+    {
+        var lookup = Stopwatch.GetTimestamp();
+        CachedResponse response;
+        CacheOutcome outcome;
+        using var span = ServerTracing.StartCache();
+        if (ttl <= TimeSpan.Zero)
+        {
+            // Not cached: no key to build, no hash to compute.
+            response = await RenderAsync(render, timings, context.RequestAborted, withETag: false);
+            outcome = CacheOutcome.Bypass;
+            cache.Statistics.Count(outcome);
+        }
+        else
+        {
+            var built = key().Build();
+            (response, outcome) = await cache.GetOrCreateAsync(built, ttl, ct => RenderAsync(render, timings, ct, withETag: true), context.RequestAborted, evictFirst);
+            if (context.Items[RepeatKey] is string repeat && outcome != CacheOutcome.Bypass)
+            {
+                if (_remembered.Count > MaxRemembered)
+                {
+                    _remembered.Clear();
+                }
+
+                _remembered[repeat] = (built, ttl, timings.EntitySet);
+            }
+        }
+
+        timings.Outcome = outcome;
+        timings.Rows = response.Rows;
+        if (span is not null)
+        {
+            span.SetTag("odata.cache.outcome", CacheOutcomes.Label(outcome));
+            span.Stop();
+        }
+
+        timings.Cache = Stopwatch.GetElapsedTime(lookup).TotalMilliseconds - (outcome is CacheOutcome.Miss or CacheOutcome.Bypass ? response.SqlMilliseconds + response.SerializeMilliseconds : 0);
+        if (outcome is CacheOutcome.Miss or CacheOutcome.Bypass)
+        {
+            timings.Sql = response.SqlMilliseconds;
+            timings.Serialize = response.SerializeMilliseconds;
+        }
+
+        await WriteAsync(context, response, outcome, ttl);
+    }
+
+    private async Task<CachedResponse> RenderAsync(Func<PipeWriter, RequestTimings, CancellationToken, Task<RenderResult>> render, RequestTimings timings, CancellationToken cancellationToken, bool withETag)
+    {
+        var local = new RequestTimings();
+        using var span = ServerTracing.StartSerialize();
+        var start = Stopwatch.GetTimestamp();
+        // Pooled blocks instead of a doubling MemoryStream: pages of a Power BI walk would otherwise churn the
+        // large-object heap (measured: 612 MB after a 1,000,000-row walk with the cache on, 131 MB with it off).
+        using var buffer = s_buffers.GetStream("page");
+        var pipe = PipeWriter.Create(buffer, new StreamPipeWriterOptions(leaveOpen: true));
+        var result = await render(pipe, local, cancellationToken);
+        await pipe.CompleteAsync();
+        var body = buffer.ToArray();
+        var total = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        var sql = local.Sql ?? 0;
+        return new CachedResponse
+        {
+            StatusCode = result.StatusCode,
+            ContentType = result.ContentType,
+            Body = body,
+            ETag = withETag ? "\"" + Base64Url.EncodeToString(SHA256.HashData(body).AsSpan(0, 16)) + "\"" : string.Empty,
+            CreatedAt = time.GetUtcNow(),
+            Headers = result.Headers ?? [],
+            SqlMilliseconds = sql,
+            SerializeMilliseconds = Math.Max(0, total - sql),
+            Rows = local.Rows,
+        };
+    }
+
+    private async Task WriteAsync(HttpContext context, CachedResponse entry, CacheOutcome outcome, TimeSpan ttl)
+    {
+        var response = context.Response;
+        var age = time.GetUtcNow() - entry.CreatedAt;
+        var remaining = ttl - age;
+        response.Headers["X-Cache"] = CacheOutcomes.Header(outcome);
+        if (outcome != CacheOutcome.Bypass)
+        {
+            response.Headers.Age = ((long)Math.Max(0, age.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        // Private: entries are computed per caller scope, so shared proxies must not reuse them.
+        response.Headers.CacheControl = outcome == CacheOutcome.Bypass || remaining <= TimeSpan.Zero
+            ? "private, no-cache"
+            : "private, max-age=" + ((long)remaining.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (name, value) in entry.Headers)
+        {
+            response.Headers[name] = value;
+        }
+
+        if (entry.StatusCode == StatusCodes.Status204NoContent)
+        {
+            response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+
+        if (entry.ETag.Length == 0)
+        {
+            response.StatusCode = entry.StatusCode;
+            response.ContentType = entry.ContentType;
+            response.ContentLength = entry.Body.Length;
+            if (!HttpMethods.IsHead(context.Request.Method))
+            {
+                await response.Body.WriteAsync(entry.Body, context.RequestAborted);
+            }
+
+            return;
+        }
+
+        response.Headers.ETag = entry.ETag;
+        if (Matches(context.Request.Headers.IfNoneMatch, entry.ETag))
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            return;
+        }
+
+        response.StatusCode = entry.StatusCode;
+        response.ContentType = entry.ContentType;
+        response.ContentLength = entry.Body.Length;
+        if (!HttpMethods.IsHead(context.Request.Method))
+        {
+            await response.Body.WriteAsync(entry.Body, context.RequestAborted);
+        }
+    }
+
+    private static bool Matches(StringValues ifNoneMatch, string etag)
+    {
+        if (StringValues.IsNullOrEmpty(ifNoneMatch) || !EntityTagHeaderValue.TryParseList(ifNoneMatch, out var tags))
+        {
+            return false;
+        }
+
+        return tags.Any(t => t.Equals(EntityTagHeaderValue.Any) || string.Equals(t.Tag.Value, etag, StringComparison.Ordinal));
+    }
+}

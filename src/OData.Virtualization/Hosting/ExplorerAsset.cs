@@ -1,4 +1,0 @@
-namespace OData.Virtualization.Hosting;
-
-/// <summary>One file of the explorer page.</summary>
-internal sealed record ExplorerAsset(string Name, string ContentType, byte[] Content, string ETag);

@@ -1,0 +1,170 @@
+using Microsoft.Extensions.Options;
+using OData.Virtualization.Caching;
+using OData.Virtualization.Configuration;
+using OData.Virtualization.Model;
+using OData.Virtualization.Sources;
+
+namespace OData.Virtualization.Hosting;
+
+/// <summary>
+/// Checks the configuration at start-up and reports every problem at once, each with how to fix it.
+/// </summary>
+internal sealed class OptionsValidator : IValidateOptions<VirtualizationOptions>
+{
+    public ValidateOptionsResult Validate(string? name, VirtualizationOptions options)
+    {
+        // Each source's own settings are checked by ModelHost at start-up (ValidateSources), together with what
+        // discovery finds in the databases, so that one failed start reports every problem at once.
+        var errors = new List<string>();
+        var limits = options.Limits;
+        if (limits.MaxUrlLength < 1024)
+        {
+            errors.Add($"OData:Limits:MaxUrlLength is {limits.MaxUrlLength}. Use at least 1024.");
+        }
+
+        if (limits.MaxExpandDepth is < 1 or > 10)
+        {
+            errors.Add($"OData:Limits:MaxExpandDepth is {limits.MaxExpandDepth}. Use 1 to 10.");
+        }
+
+        if (limits.MaxFilterNodes < 10)
+        {
+            errors.Add($"OData:Limits:MaxFilterNodes is {limits.MaxFilterNodes}. Use at least 10.");
+        }
+
+        var cache = options.Cache;
+        if (!string.IsNullOrWhiteSpace(cache.Redis))
+        {
+            if (cache.EncryptionKeys.Count == 0)
+            {
+                errors.Add("OData:Cache:Redis is set but OData:Cache:EncryptionKeys is empty: entries in Redis hold customers' rows and are always encrypted. Add a key such as 'k1:' followed by the output of 'openssl rand -base64 32'.");
+            }
+
+            foreach (var key in cache.EncryptionKeys)
+            {
+                try
+                {
+                    EncryptingSerializer.Parse(key);
+                }
+                catch (FormatException ex)
+                {
+                    errors.Add("OData:Cache:EncryptionKeys: " + ex.Message);
+                }
+            }
+        }
+
+        var paging = options.Paging;
+        if (paging.MaxPageSize < 0)
+        {
+            errors.Add($"OData:Paging:MaxPageSize is {paging.MaxPageSize}. Use a positive number of rows, or 0 to turn server paging off.");
+        }
+
+        if (paging.DefaultPageSize < 1)
+        {
+            errors.Add($"OData:Paging:DefaultPageSize is {paging.DefaultPageSize}. Use a positive number of rows.");
+        }
+
+        if (paging.SkipTokenKey is { Length: > 0 and < 32 })
+        {
+            errors.Add("OData:Paging:SkipTokenKey is shorter than 32 characters. Use a long random secret (for example the output of 'openssl rand -base64 48').");
+        }
+
+        // Checked here, so that a typo stops the start with a message instead of a stack trace from the middleware.
+        foreach (var proxy in options.Transport.KnownProxies.Where(p => !System.Net.IPAddress.TryParse(p, out _)))
+        {
+            errors.Add($"OData:Transport:KnownProxies has '{proxy}', which is not an IP address. Use addresses such as 10.0.0.5 or ::1, or KnownNetworks for a range.");
+        }
+
+        foreach (var network in options.Transport.KnownNetworks.Where(n => !System.Net.IPNetwork.TryParse(n, out _)))
+        {
+            errors.Add($"OData:Transport:KnownNetworks has '{network}', which is not a network in CIDR form. Use for example 10.244.0.0/16.");
+        }
+
+        var salesforce = options.Salesforce;
+        if (salesforce.MaxPageSize is < 1 or > 2_000)
+        {
+            errors.Add($"OData:Salesforce:MaxPageSize is {salesforce.MaxPageSize}. Use 1 to 2000: Salesforce Connect rejects pages of more than 2,000 rows.");
+        }
+
+        var prefix = salesforce.RoutePrefix.Trim('/');
+        if (prefix.Length > 0 && (prefix.Equals("odata", StringComparison.OrdinalIgnoreCase) || prefix.StartsWith("odata/", StringComparison.OrdinalIgnoreCase) || prefix.StartsWith("health", StringComparison.OrdinalIgnoreCase) || prefix.StartsWith("status", StringComparison.OrdinalIgnoreCase)
+            || prefix.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '/'))))
+        {
+            errors.Add($"OData:Salesforce:RoutePrefix is '{salesforce.RoutePrefix}'. Use a path of letters, digits, '-' and '_' outside /odata, /health and /status (default: salesforce), or an empty value to turn the Salesforce profile off.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>The problems of each source's own settings (name, provider, connection string, timeouts, patterns).</summary>
+    public static List<(string Source, string Error)> ValidateSources(VirtualizationOptions options)
+    {
+        var errors = new List<(string Source, string Error)>();
+        foreach (var (sourceName, source) in options.Sources)
+        {
+            var path = $"OData:Sources:{sourceName}";
+            if (!Naming.IsValidIdentifier(sourceName))
+            {
+                errors.Add((sourceName, $"{path}: the source name '{sourceName}' must be letters, digits and underscores, starting with a letter."));
+            }
+
+            var provider = DataSource.TryParseProvider(source.Provider);
+            if (provider is null)
+            {
+                errors.Add((sourceName, $"{path}:Provider is '{source.Provider}'. Set it to 'PostgreSQL' or 'Sqlite'."));
+            }
+
+            if (string.IsNullOrWhiteSpace(source.ConnectionString))
+            {
+                errors.Add((sourceName, $"{path}:ConnectionString is missing. Set it (for example in the environment variable OData__Sources__{sourceName}__ConnectionString)."));
+            }
+            else if (provider is not null && ConnectionStringError(provider.Value, source.ConnectionString) is { } error)
+            {
+                errors.Add((sourceName, $"{path}:ConnectionString is not valid for {source.Provider}: {error}"));
+            }
+
+            foreach (var pattern in source.Publish)
+            {
+                if (string.IsNullOrWhiteSpace(pattern.TrimStart('!')))
+                {
+                    errors.Add((sourceName, $"{path}:Publish has an empty pattern. Use 'schema.table' patterns with * and ?, and '!' to exclude, for example 'sales.*' or '!*.audit_*'."));
+                }
+            }
+
+            if (source.CommandTimeoutSeconds is < 1 or > 3600)
+            {
+                errors.Add((sourceName, $"{path}:CommandTimeoutSeconds is {source.CommandTimeoutSeconds}. Use 1 to 3600 seconds."));
+            }
+
+            if (source.ConnectTimeoutSeconds is < 1 or > 120)
+            {
+                errors.Add((sourceName, $"{path}:ConnectTimeoutSeconds is {source.ConnectTimeoutSeconds}. Use 1 to 120 seconds."));
+            }
+
+            foreach (var (objectName, set) in source.EntitySets)
+            {
+                if (set.Name is { } setName && !Naming.IsValidIdentifier(setName))
+                {
+                    errors.Add((sourceName, $"{path}:EntitySets:{objectName}:Name '{setName}' is not a valid OData identifier: use letters, digits and underscores, starting with a letter or underscore."));
+                }
+            }
+        }
+
+        return errors;
+    }
+
+    private static string? ConnectionStringError(SourceProvider provider, string connectionString)
+    {
+        try
+        {
+            _ = provider == SourceProvider.PostgreSql
+                ? new Npgsql.NpgsqlConnectionStringBuilder(connectionString).ConnectionString
+                : new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString).ConnectionString;
+            return null;
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or KeyNotFoundException)
+        {
+            return ex.Message;
+        }
+    }
+}

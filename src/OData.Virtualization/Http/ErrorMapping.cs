@@ -1,0 +1,165 @@
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.OData;
+using Microsoft.OData.Edm;
+using Microsoft.OData.UriParser;
+using Npgsql;
+using OData.Virtualization.Diagnostics;
+using OData.Virtualization.Errors;
+using OData.Virtualization.Execution;
+using OData.Virtualization.Publishing;
+using OData.Virtualization.Security;
+using OData.Virtualization.Sources;
+
+namespace OData.Virtualization.Http;
+
+/// <summary>
+/// Maps every failure to an OData error a client can act on: the parser's complaints become 400s with a
+/// suggestion, an unreachable source a 503, a source that rejects a value (division by zero, out of range)
+/// a 400. Nothing here ever puts SQL text or a stack trace into a response.
+/// </summary>
+internal static partial class ErrorMapping
+{
+    public static ODataProblem? ToProblem(Exception exception, HttpContext context, ILogger logger)
+    {
+        switch (exception)
+        {
+            case ODataProblem problem:
+                return problem;
+            case OperationCanceledException when context.RequestAborted.IsCancellationRequested:
+                return null;
+            case ODataUnrecognizedPathException unrecognized:
+                return ODataProblem.NotFound(WithSuggestion(unrecognized.Message, context));
+            case ODataException odata:
+                return FromParser(odata, context);
+            case UriFormatException:
+                return ODataProblem.BadRequest("The request URL is not valid: check its percent-encoding ('%' must be followed by two hexadecimal digits; write a literal '%' as %25).");
+            case InsufficientExecutionStackException:
+                return ODataProblem.BadRequest("The query is nested too deeply to evaluate. Simplify it: fewer nested parentheses or functions.", null, "QueryTooComplex");
+            case SourceUnavailableException unavailable:
+                ServerLog.SourceUnavailable(logger, unavailable.SourceName, unavailable.InnerException?.Message ?? unavailable.Message);
+                context.Response.Headers.RetryAfter = "5";
+                return new ODataProblem(503, "SourceUnavailable", $"The data source '{unavailable.SourceName}' cannot be reached right now. Try again shortly; if it persists, tell the operator.");
+            case SourceBusyException busy:
+                context.Response.Headers.RetryAfter = "2";
+                return new ODataProblem(503, "SourceBusy", $"The data source '{busy.SourceName}' is busy with other requests right now. Try again in a moment.");
+            case Polly.CircuitBreaker.BrokenCircuitException:
+                context.Response.Headers.RetryAfter = "10";
+                return new ODataProblem(503, "SourceUnavailable", "The data source is failing and is given a few seconds to recover before it is tried again. Try again shortly; if it persists, tell the operator.");
+            case PostgresException postgres:
+                return FromPostgres(postgres, context, logger);
+            case NpgsqlException npgsql when npgsql.InnerException is TimeoutException:
+                return Timeout();
+            case NpgsqlException:
+                context.Response.Headers.RetryAfter = "5";
+                return new ODataProblem(503, "SourceUnavailable", "The data source failed while answering. Try again shortly.");
+            case SqliteException { SqliteErrorCode: 1 } sqlite when sqlite.Message.Contains("no such column", StringComparison.Ordinal) || sqlite.Message.Contains("no such table", StringComparison.Ordinal):
+                return SchemaChanged(context);
+            case SqliteException { SqliteErrorCode: 9 }:
+                return Timeout();
+            case SqliteException { SqliteErrorCode: 5 or 6 }:
+                return new ODataProblem(503, "SourceBusy", "The data source is busy. Try again shortly.");
+            case TimeoutException:
+                return Timeout();
+        }
+
+        ServerLog.UnexpectedError(logger, exception, context.TraceIdentifier);
+        return new ODataProblem(500, "InternalError", $"The server could not answer this request. Quote request id '{context.TraceIdentifier}' to the operator.");
+    }
+
+    /// <summary>
+    /// The source no longer has a table or column the published model has (dropped since the last refresh, or held back
+    /// by the model lock): a 503 that says so, and a refresh soon (the refresher throttles these requests).
+    /// </summary>
+    private static ODataProblem SchemaChanged(HttpContext context)
+    {
+        context.RequestServices.GetService<SchemaRefresher>()?.RequestAfterSchemaMismatch();
+        context.Response.Headers.RetryAfter = "10";
+        return new ODataProblem(503, "SchemaChanged", "The data source no longer has a table or column this entity set publishes (its schema changed). The published model is being refreshed; try again shortly, and if it persists tell the operator.");
+    }
+
+    private static ODataProblem Timeout()
+        => new(504, "SourceTimeout", "The data source did not answer within the statement timeout. Narrow the query (a $filter on an indexed column, a smaller $top) and try again.");
+
+    private static ODataProblem FromPostgres(PostgresException postgres, HttpContext context, ILogger logger)
+    {
+        var state = postgres.SqlState;
+        if (state == PostgresErrorCodes.QueryCanceled)
+        {
+            return Timeout();
+        }
+
+        if (state is PostgresErrorCodes.UndefinedColumn or PostgresErrorCodes.UndefinedTable)
+        {
+            return SchemaChanged(context);
+        }
+
+        if (state.StartsWith("22", StringComparison.Ordinal) || state is PostgresErrorCodes.UndefinedFunction or PostgresErrorCodes.DatatypeMismatch)
+        {
+            // A value or comparison the source cannot evaluate: division by zero, a number out of range, ….
+            // MessageText is the server's one-line description, never the statement.
+            ServerLog.SourceRejectedQuery(logger, context.TraceIdentifier, postgres.MessageText);
+            return ODataProblem.BadRequest($"The data source could not evaluate the query: {postgres.MessageText}.", null, "SourceRejectedQuery");
+        }
+
+        if (state.StartsWith("08", StringComparison.Ordinal) || state.StartsWith("53", StringComparison.Ordinal) || state.StartsWith("57P", StringComparison.Ordinal) || state.StartsWith("28", StringComparison.Ordinal))
+        {
+            context.Response.Headers.RetryAfter = "5";
+            return new ODataProblem(503, "SourceUnavailable", "The data source cannot answer right now. Try again shortly.");
+        }
+
+        ServerLog.UnexpectedError(logger, postgres, context.TraceIdentifier);
+        return new ODataProblem(500, "InternalError", $"The server could not answer this request. Quote request id '{context.TraceIdentifier}' to the operator.");
+    }
+
+    private static ODataProblem FromParser(ODataException exception, HttpContext context)
+    {
+        var message = exception.Message;
+        if (message.Contains("Recursion depth exceeded", StringComparison.Ordinal))
+        {
+            return ODataProblem.BadRequest("The query is nested too deeply (more than 800 levels of parentheses or chained operators). For long lists of values use 'in', for example Id in (1,2,3).", null, "QueryTooComplex");
+        }
+
+        return ODataProblem.BadRequest(WithSuggestion(message, context));
+    }
+
+    /// <summary>Suggestions come only from what the caller may see: never a hidden set or property name.</summary>
+    private static string WithSuggestion(string message, HttpContext context)
+        => context.Items[typeof(AccessScope)] is AccessScope scope
+            ? WithSuggestion(message, scope.Model.EdmModel)
+            : message;
+
+    /// <summary>Rewrites the parser's "could not find" messages in plain words, with a "did you mean".</summary>
+    public static string WithSuggestion(string message, IEdmModel model)
+    {
+        var property = PropertyNotFound().Match(message);
+        if (property.Success)
+        {
+            var type = model.FindDeclaredType(property.Groups[2].Value) as IEdmStructuredType;
+            var names = type?.Properties().Select(p => p.Name) ?? [];
+            var suggestion = Suggestions.Closest(property.Groups[1].Value, names);
+            return $"Property '{property.Groups[1].Value}' does not exist on type '{property.Groups[2].Value}'." +
+                   (suggestion is null ? string.Empty : $" Did you mean '{suggestion}'?");
+        }
+
+        var segment = SegmentNotFound().Match(message);
+        if (segment.Success)
+        {
+            var names = model.EntityContainer.EntitySets().Select(s => s.Name);
+            var suggestion = Suggestions.Closest(segment.Groups[1].Value, names);
+            return $"'{segment.Groups[1].Value}' is not an entity set of this service." +
+                   (suggestion is null ? " The service document at the service root lists them." : $" Did you mean '{suggestion}'?");
+        }
+
+        return message;
+    }
+
+    [GeneratedRegex("Could not find a property named '(.+?)' on type '(.+?)'", RegexOptions.CultureInvariant)]
+    private static partial Regex PropertyNotFound();
+
+    [GeneratedRegex("Resource not found for the segment '(.+?)'", RegexOptions.CultureInvariant)]
+    private static partial Regex SegmentNotFound();
+}
