@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using OData.Virtualization.Diagnostics;
-using OData.Virtualization.Http;
 
 namespace OData.Virtualization.Caching;
 
@@ -20,37 +19,16 @@ internal sealed record RenderResult(int StatusCode, string ContentType, Dictiona
 /// </summary>
 internal sealed class RepresentationSender(ResponseCache cache, TimeProvider time)
 {
-    private const int MaxRemembered = 10_000;
-    private const string RepeatKey = "odv.repeat";
-
-    /// <summary>
-    /// What a request looked like (caller scope, service root, target, format and paging headers) → the cache key and
-    /// TTL it computed. The same request again can be answered from a fresh entry without parsing or compiling.
-    /// </summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Key, TimeSpan Ttl, string? Set)> _remembered = new(StringComparer.Ordinal);
-
     private static readonly Microsoft.IO.RecyclableMemoryStreamManager s_buffers = new();
 
-    /// <summary>Answers a request seen before from a fresh cache entry; false when it must be planned.</summary>
-    public async Task<bool> TryServeRepeatAsync(HttpContext context, RequestTimings timings, string repeat, string relative)
+    /// <summary>Answers from the fresh cache entry <paramref name="cacheKey"/> (a request seen before); false when there is none.</summary>
+    public async Task<bool> TryServeFreshAsync(HttpContext context, RequestTimings timings, string cacheKey, TimeSpan ttl, string? entitySet)
     {
-        // now() binds a new instant every time: such a request never repeats.
-        if (relative.Contains("now(", StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        context.Items[RepeatKey] = repeat;
-        if (!_remembered.TryGetValue(repeat, out var known))
-        {
-            return false;
-        }
-
         var lookup = Stopwatch.GetTimestamp();
         CachedResponse? entry;
         using (var span = ServerTracing.StartCache())
         {
-            entry = await cache.TryGetFreshAsync(known.Key, known.Ttl, context.RequestAborted);
+            entry = await cache.TryGetFreshAsync(cacheKey, ttl, context.RequestAborted);
             span?.SetTag("odata.cache.outcome", entry is null ? "expired" : "hit");
         }
 
@@ -62,16 +40,20 @@ internal sealed class RepresentationSender(ResponseCache cache, TimeProvider tim
         timings.Parse = 0;
         timings.Outcome = CacheOutcome.Hit;
         timings.Cache = Stopwatch.GetElapsedTime(lookup).TotalMilliseconds;
-        timings.EntitySet = known.Set;
+        timings.EntitySet = entitySet;
         timings.Rows = entry.Rows;
-        await WriteAsync(context, entry, CacheOutcome.Hit, known.Ttl);
+        await WriteAsync(context, entry, CacheOutcome.Hit, ttl);
         return true;
     }
 
     /// <summary>Counts a response streamed past the cache.</summary>
     public void CountBypass() => cache.Statistics.Count(CacheOutcome.Bypass);
 
-    public async Task SendAsync(
+    /// <summary>
+    /// Renders (or takes from the cache) and sends one answer; returns the cache key it is kept under, or null when it
+    /// was not cached.
+    /// </summary>
+    public async Task<string?> SendAsync(
         HttpContext context,
         RequestTimings timings,
         Func<CacheKey> key,
@@ -82,6 +64,7 @@ internal sealed class RepresentationSender(ResponseCache cache, TimeProvider tim
         var lookup = Stopwatch.GetTimestamp();
         CachedResponse response;
         CacheOutcome outcome;
+        string? built = null;
         using var span = ServerTracing.StartCache();
         if (ttl <= TimeSpan.Zero)
         {
@@ -92,16 +75,11 @@ internal sealed class RepresentationSender(ResponseCache cache, TimeProvider tim
         }
         else
         {
-            var built = key().Build();
+            built = key().Build();
             (response, outcome) = await cache.GetOrCreateAsync(built, ttl, ct => RenderAsync(render, timings, ct, withETag: true), context.RequestAborted, evictFirst);
-            if (context.Items[RepeatKey] is string repeat && outcome != CacheOutcome.Bypass)
+            if (outcome == CacheOutcome.Bypass)
             {
-                if (_remembered.Count > MaxRemembered)
-                {
-                    _remembered.Clear();
-                }
-
-                _remembered[repeat] = (built, ttl, timings.EntitySet);
+                built = null;
             }
         }
 
@@ -121,6 +99,7 @@ internal sealed class RepresentationSender(ResponseCache cache, TimeProvider tim
         }
 
         await WriteAsync(context, response, outcome, ttl);
+        return built;
     }
 
     private async Task<CachedResponse> RenderAsync(Func<PipeWriter, RequestTimings, CancellationToken, Task<RenderResult>> render, RequestTimings timings, CancellationToken cancellationToken, bool withETag)

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
-using OData.Virtualization.Caching;
-using OData.Virtualization.Publishing;
+using OData.Virtualization.Sources;
 
 namespace OData.Virtualization.Diagnostics;
 
@@ -35,8 +34,8 @@ internal sealed class ServerMetrics
     private readonly Counter<long> _schemaRefreshes;
 
     /// <remarks>
-    /// The sources are looked up when the gauges are read, not injected: the model host (and the schema refresh that
-    /// reports <see cref="SchemaRefreshed"/>) can then depend on these metrics without a cycle.
+    /// The sources are looked up when the gauges are read, not injected: the model host (which reports
+    /// <see cref="SchemaRefreshed"/>) can then depend on these metrics without a cycle.
     /// </remarks>
     public ServerMetrics(IMeterFactory meters, IServiceProvider services)
     {
@@ -50,12 +49,6 @@ internal sealed class ServerMetrics
         _statements = meter.CreateCounter<long>("odata.source.statements", "{statement}", "SQL statements sent to a source.");
         _rateLimited = meter.CreateCounter<long>("odata.rate_limit.rejections", "{request}", "Requests answered 429 because the principal was over a limit (requests_per_minute or concurrent_requests).");
         _schemaRefreshes = meter.CreateCounter<long>("odata.schema.refreshes", "{refresh}", "Schema refreshes, by outcome.");
-
-        // Every schema refresh, by outcome (unchanged, applied, held back, failed, accepted …).
-        if (services.GetService(typeof(ModelHost)) is ModelHost models)
-        {
-            models.Refreshed += report => SchemaRefreshed(report.Outcome.ToString().ToLowerInvariant());
-        }
 
         // Series that exist from the start: a burst of rejections between two scrapes still shows as an increase.
         RateLimited("requests_per_minute", 0);
@@ -105,7 +98,7 @@ internal sealed class ServerMetrics
 
     private static IEnumerable<Measurement<int>> Slots(IServiceProvider services, bool inUse)
     {
-        foreach (var source in services.GetRequiredService<ModelHost>().Sources)
+        foreach (var source in services.GetRequiredService<IPublishedSources>().Sources)
         {
             var limit = Math.Max(1, source.Options.MaxConcurrentQueries);
             var value = inUse ? limit - source.Slots.CurrentCount : limit;

@@ -13,7 +13,7 @@ internal sealed class OptionsValidator : IValidateOptions<VirtualizationOptions>
 {
     public ValidateOptionsResult Validate(string? name, VirtualizationOptions options)
     {
-        // Each source's own settings are checked by ModelHost at start-up (ValidateSources), together with what
+        // Each source's own settings are checked by ModelHost at start-up (SourceOptionsValidator), together with what
         // discovery finds in the databases, so that one failed start reports every problem at once.
         var errors = new List<string>();
         var limits = options.Limits;
@@ -94,77 +94,5 @@ internal sealed class OptionsValidator : IValidateOptions<VirtualizationOptions>
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
-
-    /// <summary>The problems of each source's own settings (name, provider, connection string, timeouts, patterns).</summary>
-    public static List<(string Source, string Error)> ValidateSources(VirtualizationOptions options)
-    {
-        var errors = new List<(string Source, string Error)>();
-        foreach (var (sourceName, source) in options.Sources)
-        {
-            var path = $"OData:Sources:{sourceName}";
-            if (!Naming.IsValidIdentifier(sourceName))
-            {
-                errors.Add((sourceName, $"{path}: the source name '{sourceName}' must be letters, digits and underscores, starting with a letter."));
-            }
-
-            var provider = DataSource.TryParseProvider(source.Provider);
-            if (provider is null)
-            {
-                errors.Add((sourceName, $"{path}:Provider is '{source.Provider}'. Set it to 'PostgreSQL' or 'Sqlite'."));
-            }
-
-            if (string.IsNullOrWhiteSpace(source.ConnectionString))
-            {
-                errors.Add((sourceName, $"{path}:ConnectionString is missing. Set it (for example in the environment variable OData__Sources__{sourceName}__ConnectionString)."));
-            }
-            else if (provider is not null && ConnectionStringError(provider.Value, source.ConnectionString) is { } error)
-            {
-                errors.Add((sourceName, $"{path}:ConnectionString is not valid for {source.Provider}: {error}"));
-            }
-
-            foreach (var pattern in source.Publish)
-            {
-                if (string.IsNullOrWhiteSpace(pattern.TrimStart('!')))
-                {
-                    errors.Add((sourceName, $"{path}:Publish has an empty pattern. Use 'schema.table' patterns with * and ?, and '!' to exclude, for example 'sales.*' or '!*.audit_*'."));
-                }
-            }
-
-            if (source.CommandTimeoutSeconds is < 1 or > 3600)
-            {
-                errors.Add((sourceName, $"{path}:CommandTimeoutSeconds is {source.CommandTimeoutSeconds}. Use 1 to 3600 seconds."));
-            }
-
-            if (source.ConnectTimeoutSeconds is < 1 or > 120)
-            {
-                errors.Add((sourceName, $"{path}:ConnectTimeoutSeconds is {source.ConnectTimeoutSeconds}. Use 1 to 120 seconds."));
-            }
-
-            foreach (var (objectName, set) in source.EntitySets)
-            {
-                if (set.Name is { } setName && !Naming.IsValidIdentifier(setName))
-                {
-                    errors.Add((sourceName, $"{path}:EntitySets:{objectName}:Name '{setName}' is not a valid OData identifier: use letters, digits and underscores, starting with a letter or underscore."));
-                }
-            }
-        }
-
-        return errors;
-    }
-
-    private static string? ConnectionStringError(SourceProvider provider, string connectionString)
-    {
-        try
-        {
-            _ = provider == SourceProvider.PostgreSql
-                ? new Npgsql.NpgsqlConnectionStringBuilder(connectionString).ConnectionString
-                : new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString).ConnectionString;
-            return null;
-        }
-        catch (Exception ex) when (ex is ArgumentException or FormatException or KeyNotFoundException)
-        {
-            return ex.Message;
-        }
     }
 }

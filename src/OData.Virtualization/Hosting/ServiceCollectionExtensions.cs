@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -19,6 +20,7 @@ using OData.Virtualization.Http;
 using OData.Virtualization.Paging;
 using OData.Virtualization.Publishing;
 using OData.Virtualization.Security;
+using OData.Virtualization.Sources;
 
 namespace OData.Virtualization.Hosting;
 
@@ -34,20 +36,29 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DemoDatabase>();
         services.AddSingleton<ModelHost>();
+        services.AddSingleton<IPublishedSources>(provider => provider.GetRequiredService<ModelHost>());
         services.AddSingleton<QueryExecutor>();
         services.AddSingleton(provider => SkipTokenKeys.CreateCodec(
             provider.GetRequiredService<IOptions<VirtualizationOptions>>().Value.Paging,
             provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<SkipTokenCodec>>()));
         services.AddSingleton<PagePlanner>();
+        services.AddSingleton<PageRenderer>();
         services.AddSingleton<CollectionResponder>();
+        services.AddSingleton<EntityResponder>();
+        services.AddSingleton<CountResponder>();
+        services.AddSingleton<Responders>();
+        services.AddSingleton<RequestPlanner>();
+        services.AddSingleton<ResponseKeys>();
+        services.AddSingleton<AnswerSender>();
         services.AddSingleton<CacheStatistics>();
         services.AddSingleton<ResponseCache>();
         services.AddSingleton<RepresentationSender>();
-        services.AddSingleton<PreparedRequests>();
+        services.AddSingleton<RequestMemo>();
         services.AddSingleton<ODataEndpoint>();
         services.AddHostedService<ModelInitializer>();
         // Schema refresh (schedule, NOTIFY, admin), the model lock, configuration reload, graceful shutdown.
         services.AddModelOperations();
+        services.AddSingleton<IModelCheck, PolicyModelCheck>();
         services.AddSingleton<AccessScopes>();
         services.AddSingleton<Gatekeeper>();
         services.AddSingleton<RequestLimiter>();
@@ -234,9 +245,23 @@ public static class ServiceCollectionExtensions
         };
     }
 
-    private sealed class ModelInitializer(ModelHost models) : IHostedService
+    /// <summary>Builds and publishes the model before the server takes requests; then says what the security settings allow.</summary>
+    private sealed class ModelInitializer(ModelHost models, IOptionsMonitor<VirtualizationOptions> options, ILogger<ModelHost> logger) : IHostedService
     {
-        public Task StartAsync(CancellationToken cancellationToken) => models.InitializeAsync(cancellationToken);
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            await models.InitializeAsync(cancellationToken);
+            var security = options.CurrentValue.Security;
+            if (Gatekeeper.AllowsAnonymous(security, models))
+            {
+                ServerLog.AnonymousAccess(logger);
+            }
+
+            foreach (var problem in CredentialHashes.Unusable(security))
+            {
+                ServerLog.UnusableCredential(logger, problem);
+            }
+        }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }

@@ -109,7 +109,7 @@ public static class TelemetryServiceCollectionExtensions
 
         endpoints.MapPrometheusScrapingEndpoint(options.Metrics.Path, meterProvider: null, configureBranchedPipeline: branch => branch.Use(async (context, next) =>
         {
-            if (ManagementPort.MayScrape(context, options))
+            if (ManagementListener.MayScrape(context, options))
             {
                 await next(context);
                 return;

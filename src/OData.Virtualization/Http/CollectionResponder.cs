@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
-using OData.Virtualization.Execution;
-using OData.Virtualization.Model;
+using OData.Virtualization.Caching;
+using OData.Virtualization.Diagnostics;
 using OData.Virtualization.Paging;
 using OData.Virtualization.Query;
 using OData.Virtualization.Serialization;
@@ -9,155 +9,77 @@ using OData.Virtualization.Serialization;
 namespace OData.Virtualization.Http;
 
 /// <summary>
-/// Answers a collection request: one page (or, with paging off, the whole result) rendered from the data reader,
-/// with <c>@odata.count</c> when asked and an <c>@odata.nextLink</c> that continues by key.
+/// Answers a collection request: a bounded page with caching on is rendered once into memory and kept (served with an
+/// ETag); otherwise (caching off for the set, or server paging off) rows stream from the reader to the client.
 /// </summary>
-internal sealed class CollectionResponder(QueryExecutor executor, PagePlanner pages)
+internal sealed class CollectionResponder(PageRenderer renderer, AnswerSender answers, ResponseKeys keys, TimeProvider time)
 {
-    /// <summary>Parents buffered per batch when <c>$expand</c> must join related rows in.</summary>
-    private const int ExpandBatchSize = 1_000;
-
-    public PagePlanner Pages => pages;
-
-    /// <summary>Everything rendering needs, decided before the statement runs.</summary>
-    public sealed record Request(PagePlan Plan, string ServiceRoot, string RelativeTarget, ResponseFormat Format, DateTimeOffset Now)
+    public async Task RespondAsync(ODataRequest request, PreparedRequest prepared)
     {
-        /// <summary>The page's statements, when the caller compiled them already (for its cache key).</summary>
-        public (SqlCompiler.PageStatement Page, SqlStatement? Count)? Compiled { get; init; }
-    }
-
-    /// <summary>Runs the page's statements and renders the response into <paramref name="stream"/>; returns the rows written.</summary>
-    public async Task<long> RenderAsync(Request request, StreamingJsonWriter stream, Func<Task>? beforeFirstByte, CancellationToken ct)
-    {
-        var plan = request.Plan;
-        var query = plan.Query;
-        var (page, count) = request.Compiled ?? (SqlCompiler.Page(query, request.Now), query.Count ? SqlCompiler.Count(query, request.Now) : null);
-        await using var open = await executor.OpenAsync(query.Set.Source, count, page.Statement, ct);
-        if (beforeFirstByte is not null)
+        var plan = prepared.Page!;
+        var format = prepared.Format;
+        var (context, timings) = (request.Context, request.Timings);
+        var now = time.GetUtcNow();
+        var ttl = keys.Ttl(prepared.Set);
+        var render = new PageRender(plan, request.ServiceRoot, request.Relative, format, now);
+        timings.Parse = timings.Elapsed;
+        if (plan.PageSize is not null && ttl > TimeSpan.Zero)
         {
-            await beforeFirstByte();
-        }
-
-        var writer = stream.Json;
-        var format = request.Format;
-        var entities = new EntityWriter(request.ServiceRoot, format);
-        writer.WriteStartObject();
-        if (format.Metadata != MetadataLevel.None)
-        {
-            writer.WriteString("@odata.context", ContextUrl.ForCollection(request.ServiceRoot, query));
-        }
-
-        if (open.Count is { } total)
-        {
-            writer.WritePropertyName("@odata.count");
-            writer.WriteNumberValue(total);
-        }
-
-        writer.WritePropertyName("value");
-        writer.WriteStartArray();
-        var limit = plan.PageRows ?? long.MaxValue;
-        var last = plan.MayHaveNext ? new object?[page.OrderOrdinals.Count] : null;
-        long written;
-        if (query.Expands.Count == 0)
-        {
-            written = 0;
-            while (written < limit && await open.Reader.ReadAsync(ct))
+            // Compiled once: for the cache key, and (on a miss) for the source.
+            var page = SqlCompiler.Page(plan.Query, now);
+            var count = plan.Query.Count ? SqlCompiler.Count(plan.Query, now) : null;
+            render = render with { Compiled = (page, count) };
+            var key = ResponseKeys.For(request.Scope, "page", plan.Query.Set, request.ServiceRoot, format)
+                .Add("page", page.Statement)
+                .Add("count", count)
+                .Add("position", plan.Fingerprint + "/" + plan.Returned.ToString(CultureInfo.InvariantCulture) + "/" + plan.PageSize.Value.ToString(CultureInfo.InvariantCulture));
+            key = ResponseKeys.WithExpandShape(key, plan.Query, now);
+            await answers.SendAsync(request, () => key, ttl, async (pipe, t, ct) =>
             {
-                entities.WriteFromReader(writer, open.Reader, query);
-                written++;
-                if (last is not null)
+                await using var stream = new StreamingJsonWriter(pipe);
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                t.Rows = await renderer.RenderAsync(render, stream, () =>
                 {
-                    ReadOrderValues(open, page, last);
-                }
-
-                await stream.FlushIfNeededAsync(ct);
-            }
+                    t.Sql = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    return Task.CompletedTask;
+                }, ct);
+                var headers = plan.PreferenceApplied is { } applied
+                    ? new Dictionary<string, string> { ["Preference-Applied"] = "odata.maxpagesize=" + applied.ToString(CultureInfo.InvariantCulture) }
+                    : null;
+                return new RenderResult(StatusCodes.Status200OK, format.ContentType, headers);
+            }, evictFirst: plan.Returned > 0); // a continuation page (from a $skiptoken): requested once per walk
+            return;
         }
-        else
+
+        var response = context.Response;
+        response.Headers["X-Cache"] = "BYPASS";
+        answers.CountBypass();
+        timings.Outcome = CacheOutcome.Bypass;
+        if (HttpMethods.IsHead(context.Request.Method))
         {
-            written = await WriteExpandedAsync(stream, open, query, page, entities, limit, last, request.Now, ct);
+            WriteHeaders(response, plan, format);
+            return;
         }
 
-        writer.WriteEndArray();
-
-        // One row more than the page was asked for: if it came, another page follows.
-        if (plan.MayHaveNext && written == limit && await open.Reader.ReadAsync(ct))
+        await using var streaming = new StreamingJsonWriter(response.BodyWriter);
+        using var serialize = ServerTracing.StartSerialize();
+        timings.Rows = await renderer.RenderAsync(render, streaming, beforeFirstByte: () =>
         {
-            var token = pages.Codec.Encode(new SkipToken(plan.Fingerprint, plan.Returned + written, plan.PageSize!.Value, last!));
-            writer.WriteString("@odata.nextLink", PagePlanner.NextLink(request.ServiceRoot, request.RelativeTarget, token));
-        }
-
-        writer.WriteEndObject();
-        await stream.FlushAsync(ct);
-        return written;
+            // The statement ran: from here on a failure can only abort the response.
+            timings.Sql = timings.Elapsed - (timings.Parse ?? 0);
+            WriteHeaders(response, plan, format);
+            request.BodyStarted = true;
+            return Task.CompletedTask;
+        }, context.RequestAborted);
     }
 
     /// <summary>Sets the response headers that describe the page (before the body is written).</summary>
-    public static void WriteHeaders(HttpResponse response, PagePlan plan, ResponseFormat format)
+    private static void WriteHeaders(HttpResponse response, PagePlan plan, ResponseFormat format)
     {
         response.ContentType = format.ContentType;
         if (plan.PreferenceApplied is { } applied)
         {
             response.Headers["Preference-Applied"] = "odata.maxpagesize=" + applied.ToString(CultureInfo.InvariantCulture);
         }
-    }
-
-    private static void ReadOrderValues(OpenQuery open, SqlCompiler.PageStatement page, object?[] last)
-    {
-        for (var i = 0; i < last.Length; i++)
-        {
-            var ordinal = page.OrderOrdinals[i];
-            var type = page.Terms[i].Type ?? ColumnType.Of(ValueKind.String);
-            last[i] = ValueWriter.ReadBoxed(open.Reader, ordinal, type);
-        }
-    }
-
-    private async Task<long> WriteExpandedAsync(
-        StreamingJsonWriter stream,
-        OpenQuery open,
-        EntityQuery query,
-        SqlCompiler.PageStatement page,
-        EntityWriter entities,
-        long limit,
-        object?[]? last,
-        DateTimeOffset now,
-        CancellationToken ct)
-    {
-        // The parent reader stays open while related rows are read: they need a second connection.
-        await using var related = await query.Set.Source.OpenConnectionAsync(ct);
-        var columns = query.ReadColumns;
-        var batch = new List<BufferedRow>(ExpandBatchSize);
-        long written = 0;
-        var more = true;
-        while (more && written < limit)
-        {
-            batch.Clear();
-            while (batch.Count < ExpandBatchSize && written + batch.Count < limit && (more = await open.Reader.ReadAsync(ct)))
-            {
-                var values = new object?[columns.Count];
-                for (var i = 0; i < values.Length; i++)
-                {
-                    values[i] = ValueWriter.ReadBoxed(open.Reader, i, columns[i].Type);
-                }
-
-                if (last is not null)
-                {
-                    ReadOrderValues(open, page, last);
-                }
-
-                batch.Add(new BufferedRow(values));
-            }
-
-            await executor.LoadExpandsAsync(related, query, batch, now, ct);
-            foreach (var row in batch)
-            {
-                entities.WriteBuffered(stream.Json, row, query);
-                await stream.FlushIfNeededAsync(ct);
-            }
-
-            written += batch.Count;
-        }
-
-        return written;
     }
 }

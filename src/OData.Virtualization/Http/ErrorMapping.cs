@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,7 +20,7 @@ namespace OData.Virtualization.Http;
 /// suggestion, an unreachable source a 503, a source that rejects a value (division by zero, out of range)
 /// a 400. Nothing here ever puts SQL text or a stack trace into a response.
 /// </summary>
-internal static partial class ErrorMapping
+internal static class ErrorMapping
 {
     public static ODataProblem? ToProblem(Exception exception, HttpContext context, ILogger logger)
     {
@@ -129,37 +128,6 @@ internal static partial class ErrorMapping
     /// <summary>Suggestions come only from what the caller may see: never a hidden set or property name.</summary>
     private static string WithSuggestion(string message, HttpContext context)
         => context.Items[typeof(AccessScope)] is AccessScope scope
-            ? WithSuggestion(message, scope.Model.EdmModel)
+            ? ParserMessages.WithSuggestion(message, scope.Model.EdmModel)
             : message;
-
-    /// <summary>Rewrites the parser's "could not find" messages in plain words, with a "did you mean".</summary>
-    public static string WithSuggestion(string message, IEdmModel model)
-    {
-        var property = PropertyNotFound().Match(message);
-        if (property.Success)
-        {
-            var type = model.FindDeclaredType(property.Groups[2].Value) as IEdmStructuredType;
-            var names = type?.Properties().Select(p => p.Name) ?? [];
-            var suggestion = Suggestions.Closest(property.Groups[1].Value, names);
-            return $"Property '{property.Groups[1].Value}' does not exist on type '{property.Groups[2].Value}'." +
-                   (suggestion is null ? string.Empty : $" Did you mean '{suggestion}'?");
-        }
-
-        var segment = SegmentNotFound().Match(message);
-        if (segment.Success)
-        {
-            var names = model.EntityContainer.EntitySets().Select(s => s.Name);
-            var suggestion = Suggestions.Closest(segment.Groups[1].Value, names);
-            return $"'{segment.Groups[1].Value}' is not an entity set of this service." +
-                   (suggestion is null ? " The service document at the service root lists them." : $" Did you mean '{suggestion}'?");
-        }
-
-        return message;
-    }
-
-    [GeneratedRegex("Could not find a property named '(.+?)' on type '(.+?)'", RegexOptions.CultureInvariant)]
-    private static partial Regex PropertyNotFound();
-
-    [GeneratedRegex("Resource not found for the segment '(.+?)'", RegexOptions.CultureInvariant)]
-    private static partial Regex SegmentNotFound();
 }

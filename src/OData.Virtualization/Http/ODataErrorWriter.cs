@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using OData.Virtualization.Errors;
+using OData.Virtualization.Serialization;
 
 namespace OData.Virtualization.Http;
 
@@ -18,7 +19,7 @@ internal static class ODataErrorWriter
             return;
         }
 
-        await using var writer = new Utf8JsonWriter(response.BodyWriter, ODataEndpoint.JsonOptions);
+        await using var writer = new Utf8JsonWriter(response.BodyWriter, StreamingJsonWriter.Options);
         writer.WriteStartObject();
         writer.WriteStartObject("error");
         writer.WriteString("code", problem.Code);

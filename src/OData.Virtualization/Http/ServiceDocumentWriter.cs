@@ -16,7 +16,7 @@ internal static class ServiceDocumentWriter
             return;
         }
 
-        await using var writer = new Utf8JsonWriter(context.Response.BodyWriter, ODataEndpoint.JsonOptions);
+        await using var writer = new Utf8JsonWriter(context.Response.BodyWriter, StreamingJsonWriter.Options);
         writer.WriteStartObject();
         if (format.Metadata != MetadataLevel.None)
         {

@@ -39,12 +39,12 @@ internal sealed record ModelChange(ChangeKind Kind, string EntitySet, string? Me
 internal static class ModelChanges
 {
     public const string ODataProfile = "odata";
-    public const string SalesforceProfile = "salesforce";
+    public const string SalesforceProfileName = "salesforce";
 
     public static IReadOnlyList<ModelChange> Compare(ModelDescription before, ModelDescription after, string profile = ODataProfile)
     {
         var changes = new List<ModelChange>();
-        var prefix = profile == SalesforceProfile ? "Salesforce profile: " : string.Empty;
+        var prefix = profile == SalesforceProfileName ? "Salesforce profile: " : string.Empty;
         void Add(ChangeKind kind, string set, string? member, string? old, string? @new, bool breaking, string message)
             => changes.Add(new ModelChange(kind, set, member, old, @new, breaking, prefix + message) { Profile = profile });
 

@@ -8,45 +8,6 @@ using OData.Virtualization.Sources;
 
 namespace OData.Virtualization.Publishing;
 
-/// <summary>How a refresh ended.</summary>
-internal enum RefreshOutcome
-{
-    /// <summary>A new model was published.</summary>
-    Published,
-
-    /// <summary>The sources and settings are as they were: nothing was published.</summary>
-    Unchanged,
-
-    /// <summary>The sources differ from the model lock: the changes wait for an administrator's accept.</summary>
-    HeldBack,
-
-    /// <summary>The new model could not be built (configuration errors, a bad lock file): the current one stays.</summary>
-    Failed,
-
-    /// <summary>An administrator accepted held-back changes: the lock was rewritten and the new model published.</summary>
-    Accepted,
-}
-
-/// <summary>What one refresh (or accept) did.</summary>
-internal sealed record RefreshReport(
-    DateTimeOffset At,
-    string Trigger,
-    RefreshOutcome Outcome,
-    IReadOnlyList<ModelChange> Changes,
-    IReadOnlyList<string> Errors,
-    long Generation,
-    double Milliseconds)
-{
-    /// <summary>Changes held back by the model lock after this refresh.</summary>
-    public int PendingChanges { get; init; }
-}
-
-/// <summary>Changes the model lock holds back: the model they would publish, and how it differs from the lock.</summary>
-internal sealed record PendingModel(ModelSnapshot Next, IReadOnlyList<ModelChange> Changes, string Id, DateTimeOffset DetectedAt, string Trigger);
-
-/// <summary>The answer to an accept: the changes published, or why nothing was.</summary>
-internal sealed record AcceptResult(bool Accepted, int Status, string Message, IReadOnlyList<ModelChange> Changes);
-
 internal sealed partial class ModelHost
 {
     private const int HistoryLength = 20;
@@ -127,7 +88,7 @@ internal sealed partial class ModelHost
 
             try
             {
-                ModelLock.Write(path, pending.Next.Description);
+                ModelLockFile.Write(path, pending.Next.Description);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -203,7 +164,7 @@ internal sealed partial class ModelHost
         ModelDescription locked;
         try
         {
-            locked = ModelLock.Read(lockPath) ?? WriteLock(lockPath, current.Description);
+            locked = ModelLockFile.Read(lockPath) ?? WriteLock(lockPath, current.Description);
         }
         catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
         {
@@ -213,7 +174,7 @@ internal sealed partial class ModelHost
         // With a lock, the published model is the lock, as far as the sources can serve it: what they added waits
         // for an accept; what they removed or retyped holds the whole new model back (the current one stays).
         var differences = ModelChanges.Compare(locked, next.Description);
-        var served = differences.Count == 0 ? next : Prepare(ModelLock.Pin(candidate.Model, locked), candidate);
+        var served = differences.Count == 0 ? next : Prepare(ModelLockFile.Pin(candidate.Model, locked), candidate);
         var servable = differences.Count == 0 || ModelChanges.Compare(locked, served.Description).Count == 0;
         UpdatePending(current, next, differences, trigger, lockPath);
         if (servable && served.Fingerprint != current.Fingerprint)
@@ -236,7 +197,7 @@ internal sealed partial class ModelHost
         ModelDescription? locked;
         try
         {
-            locked = ModelLock.Read(path);
+            locked = ModelLockFile.Read(path);
             if (locked is null)
             {
                 WriteLock(path, next.Description);
@@ -255,14 +216,14 @@ internal sealed partial class ModelHost
         }
 
         // No older model to keep serving: serve the lock's sets and properties as far as the sources still have them.
-        var served = Prepare(ModelLock.Pin(candidate.Model, locked), candidate);
+        var served = Prepare(ModelLockFile.Pin(candidate.Model, locked), candidate);
         UpdatePending(served, next, differences, "start-up", path);
         return served;
     }
 
     private ModelDescription WriteLock(string path, ModelDescription description)
     {
-        ModelLock.Write(path, description);
+        ModelLockFile.Write(path, description);
         RefreshLog.LockWritten(logger, Path.GetFullPath(path), description.Sets.Count);
         return description;
     }
@@ -333,7 +294,7 @@ internal sealed partial class ModelHost
         return ModelChanges.Compare(
             ModelDescription.Of(SalesforceProfile.For(before.Model).Model),
             ModelDescription.Of(SalesforceProfile.For(after.Model).Model),
-            ModelChanges.SalesforceProfile);
+            ModelChanges.SalesforceProfileName);
     }
 
     private void LogChanges(IReadOnlyList<ModelChange> changes)
@@ -375,6 +336,7 @@ internal sealed partial class ModelHost
 
         try
         {
+            metrics.SchemaRefreshed(report.Outcome.ToString().ToLowerInvariant());
             Refreshed?.Invoke(report);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -23,9 +23,10 @@ namespace OData.Virtualization.Publishing;
 internal sealed partial class ModelHost(
     IOptionsMonitor<VirtualizationOptions> options,
     DemoDatabase demo,
-    PreparedRequests prepared,
+    IEnumerable<IModelCheck> checks,
+    ServerMetrics metrics,
     TimeProvider time,
-    ILogger<ModelHost> logger) : IAsyncDisposable
+    ILogger<ModelHost> logger) : IPublishedSources, IAsyncDisposable
 {
     /// <summary>One build, refresh or accept at a time; requests never wait on it.</summary>
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -49,7 +50,8 @@ internal sealed partial class ModelHost(
 
     public PublishedModel Current => Snapshot.Model;
 
-    public MetadataWriter CurrentMetadata => Snapshot.Metadata;
+    /// <summary>Raised after every publication (the start-up model and each refresh that changed it), on the publishing thread.</summary>
+    public event Action<ModelSnapshot>? Published;
 
     /// <summary>Every configured source of the current snapshot (also those that could not be discovered).</summary>
     public IReadOnlyList<DataSource> Sources => Volatile.Read(ref _snapshot)?.Sources ?? [];
@@ -99,15 +101,6 @@ internal sealed partial class ModelHost(
             next = PinAtStartup(settings, candidate, next);
             Publish(next);
             ServerLog.ModelPublished(logger, next.Model.Sets.Count, candidate.DiscoveredCount);
-            if (Gatekeeper.AllowsAnonymous(settings.Security, this))
-            {
-                ServerLog.AnonymousAccess(logger);
-            }
-
-            foreach (var problem in CredentialHashes.Unusable(settings.Security))
-            {
-                ServerLog.UnusableCredential(logger, problem);
-            }
         }
         finally
         {
@@ -183,7 +176,7 @@ internal sealed partial class ModelHost(
         // Problems in a source's own settings are collected, not thrown: the other sources are still discovered so
         // that their problems (a missing key column, an entry naming no table) are reported in the same start.
         var invalid = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (sourceName, error) in OptionsValidator.ValidateSources(settings))
+        foreach (var (sourceName, error) in SourceOptionsValidator.ValidateSources(settings))
         {
             errors.Add(error);
             invalid.Add(sourceName);
@@ -243,7 +236,11 @@ internal sealed partial class ModelHost(
         var builder = new ModelBuilder();
         var model = builder.Build(discovered);
         errors.AddRange(builder.Errors);
-        errors.AddRange(PolicyValidator.Validate(settings.Security, model));
+        foreach (var check in checks)
+        {
+            errors.AddRange(check.Check(settings, model));
+        }
+
         return new Candidate(model, builder.Report, errors, all, unavailable, fresh, isDemo);
     }
 
@@ -290,10 +287,10 @@ internal sealed partial class ModelHost(
         var published = next with { Generation = (Volatile.Read(ref _snapshot)?.Generation ?? 0) + 1, PublishedAt = time.GetUtcNow() };
         Volatile.Write(ref _snapshot, published);
 
-        // Plans hold the old model's sets and columns (a plan that selects a dropped column would send bad SQL). Keys
-        // made after this point carry the new model's stamp too (ODataEndpoint), so a plan an old request remembers
-        // after this Clear is never found by a new one.
-        prepared.Clear();
+        // Plans hold the old model's sets and columns (a plan that selects a dropped column would send bad SQL): the
+        // request memo forgets them now. Keys made after this point carry the new model's stamp too, so a plan an old
+        // request remembers after this is never found by a new one.
+        Published?.Invoke(published);
         return published;
     }
 

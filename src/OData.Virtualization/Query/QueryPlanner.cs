@@ -62,7 +62,7 @@ internal static class QueryPlanner
                 target = SelectOrExpand(ex.Message, raw("$select"), raw("$expand"));
             }
 
-            throw new ODataProblem(400, "BadRequest", ErrorMapping.WithSuggestion(ex.Message, model.EdmModel), target, inner: ex);
+            throw new ODataProblem(400, "BadRequest", ParserMessages.WithSuggestion(ex.Message, model.EdmModel), target, inner: ex);
         }
         catch (OverflowException ex)
         {

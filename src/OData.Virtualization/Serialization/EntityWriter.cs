@@ -138,4 +138,7 @@ internal sealed class BufferedRow(object?[] values)
 
     /// <summary>Related rows per entry of <see cref="EntityQuery.Expands"/>.</summary>
     public List<BufferedRow>[]? Expanded { get; set; }
+
+    /// <summary>The row's values of the page's order terms, read beside it: what a next link after this row holds.</summary>
+    public object?[]? Order { get; set; }
 }

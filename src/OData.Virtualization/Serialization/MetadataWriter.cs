@@ -1,20 +1,15 @@
 using System.Text;
 using System.Text.Json;
 using System.Xml;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Primitives;
 using Microsoft.OData.Edm;
 using Microsoft.OData.Edm.Csdl;
 using Microsoft.OData.Edm.Validation;
-using OData.Virtualization.Errors;
-using OData.Virtualization.Http;
 
 namespace OData.Virtualization.Serialization;
 
 /// <summary>
-/// <c>$metadata</c> as CSDL XML, rendered once per model. XML whatever <c>Accept</c> prefers: Power Query
-/// sends <c>Accept: application/json…</c> first and still needs XML. Only an explicit <c>$format=json</c>
-/// gets CSDL JSON.
+/// A model's CSDL, rendered once per model: XML, and JSON for an explicit <c>$format=json</c> (Http's
+/// <c>MetadataResponder</c> chooses).
 /// </summary>
 internal sealed class MetadataWriter
 {
@@ -52,23 +47,5 @@ internal sealed class MetadataWriter
     {
         model.Validate(out var errors);
         return errors;
-    }
-
-    public static async Task WriteAsync(HttpContext context, MetadataWriter metadata, StringValues format)
-    {
-        var json = format.Count > 0 && (string.Equals(format, "json", StringComparison.OrdinalIgnoreCase) || format.ToString().StartsWith("application/json", StringComparison.OrdinalIgnoreCase));
-        if (!json && format.Count > 0 && !string.Equals(format, "xml", StringComparison.OrdinalIgnoreCase) && !format.ToString().StartsWith("application/xml", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new ODataProblem(406, "NotAcceptable", $"$format '{format}' is not available for $metadata: use xml (the default) or json.", "$format");
-        }
-
-        var response = context.Response;
-        response.ContentType = json ? "application/json;charset=utf-8" : "application/xml;charset=utf-8";
-        var body = json ? metadata.Json : metadata.Xml;
-        response.ContentLength = body.Length;
-        if (!HttpMethods.IsHead(context.Request.Method))
-        {
-            await response.Body.WriteAsync(body, context.RequestAborted);
-        }
     }
 }

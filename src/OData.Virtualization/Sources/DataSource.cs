@@ -1,10 +1,9 @@
 using System.Data.Common;
 using OData.Virtualization.Configuration;
-using OData.Virtualization.Query;
 
 namespace OData.Virtualization.Sources;
 
-/// <summary>A configured database: pooled, read-only connections and its SQL dialect.</summary>
+/// <summary>A configured database: pooled, read-only connections, its schema and its statement slots (its SQL dialect is Query's <c>SqlDialects.For</c>).</summary>
 internal abstract class DataSource : IAsyncDisposable
 {
     protected DataSource(string name, SourceOptions options)
@@ -27,26 +26,10 @@ internal abstract class DataSource : IAsyncDisposable
 
     public abstract SourceProvider Provider { get; }
 
-    public abstract SqlDialect Dialect { get; }
-
     /// <summary>Opens a pooled, read-only connection, or throws <see cref="SourceUnavailableException"/> within the connect timeout.</summary>
     public abstract ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken);
 
     public abstract Task<SourceSchema> DiscoverAsync(CancellationToken cancellationToken);
-
-    /// <summary>Creates a command bound to <paramref name="connection"/> with the source's statement timeout.</summary>
-    public DbCommand CreateCommand(DbConnection connection, SqlStatement statement)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = statement.Text;
-        command.CommandTimeout = Options.CommandTimeoutSeconds;
-        foreach (var value in statement.Parameters)
-        {
-            command.Parameters.Add(Dialect.CreateParameter(command, command.Parameters.Count, value));
-        }
-
-        return command;
-    }
 
     public abstract ValueTask DisposeAsync();
 

@@ -2,7 +2,6 @@ using System.Data.Common;
 using System.Globalization;
 using Npgsql;
 using OData.Virtualization.Configuration;
-using OData.Virtualization.Query;
 
 namespace OData.Virtualization.Sources;
 
@@ -35,8 +34,6 @@ internal sealed class PostgresDataSource : DataSource
     }
 
     public override SourceProvider Provider => SourceProvider.PostgreSql;
-
-    public override SqlDialect Dialect => PostgresDialect.Instance;
 
     public override async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {

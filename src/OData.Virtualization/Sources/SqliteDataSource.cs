@@ -1,7 +1,6 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using OData.Virtualization.Configuration;
-using OData.Virtualization.Query;
 
 namespace OData.Virtualization.Sources;
 
@@ -26,7 +25,6 @@ internal sealed class SqliteDataSource : DataSource
 
     public override SourceProvider Provider => SourceProvider.Sqlite;
 
-    public override SqlDialect Dialect => SqliteDialect.Instance;
 
     public override async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {

@@ -109,5 +109,5 @@ public sealed class ScrapeAccessTests(SqliteFixture fixture)
     [InlineData("", "8080;8081", "8443", "http://*:8080|http://*:8081|https://*:8443")]
     [InlineData(null, null, null, "http://localhost:5000")]
     public void ManagementPort_KeepsThePublicAddressesTheHostWouldHaveUsed(string? urls, string? httpPorts, string? httpsPorts, string expected)
-        => Assert.Equal(expected.Split('|'), ManagementPort.PublicUrls(urls, httpPorts, httpsPorts));
+        => Assert.Equal(expected.Split('|'), ManagementListener.PublicUrls(urls, httpPorts, httpsPorts));
 }

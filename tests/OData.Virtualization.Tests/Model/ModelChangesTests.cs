@@ -133,9 +133,9 @@ public sealed class ModelChangesTests
     [Fact]
     public void Compare_SalesforceProfile_IsLabelled()
     {
-        var change = Assert.Single(ModelChanges.Compare(Describe(Customers()), Describe(Customers(without: "city")), ModelChanges.SalesforceProfile));
+        var change = Assert.Single(ModelChanges.Compare(Describe(Customers()), Describe(Customers(without: "city")), ModelChanges.SalesforceProfileName));
 
-        Assert.Equal(ModelChanges.SalesforceProfile, change.Profile);
+        Assert.Equal(ModelChanges.SalesforceProfileName, change.Profile);
         Assert.StartsWith("Salesforce profile: ", change.Message, StringComparison.Ordinal);
     }
 

@@ -5,7 +5,7 @@ namespace OData.Virtualization.Model;
 /// to. Read on every refresh (another instance, or a deployment, may have rewritten it); written only at the first
 /// start and by an administrator's accept.
 /// </summary>
-internal static class ModelLock
+internal static class ModelLockFile
 {
     /// <summary>The pinned description, or null when the file does not exist; a <see cref="FormatException"/> when it is not a lock.</summary>
     public static ModelDescription? Read(string path)

@@ -2,7 +2,7 @@ using OData.Virtualization.Configuration;
 using OData.Virtualization.Hosting;
 using OData.Virtualization.Security;
 
-namespace OData.Virtualization.Tests.Hosting;
+namespace OData.Virtualization.Tests.Query;
 
 public sealed class EffectiveLimitsTests
 {
@@ -11,7 +11,7 @@ public sealed class EffectiveLimitsTests
     [Fact]
     public void Effective_NothingOverridden_IsTheGlobalLimits()
     {
-        var limits = ODataEndpoint.Effective(s_global, new SourceOptions(), new PrincipalLimitOptions());
+        var limits = EffectiveLimits.For(s_global, new SourceOptions(), new PrincipalLimitOptions());
 
         Assert.Equal((0L, 3, 2000, 1000), (limits.MaxTop, limits.MaxExpandDepth, limits.MaxFilterNodes, limits.MaxInListLength));
     }
@@ -19,7 +19,7 @@ public sealed class EffectiveLimitsTests
     [Fact]
     public void Effective_PrincipalLimits_ReplaceTheGlobalOnes_EvenWhenMoreGenerous()
     {
-        var limits = ODataEndpoint.Effective(s_global, new SourceOptions(), new PrincipalLimitOptions { MaxTop = 500, MaxExpandDepth = 5, MaxInListLength = 5000 });
+        var limits = EffectiveLimits.For(s_global, new SourceOptions(), new PrincipalLimitOptions { MaxTop = 500, MaxExpandDepth = 5, MaxInListLength = 5000 });
 
         Assert.Equal((500L, 5, 2000, 5000), (limits.MaxTop, limits.MaxExpandDepth, limits.MaxFilterNodes, limits.MaxInListLength));
     }
@@ -29,7 +29,7 @@ public sealed class EffectiveLimitsTests
     {
         var source = new SourceOptions { MaxTop = 100, MaxExpandDepth = 1, MaxFilterNodes = 50, MaxInListLength = 10 };
 
-        var limits = ODataEndpoint.Effective(s_global, source, new PrincipalLimitOptions { MaxTop = 500, MaxExpandDepth = 5, MaxInListLength = 5000 });
+        var limits = EffectiveLimits.For(s_global, source, new PrincipalLimitOptions { MaxTop = 500, MaxExpandDepth = 5, MaxInListLength = 5000 });
 
         Assert.Equal((100L, 1, 50, 10), (limits.MaxTop, limits.MaxExpandDepth, limits.MaxFilterNodes, limits.MaxInListLength));
     }
@@ -37,7 +37,7 @@ public sealed class EffectiveLimitsTests
     [Fact]
     public void Effective_SourceCapAboveTheLimit_ChangesNothing()
     {
-        var limits = ODataEndpoint.Effective(s_global, new SourceOptions { MaxExpandDepth = 8 }, new PrincipalLimitOptions());
+        var limits = EffectiveLimits.For(s_global, new SourceOptions { MaxExpandDepth = 8 }, new PrincipalLimitOptions());
 
         Assert.Equal(3, limits.MaxExpandDepth);
     }

@@ -13,7 +13,7 @@ namespace OData.Virtualization.Hosting;
 /// that port (by the socket's local port, which a client cannot fake, unlike the <c>Host</c> header that
 /// <c>RequireHost</c> matches), or one that carries the scrape token.
 /// </summary>
-public static class ManagementPort
+public static class ManagementListener
 {
     private const string DefaultUrl = "http://localhost:5000";
 

@@ -1,6 +1,6 @@
 using OData.Virtualization.Hosting;
 
-namespace OData.Virtualization.Tests.Hosting;
+namespace OData.Virtualization.Tests.Errors;
 
 public sealed class SuggestionsTests
 {

@@ -1,0 +1,193 @@
+using System.Data.Common;
+using OData.Virtualization.Model;
+using OData.Virtualization.Query;
+using OData.Virtualization.Serialization;
+using OData.Virtualization.Sources;
+
+namespace OData.Virtualization.Execution;
+
+/// <summary>
+/// One request's hold on a source: a statement slot and one pooled connection, with the statement running on it. It is
+/// the single owner of all of them; <see cref="DisposeAsync"/> releases each of them on every path (completion, error,
+/// cancellation, a client gone mid-response), the slot last and whatever disposing the others throws.
+/// </summary>
+internal sealed partial class OpenQuery : IAsyncDisposable
+{
+    /// <summary>
+    /// Parents read whole before their related rows are loaded, at most: a page of up to 2,000 rows (the largest page
+    /// Salesforce takes, and the default maximum) and the row that tells whether another page follows.
+    /// </summary>
+    internal const int MaxBufferedParents = 2_001;
+
+    private const string CursorName = "odv_parents";
+
+    private readonly QueryExecutor _executor;
+    private readonly DataSource _source;
+    private readonly Slot _slot;
+    private readonly DbConnection _connection;
+    private ParentReading _reading;
+    private IAsyncDisposable? _command;
+    private DbDataReader? _reader;
+    private DbTransaction? _transaction;
+    private SqlStatement? _data;
+    private List<BufferedRow>? _buffered;
+    private int _consumed;
+    private bool _exhausted;
+
+    private OpenQuery(QueryExecutor executor, DataSource source, Slot slot, DbConnection connection)
+    {
+        _executor = executor;
+        _source = source;
+        _slot = slot;
+        _connection = connection;
+    }
+
+    /// <summary>The statement's reader, positioned before its first row (streaming reads only).</summary>
+    public DbDataReader Reader => _reader ?? throw new InvalidOperationException("The statement's reader is closed.");
+
+    /// <summary>The count statement's result, when one was sent.</summary>
+    public long? Count { get; private set; }
+
+    /// <summary>Takes a slot of <paramref name="source"/>, then opens a connection; on failure releases the slot.</summary>
+    internal static async Task<OpenQuery> ConnectAsync(QueryExecutor executor, DataSource source, CancellationToken cancellationToken)
+    {
+        var slot = await QueryExecutor.TakeSlotAsync(source, cancellationToken);
+        try
+        {
+            var connection = await source.OpenConnectionAsync(cancellationToken);
+            return new OpenQuery(executor, source, slot, connection);
+        }
+        catch
+        {
+            slot.Dispose();
+            throw;
+        }
+    }
+
+    internal async Task StartAsync(SqlStatement? count, SqlStatement data, ParentReading reading, CancellationToken cancellationToken)
+    {
+        _reading = reading;
+        _data = data;
+        _executor.Sending(_source, count);
+        if (reading == ParentReading.Cursor)
+        {
+            // A cursor lives in a transaction; the session is read-only, and so is the transaction.
+            _transaction = await _connection.BeginTransactionAsync(cancellationToken);
+            if (count is not null)
+            {
+                Count = await ScalarAsync(count, cancellationToken, counted: true);
+            }
+
+            var declare = new SqlStatement($"DECLARE {CursorName} NO SCROLL CURSOR FOR {data.Text}", data.Parameters);
+            _executor.Sending(_source, data);
+            await using var command = _source.CreateCommand(_connection, declare);
+            command.Transaction = _transaction;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return;
+        }
+
+        _executor.Sending(_source, data);
+        if (count is not null && _connection.CanCreateBatch)
+        {
+            var batch = _connection.CreateBatch();
+            _command = batch;
+            batch.Timeout = _source.Options.CommandTimeoutSeconds;
+            batch.BatchCommands.Add(CreateBatchCommand(batch, count));
+            batch.BatchCommands.Add(CreateBatchCommand(batch, data));
+            _reader = await batch.ExecuteReaderAsync(cancellationToken);
+            await _reader.ReadAsync(cancellationToken);
+            Count = QueryExecutor.ToCount(_reader.GetValue(0));
+            await _reader.NextResultAsync(cancellationToken);
+        }
+        else
+        {
+            if (count is not null)
+            {
+                Count = await ScalarAsync(count, cancellationToken, counted: true);
+            }
+
+            var command = _source.CreateCommand(_connection, data);
+            _command = command;
+            _reader = await command.ExecuteReaderAsync(QueryExecutor.Behavior, cancellationToken);
+        }
+    }
+
+    /// <summary>Runs a statement that answers one number (a count) on this connection.</summary>
+    internal async Task<long> ScalarAsync(SqlStatement statement, CancellationToken cancellationToken, bool counted = false)
+    {
+        if (!counted)
+        {
+            _executor.Sending(_source, statement);
+        }
+
+        await using var command = _source.CreateCommand(_connection, statement);
+        command.Transaction = _transaction;
+        return QueryExecutor.ToCount(await command.ExecuteScalarAsync(cancellationToken));
+    }
+
+    /// <summary>Closes the statement's reader (the rest of its rows unread), keeping the connection and the slot.</summary>
+    public async Task CloseReaderAsync()
+    {
+        var reader = _reader;
+        var command = _command;
+        _reader = null;
+        _command = null;
+        try
+        {
+            if (reader is not null)
+            {
+                await reader.DisposeAsync();
+            }
+        }
+        finally
+        {
+            if (command is not null)
+            {
+                await command.DisposeAsync();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            try
+            {
+                await CloseReaderAsync();
+            }
+            finally
+            {
+                try
+                {
+                    if (_transaction is not null)
+                    {
+                        await _transaction.DisposeAsync();
+                    }
+                }
+                finally
+                {
+                    await _connection.DisposeAsync();
+                }
+            }
+        }
+        finally
+        {
+            _slot.Dispose();
+        }
+    }
+
+    private DbBatchCommand CreateBatchCommand(DbBatch batch, SqlStatement statement)
+    {
+        var command = batch.CreateBatchCommand();
+        command.CommandText = statement.Text;
+        using var scratch = batch.Connection!.CreateCommand();
+        var dialect = _source.Dialect;
+        for (var i = 0; i < statement.Parameters.Count; i++)
+        {
+            command.Parameters.Add(dialect.CreateParameter(scratch, i, statement.Parameters[i]));
+        }
+
+        return command;
+    }
+}

@@ -1,0 +1,93 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using OData.Virtualization.Caching;
+using OData.Virtualization.Diagnostics;
+using OData.Virtualization.Errors;
+using OData.Virtualization.Execution;
+using OData.Virtualization.Query;
+using OData.Virtualization.Serialization;
+
+namespace OData.Virtualization.Http;
+
+/// <summary>Answers the requests for one entity by key: the entity (<c>/set(key)</c>), one property, or its raw <c>$value</c>.</summary>
+internal sealed class EntityResponder(QueryExecutor executor, AnswerSender answers, ResponseKeys keys, TimeProvider time)
+{
+    public async Task RespondAsync(ODataRequest request, PreparedRequest prepared)
+    {
+        var (set, query, format) = (prepared.Set, prepared.Query, prepared.Format);
+        var now = time.GetUtcNow();
+        var ttl = keys.Ttl(set);
+        request.Timings.Parse = request.Timings.Elapsed;
+        if (prepared.Kind == PreparedKind.Entity)
+        {
+            CacheKey entityKey() => ResponseKeys.WithExpandShape(ResponseKeys.For(request.Scope, "entity", set, request.ServiceRoot, format).Add("sql", SqlCompiler.Select(query, now)), query, now);
+            await answers.SendAsync(request, entityKey, ttl, async (pipe, t, ct) =>
+            {
+                var row = await ReadAsync(query, now, t, ct);
+                t.Rows = 1;
+                await using var stream = new StreamingJsonWriter(pipe);
+                var contextUrl = format.Metadata == MetadataLevel.None ? null : ContextUrl.ForEntity(request.ServiceRoot, query);
+                new EntityWriter(request.ServiceRoot, format).WriteBuffered(stream.Json, row, query, contextUrl);
+                await stream.FlushAsync(ct);
+                return new RenderResult(StatusCodes.Status200OK, format.ContentType);
+            });
+            return;
+        }
+
+        var rawValue = prepared.Kind == PreparedKind.Value;
+        CacheKey propertyKey() => ResponseKeys.For(request.Scope, rawValue ? "value" : "property", set, request.ServiceRoot, format).Add("sql", SqlCompiler.Select(query, now));
+        await answers.SendAsync(request, propertyKey, ttl, async (pipe, t, ct) =>
+        {
+            var value = (await ReadAsync(query, now, t, ct)).Values[0];
+            return await RenderPropertyAsync(pipe, request.ServiceRoot, prepared, value, ct);
+        });
+    }
+
+    private async Task<BufferedRow> ReadAsync(EntityQuery query, DateTimeOffset now, RequestTimings timings, CancellationToken ct)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var row = await executor.ReadEntityAsync(query, SqlCompiler.Select(query, now), now, ct)
+            ?? throw ODataProblem.NotFound($"No entity in '{query.Set.Name}' has the key {ContextUrl.KeyText(query.Key!)}.");
+        timings.Sql = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        return row;
+    }
+
+    private static async Task<RenderResult> RenderPropertyAsync(PipeWriter pipe, string serviceRoot, PreparedRequest prepared, object? value, CancellationToken ct)
+    {
+        var column = prepared.Column!;
+        var format = prepared.Format;
+        if (value is null && !column.Type.IsCollection)
+        {
+            return new RenderResult(StatusCodes.Status204NoContent, "text/plain");
+        }
+
+        if (prepared.Kind == PreparedKind.Value)
+        {
+            if (value is byte[] bytes)
+            {
+                pipe.Write(bytes);
+                return new RenderResult(StatusCodes.Status200OK, "application/octet-stream");
+            }
+
+            // Not null here: only a collection gets this far with null, and a collection has no raw $value (a 400 when planned).
+            pipe.Write(Encoding.UTF8.GetBytes(ValueWriter.FormatRaw(value!, column.Type)));
+            return new RenderResult(StatusCodes.Status200OK, "text/plain;charset=utf-8");
+        }
+
+        await using var stream = new StreamingJsonWriter(pipe);
+        var writer = stream.Json;
+        writer.WriteStartObject();
+        if (format.Metadata != MetadataLevel.None)
+        {
+            writer.WriteString("@odata.context", ContextUrl.ForProperty(serviceRoot, prepared.Set, prepared.Query.Key!, column));
+        }
+
+        writer.WritePropertyName("value");
+        ValueWriter.WriteBoxed(writer, value, column.Type, format.Ieee754Compatible);
+        writer.WriteEndObject();
+        await stream.FlushAsync(ct);
+        return new RenderResult(StatusCodes.Status200OK, format.ContentType);
+    }
+}

@@ -1,0 +1,34 @@
+using OData.Virtualization.Model;
+using OData.Virtualization.Paging;
+using OData.Virtualization.Query;
+using OData.Virtualization.Serialization;
+
+namespace OData.Virtualization.Http;
+
+/// <summary>What the planner made of a request's path and query options: everything a responder needs, no time and no connection.</summary>
+/// <param name="Kind">Which responder answers it.</param>
+/// <param name="Set">The entity set the path addresses.</param>
+/// <param name="Query">The planned query (for a property: the entity's key and that one column).</param>
+/// <param name="Page">A collection's page plan.</param>
+/// <param name="Format">The negotiated response format.</param>
+/// <param name="Column">A property request's column.</param>
+internal sealed record PreparedRequest(PreparedKind Kind, PublishedSet Set, EntityQuery Query, PagePlan? Page, ResponseFormat Format, PublishedColumn? Column = null);
+
+/// <summary>The kinds of OData resource this service answers under an entity set.</summary>
+internal enum PreparedKind
+{
+    /// <summary><c>/set</c>: a page of entities.</summary>
+    Collection,
+
+    /// <summary><c>/set(key)</c>: one entity.</summary>
+    Entity,
+
+    /// <summary><c>/set/$count</c>: the number of entities, as text.</summary>
+    Count,
+
+    /// <summary><c>/set(key)/property</c>: one property of one entity.</summary>
+    Property,
+
+    /// <summary><c>/set(key)/property/$value</c>: a property's raw value.</summary>
+    Value,
+}

@@ -1,0 +1,114 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.OData;
+using Microsoft.OData.UriParser;
+using OData.Virtualization.Configuration;
+using OData.Virtualization.Errors;
+using OData.Virtualization.Model;
+using OData.Virtualization.Paging;
+using OData.Virtualization.Query;
+using OData.Virtualization.Security;
+using OData.Virtualization.Serialization;
+
+namespace OData.Virtualization.Http;
+
+/// <summary>
+/// Turns a request under an entity set into a <see cref="PreparedRequest"/> of the kind its path names: the URI parser
+/// (Microsoft.OData.Core, against the caller's model) reads the path and the query options, the query planner holds them
+/// to the caller's limits, and a collection gets its page plan.
+/// </summary>
+internal sealed class RequestPlanner(PagePlanner pages)
+{
+    public PreparedRequest Plan(ODataRequest request, LimitOptions limits)
+    {
+        var (context, scope, serviceRoot, relative) = (request.Context, request.Scope, request.ServiceRoot, request.Relative);
+        var model = scope.Model;
+        var parser = new ODataUriParser(model.EdmModel, new Uri(serviceRoot), new Uri(serviceRoot + relative))
+        {
+            Resolver = new ODataUriResolver { EnableCaseInsensitive = true },
+        };
+        // The planner holds $expand to the caller's and the source's depth; the parser only stops the absurd.
+        parser.Settings.MaximumExpansionDepth = 10;
+
+        var path = ParsePath(parser, relative);
+        var format = ResponseFormat.Negotiate(context.Request.Query["$format"], context.Request.Headers.Accept);
+        var segments = path.ToList();
+        if (segments.Count == 0 || segments[0] is not EntitySetSegment setSegment)
+        {
+            throw ODataProblem.NotImplemented($"The path '{path}'");
+        }
+
+        var set = model.GetSet(setSegment.EntitySet);
+        request.Timings.EntitySet = set.Name;
+        var rawOption = RawOption(context);
+        switch (segments.Count)
+        {
+            case 1:
+            {
+                var query = Plan(scope, set, parser, null, limits, rawOption);
+                return new PreparedRequest(PreparedKind.Collection, set, query, pages.Plan(context.Request, query, relative, scope.Id, scope.MaxPageSize), format);
+            }
+
+            case 2 when segments[1] is CountSegment:
+                return new PreparedRequest(PreparedKind.Count, set, Plan(scope, set, parser, null, limits, rawOption), null, format);
+            case 2 when segments[1] is KeySegment key:
+                return new PreparedRequest(PreparedKind.Entity, set, Plan(scope, set, parser, key, limits, rawOption), null, format);
+            case 3 or 4 when segments[1] is KeySegment key && segments[2] is PropertySegment property:
+            {
+                var rawValue = segments.Count == 4 && segments[3] is ValueSegment;
+                if (segments.Count == 4 && !rawValue)
+                {
+                    throw ODataProblem.NotImplemented($"The path '{path}'");
+                }
+
+                var keyQuery = Plan(scope, set, parser, key, limits, rawOption);
+                var column = set.GetColumn(property.Property);
+                if (rawValue && column.Type.IsCollection)
+                {
+                    throw ODataProblem.BadRequest($"'{column.PropertyName}' is a collection: it has no raw $value. Request it without /$value.");
+                }
+
+                var query = new EntityQuery { Set = set, Selected = [column], Key = keyQuery.Key };
+                return new PreparedRequest(rawValue ? PreparedKind.Value : PreparedKind.Property, set, query, null, format, column);
+            }
+
+            default:
+                throw ODataProblem.NotImplemented($"The path '{string.Join("/", segments.Select(s => s.Identifier))}' (navigation paths and nested segments)");
+        }
+    }
+
+    private static ODataPath ParsePath(ODataUriParser parser, string relative)
+    {
+        try
+        {
+            return parser.ParsePath();
+        }
+        catch (ODataUnrecognizedPathException ex)
+        {
+            // An unknown first segment is a mistyped entity set: name the closest one. (Later segments are
+            // properties, for which the entity-set wording would mislead.)
+            var first = Uri.UnescapeDataString(relative.Split('/', '(', '?')[0]);
+            var message = first.Length > 0 && ex.Message.Contains($"'{first}'", StringComparison.Ordinal)
+                ? ParserMessages.WithSuggestion(ex.Message, parser.Model)
+                : ex.Message;
+            throw ODataProblem.NotFound(message);
+        }
+    }
+
+    /// <summary>Plans a query, holding it to the caller's limits.</summary>
+    private static EntityQuery Plan(AccessScope scope, PublishedSet set, ODataUriParser parser, KeySegment? key, LimitOptions limits, Func<string, string?> rawOption)
+    {
+        limits = EffectiveLimits.For(limits, set.Source.Options, scope.Limits);
+        var query = QueryPlanner.Plan(scope.Model, set, parser, key, limits, rawOption);
+        var maxTop = limits.MaxTop;
+        if (maxTop > 0 && query.Top > maxTop)
+        {
+            throw ODataProblem.BadRequest($"$top={query.Top} is more than this service allows you ({maxTop}). Page with $skip or follow @odata.nextLink.", "$top", "LimitExceeded");
+        }
+
+        return query;
+    }
+
+    /// <summary>A system query option's text as sent (decoded), for error targets and the $search fallback.</summary>
+    private static Func<string, string?> RawOption(HttpContext context)
+        => name => context.Request.Query.TryGetValue(name, out var value) && value.Count > 0 ? value[0] : null;
+}

@@ -1,0 +1,87 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using OData.Virtualization.Configuration;
+using OData.Virtualization.Errors;
+
+namespace OData.Virtualization.Http;
+
+/// <summary>
+/// Where a request points: its service root (links are built on it) and the target relative to the root, exactly as the
+/// client sent it (percent-encoding intact, so that a key such as <c>'a%2Fb'</c> reaches the URI parser as one segment).
+/// </summary>
+internal sealed record RequestTarget(string ServiceRoot, string Relative)
+{
+    private static readonly string[] s_supportedOptions = ["$filter", "$select", "$expand", "$orderby", "$top", "$skip", "$count", "$search", "$format", "$skiptoken"];
+    private static readonly string[] s_unsupportedOptions = ["$apply", "$compute", "$deltatoken", "$levels", "$index", "$schemaversion", "$id"];
+
+    /// <summary>Whether the target is the service document (the root itself, with or without query options).</summary>
+    public bool IsServiceDocument => Relative.Length == 0 || Relative[0] == '?';
+
+    public bool IsMetadata => Relative.StartsWith("$metadata", StringComparison.Ordinal);
+
+    public bool IsBatch => Relative.StartsWith("$batch", StringComparison.Ordinal);
+
+    /// <summary>Reads the target of <paramref name="context"/> under <paramref name="routePrefix"/>; a URL longer than the limit is a 414.</summary>
+    public static RequestTarget Read(HttpContext context, string routePrefix, LimitOptions limits)
+    {
+        var request = context.Request;
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        var target = string.IsNullOrEmpty(rawTarget) || rawTarget[0] != '/'
+            ? request.PathBase.ToUriComponent() + request.Path.ToUriComponent() + request.QueryString.ToUriComponent()
+            : rawTarget;
+        if (target.Length > limits.MaxUrlLength)
+        {
+            throw new ODataProblem(414, "UriTooLong", $"The request URL has {target.Length} characters; the most this service accepts is {limits.MaxUrlLength}. Shorten the query, for example with 'in' instead of many 'or' terms.");
+        }
+
+        var serviceRoot = $"{request.Scheme}://{request.Host}{request.PathBase}/{routePrefix}/";
+        return new RequestTarget(serviceRoot, RelativeTo(target, request.PathBase.Value, routePrefix));
+    }
+
+    /// <summary>
+    /// Refuses system query options this service does not implement (501) or that do not exist (400), and repeated ones.
+    /// Custom options (without <c>$</c>) are allowed and ignored.
+    /// </summary>
+    public static void CheckQueryOptionNames(HttpRequest request)
+    {
+        foreach (var name in request.Query.Keys)
+        {
+            if (!name.StartsWith('$'))
+            {
+                continue;
+            }
+
+            if (s_unsupportedOptions.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                throw ODataProblem.NotImplemented($"The query option '{name}'", name);
+            }
+
+            if (!s_supportedOptions.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                throw ODataProblem.BadRequest($"'{name}' is not an OData system query option. Supported: {string.Join(", ", s_supportedOptions)}.", name);
+            }
+
+            if (request.Query[name].Count > 1)
+            {
+                throw ODataProblem.BadRequest($"The query option '{name}' appears more than once.", name);
+            }
+        }
+    }
+
+    private static string RelativeTo(string rawTarget, string? pathBase, string routePrefix)
+    {
+        var target = rawTarget;
+        if (!string.IsNullOrEmpty(pathBase) && target.StartsWith(pathBase, StringComparison.OrdinalIgnoreCase))
+        {
+            target = target[pathBase.Length..];
+        }
+
+        var prefix = "/" + routePrefix;
+        if (target.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+        {
+            target = target[prefix.Length..];
+        }
+
+        return target.StartsWith('/') ? target[1..] : target;
+    }
+}

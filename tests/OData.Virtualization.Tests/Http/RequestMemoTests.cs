@@ -1,0 +1,125 @@
+using Microsoft.Extensions.Options;
+using OData.Virtualization.Tests.Infrastructure;
+
+namespace OData.Virtualization.Tests.Http;
+
+public sealed class RequestMemoTests
+{
+    private static readonly PreparedRequest s_prepared = Prepared("customers?$top=5");
+
+    [Theory]
+    [InlineData("transactions?$skiptoken=abc")]
+    [InlineData("transactions?$top=5&%24skiptoken=abc")]
+    [InlineData("transactions?$SKIPTOKEN=abc")]
+    public void Remember_ALinkWithASkipToken_IsNotRemembered(string relative)
+    {
+        using var memo = new RequestMemo(new Monitor());
+        var key = RequestMemo.Key("scope", "http://h/odata/", relative, "", "");
+        memo.Remember(key, relative, s_prepared);
+        Assert.False(memo.TryGet(key, out _));
+    }
+
+    [Fact]
+    public void Remember_APlannedRequest_IsFoundByTheSameKeyWithItsPlan()
+    {
+        using var memo = new RequestMemo(new Monitor());
+        var key = RequestMemo.Key("scope", "http://h/odata/", "customers?$top=5", "application/json", "");
+        memo.Remember(key, "customers?$top=5", s_prepared);
+        Assert.True(memo.TryGet(key, out var entry));
+        Assert.Same(s_prepared, entry.Prepared);
+        Assert.Null(entry.Answer);
+    }
+
+    [Fact]
+    public void Key_EveryPartThatShapesThePlan_GivesADifferentKey()
+    {
+        var keys = new[]
+        {
+            RequestMemo.Key("scope-a", "http://h/odata/", "accounts?$top=5", "application/json", ""),
+            RequestMemo.Key("scope-b", "http://h/odata/", "accounts?$top=5", "application/json", ""),
+            RequestMemo.Key("scope-a", "http://other/odata/", "accounts?$top=5", "application/json", ""),
+            RequestMemo.Key("scope-a", "http://h/odata/", "accounts?$top=6", "application/json", ""),
+            RequestMemo.Key("scope-a", "http://h/odata/", "accounts?$top=5", "application/json;odata.metadata=full", ""),
+            RequestMemo.Key("scope-a", "http://h/odata/", "accounts?$top=5", "application/json", "odata.maxpagesize=2"),
+        };
+        Assert.Equal(keys.Length, keys.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Fact]
+    public void RememberAnswer_ARequestWithNow_IsNeverAnsweredFromARememberedKey()
+    {
+        using var memo = new RequestMemo(new Monitor());
+        const string relative = "customers?$filter=created_at%20lt%20now()";
+        var key = RequestMemo.Key("scope", "http://h/odata/", relative, "", "");
+        memo.Remember(key, relative, s_prepared);
+        memo.RememberAnswer(key, "cache-key", TimeSpan.FromSeconds(30));
+        Assert.True(memo.TryGet(key, out var entry));
+        Assert.Null(entry.Answer);
+    }
+
+    [Fact]
+    public void RememberAnswer_ARememberedRequest_KeepsTheCacheKeyAndTtl()
+    {
+        using var memo = new RequestMemo(new Monitor());
+        var key = RequestMemo.Key("scope", "http://h/odata/", "customers?$top=5", "", "");
+        memo.Remember(key, "customers?$top=5", s_prepared);
+        memo.RememberAnswer(key, "cache-key", TimeSpan.FromSeconds(30));
+        Assert.True(memo.TryGet(key, out var entry));
+        Assert.Equal(new RequestMemo.CachedAnswer("cache-key", TimeSpan.FromSeconds(30)), entry.Answer);
+    }
+
+    [Fact]
+    public void OptionsChange_ForgetsEveryPlanAndMovesTheGeneration()
+    {
+        var monitor = new Monitor();
+        using var memo = new RequestMemo(monitor);
+        memo.Remember("k", "customers", s_prepared);
+        var generation = memo.Generation;
+        Assert.Equal(1, memo.Count);
+        monitor.Change();
+        Assert.Equal(0, memo.Count);
+        Assert.NotEqual(generation, memo.Generation);
+    }
+
+    [Fact]
+    public void Remember_StaysBounded()
+    {
+        using var memo = new RequestMemo(new Monitor());
+        for (var i = 0; i < RequestMemo.MaxRemembered * 2 + 10; i++)
+        {
+            memo.Remember("k" + i, "customers", s_prepared);
+        }
+
+        Assert.InRange(memo.Count, 1, RequestMemo.MaxRemembered);
+    }
+
+    private static PreparedRequest Prepared(string relative)
+    {
+        var query = CompilerHarness.Postgres.Plan(relative);
+        return new PreparedRequest(PreparedKind.Collection, query.Set, query, null, ResponseFormat.Default);
+    }
+
+    private sealed class Monitor : IOptionsMonitor<VirtualizationOptions>
+    {
+        private Action<VirtualizationOptions, string?>? _listener;
+
+        public VirtualizationOptions CurrentValue { get; } = new();
+
+        public VirtualizationOptions Get(string? name) => CurrentValue;
+
+        public IDisposable OnChange(Action<VirtualizationOptions, string?> listener)
+        {
+            _listener = listener;
+            return new Subscription();
+        }
+
+        public void Change() => _listener?.Invoke(CurrentValue, null);
+
+        private sealed class Subscription : IDisposable
+        {
+            public void Dispose()
+            {
+            }
+        }
+    }
+}
