@@ -246,10 +246,12 @@ public static class ServiceCollectionExtensions
     }
 
     /// <summary>Builds and publishes the model before the server takes requests; then says what the security settings allow.</summary>
-    private sealed class ModelInitializer(ModelHost models, IOptionsMonitor<VirtualizationOptions> options, ILogger<ModelHost> logger) : IHostedService
+    private sealed class ModelInitializer(ModelHost models, ServerMetrics metrics, IOptionsMonitor<VirtualizationOptions> options, ILogger<ModelHost> logger) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
+            // Every schema refresh, by outcome (unchanged, applied, held back, failed, accepted …).
+            models.Refreshed += report => metrics.SchemaRefreshed(report.Outcome.ToString().ToLowerInvariant());
             await models.InitializeAsync(cancellationToken);
             var security = options.CurrentValue.Security;
             if (Gatekeeper.AllowsAnonymous(security, models))

@@ -336,7 +336,6 @@ internal sealed partial class ModelHost
 
         try
         {
-            metrics.SchemaRefreshed(report.Outcome.ToString().ToLowerInvariant());
             Refreshed?.Invoke(report);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -24,7 +24,6 @@ internal sealed partial class ModelHost(
     IOptionsMonitor<VirtualizationOptions> options,
     DemoDatabase demo,
     IEnumerable<IModelCheck> checks,
-    ServerMetrics metrics,
     TimeProvider time,
     ILogger<ModelHost> logger) : IPublishedSources, IAsyncDisposable
 {

@@ -279,8 +279,9 @@ internal static class ValueWriter
 
     private static void WriteDecimalText(Utf8JsonWriter writer, string text, bool ieee754Compatible)
     {
-        // PostgreSQL numeric text: digits, an optional point and sign, or NaN / Infinity.
-        if (ieee754Compatible || text.Length == 0 || !(char.IsAsciiDigit(text[0]) || text[0] == '-'))
+        // PostgreSQL numeric text: digits, an optional point and sign, or NaN / Infinity / -Infinity (a number only when
+        // its last character is a digit: "-Infinity" starts like a negative number).
+        if (ieee754Compatible || text.Length == 0 || !char.IsAsciiDigit(text[^1]) || !(char.IsAsciiDigit(text[0]) || text[0] == '-'))
         {
             writer.WriteStringValue(text is "Infinity" ? "INF" : text is "-Infinity" ? "-INF" : text);
             return;

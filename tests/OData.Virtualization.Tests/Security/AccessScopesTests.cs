@@ -34,7 +34,7 @@ public sealed class AccessScopesTests
 
         Assert.Equal(("all", "alice"), (scope.Id, scope.Principal));
         Assert.Same(host.Models.Current, scope.Model);
-        Assert.Same(host.Models.CurrentMetadata, scope.Metadata);
+        Assert.Same(host.Models.Snapshot.Metadata, scope.Metadata);
         Assert.Equal(new[] { "customers", "sales_orders" }, scope.Model.Sets.Keys.Order(StringComparer.Ordinal));
     }
 
@@ -48,7 +48,7 @@ public sealed class AccessScopesTests
         Assert.Equal(new[] { "customers" }, scope.Model.Sets.Keys);
         Assert.Empty(scope.Model.Sets["customers"].Navigations); // the relationship to a set it cannot see
         Assert.DoesNotContain("sales_orders", Metadata(scope), StringComparison.Ordinal);
-        Assert.Contains("sales_orders", Encoding.UTF8.GetString(host.Models.CurrentMetadata.Xml), StringComparison.Ordinal);
+        Assert.Contains("sales_orders", Encoding.UTF8.GetString(host.Models.Snapshot.Metadata.Xml), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -444,9 +444,9 @@ public sealed class AccessScopesTests
     {
         private readonly SqliteConnection _database;
         private readonly string _connectionString;
-        private readonly PreparedRequests _prepared;
+        private readonly RequestMemo _prepared;
 
-        private Published(SqliteConnection database, string connectionString, ChangeableOptions options, PreparedRequests prepared, ModelHost models)
+        private Published(SqliteConnection database, string connectionString, ChangeableOptions options, RequestMemo prepared, ModelHost models)
         {
             _database = database;
             _connectionString = connectionString;
@@ -475,11 +475,10 @@ public sealed class AccessScopesTests
             }
 
             var options = new ChangeableOptions(Settings(connectionString, policies));
-            var prepared = new PreparedRequests(options);
-
-            // The demo database is only used when no source is configured: here one is.
             var demo = new DemoDatabase(Microsoft.Extensions.Options.Options.Create(options.CurrentValue), null!, NullLogger<DemoDatabase>.Instance);
-            var models = new ModelHost(options, demo, prepared, TimeProvider.System, NullLogger<ModelHost>.Instance);
+            var models = new ModelHost(options, demo, [new PolicyModelCheck()], TimeProvider.System, NullLogger<ModelHost>.Instance);
+            var prepared = new RequestMemo(options, models);
+
             await models.InitializeAsync(CancellationToken.None);
             return new Published(database, connectionString, options, prepared, models);
         }
