@@ -34,7 +34,7 @@ public sealed class MetricsTests
         await using var relay = new LaggingRelay(cluster.Admin.Host!, cluster.Admin.Port);
         var settings = await ErpSettingsAsync();
         settings["OData:Sources:erp:ConnectionString"] = new NpgsqlConnectionStringBuilder(cluster.ConnectionString("erp")) { Port = relay.Port }.ConnectionString;
-        foreach (var (key, value) in IsolatedServer.PostgresSettings("fx", fx.ConnectionString("metrics")))
+        foreach (var (key, value) in InProcessServer.PostgresSettings("fx", fx.ConnectionString("metrics")))
         {
             settings[key] = value;
         }
@@ -44,7 +44,7 @@ public sealed class MetricsTests
         settings["OData:Cache:DefaultTtlSeconds"] = "10";
         settings["OData:Cache:MaxStalenessSeconds"] = "60";
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var server = IsolatedServer.Start(settings, clock);
+        await using var server = InProcessServer.Start(settings, clock);
         var root = new Uri(server.Client.BaseAddress!, "/");
         var sent = new List<Sent>();
 
@@ -125,7 +125,7 @@ public sealed class MetricsTests
     {
         var settings = await ErpSettingsAsync();
         settings["OData:Limits:RequestsPerMinute"] = "3";
-        await using var server = IsolatedServer.Start(settings);
+        await using var server = InProcessServer.Start(settings);
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 5; i++)
         {

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -189,13 +188,15 @@ public abstract class StartupConfigurationTests(ServerFixture fixture)
     {
         var port = ClosedPort.Find();
         var log = new LogCapture();
-        await using var factory = (await Fixture.StartAnotherAsync(settings =>
-        {
-            UseExplicitSources(settings);
-            settings["OData:Sources:down:Provider"] = "PostgreSQL";
-            settings["OData:Sources:down:ConnectionString"] = $"Host=127.0.0.1;Port={port};Username=nobody;Database=nothing";
-            settings["OData:Sources:down:ConnectTimeoutSeconds"] = "2";
-        })).WithWebHostBuilder(b => b.ConfigureLogging(l => l.AddProvider(log)));
+        await using var factory = await Fixture.StartAnotherAsync(
+            settings =>
+            {
+                UseExplicitSources(settings);
+                settings["OData:Sources:down:Provider"] = "PostgreSQL";
+                settings["OData:Sources:down:ConnectionString"] = $"Host=127.0.0.1;Port={port};Username=nobody;Database=nothing";
+                settings["OData:Sources:down:ConnectTimeoutSeconds"] = "2";
+            },
+            log: log);
 
         var watch = Stopwatch.StartNew();
         using var client = factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://localhost/odata/") });
@@ -233,7 +234,7 @@ public abstract class StartupConfigurationTests(ServerFixture fixture)
     private async Task<string> StartupFailureAsync(Action<Dictionary<string, string?>> change)
     {
         var log = new LogCapture();
-        await using var factory = (await Fixture.StartAnotherAsync(change)).WithWebHostBuilder(b => b.ConfigureLogging(l => l.AddProvider(log)));
+        await using var factory = await Fixture.StartAnotherAsync(change, log: log);
         var watch = Stopwatch.StartNew();
         Exception? exception;
         var stderr = new StringWriter();
