@@ -31,7 +31,7 @@ public sealed class MetricsTests
         await fx.ExecuteAsync("metrics", "CREATE TABLE rates (code char(3) PRIMARY KEY, rate numeric(12,6) NOT NULL); INSERT INTO rates VALUES ('CHF', 0.94), ('EUR', 1), ('USD', 1.08);");
         // erp through a relay that can hold the database's answers back: concurrent identical requests then join one statement.
         var cluster = await PostgresCluster.GetAsync();
-        await using var relay = new LaggingRelay(cluster.Admin.Host!, cluster.Admin.Port);
+        await using var relay = new TcpRelay(cluster.Admin.Host!, cluster.Admin.Port);
         var settings = await ErpSettingsAsync();
         settings["OData:Sources:erp:ConnectionString"] = new NpgsqlConnectionStringBuilder(cluster.ConnectionString("erp")) { Port = relay.Port }.ConnectionString;
         foreach (var (key, value) in InProcessServer.PostgresSettings("fx", fx.ConnectionString("metrics")))

@@ -52,7 +52,7 @@ public sealed class StatementTimeoutTests(Xunit.Abstractions.ITestOutputHelper o
         // which otherwise races with PostgreSQL's own statement-timeout error).
         const string application = "odv-security-breaker";
         var cluster = await PostgresCluster.GetAsync();
-        await using var relay = new LaggingRelay(cluster.Admin.Host!, cluster.Admin.Port);
+        await using var relay = new TcpRelay(cluster.Admin.Host!, cluster.Admin.Port);
         await using var server = await StartAsync(application, s =>
         {
             s["OData:Sources:bank:ConnectionString"] = new NpgsqlConnectionStringBuilder(cluster.ConnectionString("bank")) { Port = relay.Port, ApplicationName = application }.ConnectionString;
