@@ -19,7 +19,7 @@ public sealed class SourceOutageTests
     [Fact]
     public async Task SourceStopped_ServesStaleWithinTheWindow_Then503_AndRecoversWhenTheSourceReturns()
     {
-        await using var source = await StoppablePostgres.StartAsync();
+        await using var source = await PostgresCluster.StartAsync();
         await source.ExecuteAsync("postgres", "CREATE DATABASE outage");
         await source.ExecuteAsync("outage", """
             CREATE TABLE rates (code char(3) PRIMARY KEY, rate numeric(12,6) NOT NULL);

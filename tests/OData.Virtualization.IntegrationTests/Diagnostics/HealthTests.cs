@@ -14,7 +14,7 @@ public sealed class HealthTests
     [Fact]
     public async Task Ready_SourceStopsAndReturns_DegradedWithinFiveSecondsThenHealthy()
     {
-        await using var stoppable = await StoppablePostgres.StartAsync();
+        await using var stoppable = await PostgresCluster.StartAsync();
         await stoppable.ExecuteAsync("postgres", "CREATE DATABASE health");
         await stoppable.ExecuteAsync("health", "CREATE TABLE t (id integer PRIMARY KEY); INSERT INTO t VALUES (1);");
         var cluster = await PostgresCluster.GetAsync();

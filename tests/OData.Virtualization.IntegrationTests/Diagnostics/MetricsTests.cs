@@ -26,7 +26,7 @@ public sealed class MetricsTests
     public async Task Scrape_AfterKnownRequests_CountsEachEntitySetStatusProfileAndCacheOutcome()
     {
         // A source of this test's own that can be stopped, for a stale serve; the shared cluster's erp for the rest.
-        await using var fx = await StoppablePostgres.StartAsync();
+        await using var fx = await PostgresCluster.StartAsync();
         await fx.ExecuteAsync("postgres", "CREATE DATABASE metrics");
         await fx.ExecuteAsync("metrics", "CREATE TABLE rates (code char(3) PRIMARY KEY, rate numeric(12,6) NOT NULL); INSERT INTO rates VALUES ('CHF', 0.94), ('EUR', 1), ('USD', 1.08);");
         // erp through a relay that can hold the database's answers back: concurrent identical requests then join one statement.
