@@ -107,18 +107,21 @@ public sealed class PostgresFixture : ServerFixture
         var cluster = await PostgresCluster.GetAsync();
         ErpConnectionString = cluster.ConnectionString("erp");
         BankConnectionString = cluster.ConnectionString("bank");
-        return new Dictionary<string, string?>
-        {
-            ["OData:Sources:erp:Provider"] = "PostgreSQL",
-            ["OData:Sources:erp:ConnectionString"] = ErpConnectionString,
-            ["OData:Sources:erp:Publish:0"] = "*.*",
-            ["OData:Sources:erp:Publish:1"] = "!*.audit_log",
-            ["OData:Sources:erp:EntitySets:sales.order_summaries:Key:0"] = "order_id",
-            ["OData:Sources:bank:Provider"] = "PostgreSQL",
-            ["OData:Sources:bank:ConnectionString"] = BankConnectionString,
-            ["OData:Sources:bank:EntitySets:core.account_overview:Key:0"] = "iban",
-        };
+        return SeedSettings(cluster);
     }
+
+    /// <summary>The sources <c>erp</c> and <c>bank</c> over the seed databases of <paramref name="cluster"/>, as this fixture publishes them.</summary>
+    public static Dictionary<string, string?> SeedSettings(ClusterInfo cluster) => new()
+    {
+        ["OData:Sources:erp:Provider"] = "PostgreSQL",
+        ["OData:Sources:erp:ConnectionString"] = cluster.ConnectionString("erp"),
+        ["OData:Sources:erp:Publish:0"] = "*.*",
+        ["OData:Sources:erp:Publish:1"] = "!*.audit_log",
+        ["OData:Sources:erp:EntitySets:sales.order_summaries:Key:0"] = "order_id",
+        ["OData:Sources:bank:Provider"] = "PostgreSQL",
+        ["OData:Sources:bank:ConnectionString"] = cluster.ConnectionString("bank"),
+        ["OData:Sources:bank:EntitySets:core.account_overview:Key:0"] = "iban",
+    };
 }
 
 /// <summary>The embedded SQLite demo, exactly as a first run serves it.</summary>

@@ -71,19 +71,9 @@ public sealed class SecureBankFixture : IAsyncLifetime
         var cluster = await PostgresCluster.GetAsync();
         ErpConnectionString = cluster.ConnectionString("erp");
         BankConnectionString = cluster.ConnectionString("bank");
-        var settings = new Dictionary<string, string?>
-        {
-            ["OData:Sources:erp:Provider"] = "PostgreSQL",
-            ["OData:Sources:erp:ConnectionString"] = ErpConnectionString,
-            ["OData:Sources:erp:Publish:0"] = "*.*",
-            ["OData:Sources:erp:Publish:1"] = "!*.audit_log",
-            ["OData:Sources:erp:EntitySets:sales.order_summaries:Key:0"] = "order_id",
-            ["OData:Sources:bank:Provider"] = "PostgreSQL",
-            ["OData:Sources:bank:ConnectionString"] = BankConnectionString,
-            ["OData:Sources:bank:EntitySets:core.account_overview:Key:0"] = "iban",
-            // Enough for the interleaved concurrency test (the default is 8 at once per principal).
-            ["OData:Limits:ConcurrentRequests"] = "64",
-        };
+        var settings = PostgresFixture.SeedSettings(cluster);
+        // Enough for the interleaved concurrency test (the default is 8 at once per principal).
+        settings["OData:Limits:ConcurrentRequests"] = "64";
         AddSecurity(settings, SigningKey, PowerBiKey, ScriptsKey);
         _server = InProcessServer.Start(settings); // discovery, policy validation
     }
