@@ -12,16 +12,19 @@ using OData.Virtualization.Caching;
 namespace OData.Virtualization.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// The real host (<c>Program</c>) in the test process, configured by <see cref="Settings"/>: the one way the tests start
-/// a server in process. On the in-memory test server until <see cref="StartKestrel"/> puts it on real Kestrel (a
+/// The real host (<c>Program</c>) in the test process, configured by settings on top of the test defaults: the one way
+/// the tests start a server in process. On the in-memory test server until <see cref="StartKestrel"/> puts it on real Kestrel (a
 /// loopback port) for what needs a socket: a browser, an npm client, a raw request target, the caller's address.
-/// The host starts on first use (a client, <see cref="Services"/>), so a test of a failing start sees the exception there.
+/// The host starts on first use (a client, <see cref="WebApplicationFactory{TEntryPoint}.Services"/>), so that a test of a
+/// failing start sees the exception there, or at once with <see cref="Start"/>.
 /// <see cref="ServerProcess"/> is the other way, the server executable as a child process.
 /// </summary>
 public sealed class InProcessServer : WebApplicationFactory<Program>
 {
+    private readonly IReadOnlyDictionary<string, string?> _settings;
     private readonly TimeProvider? _time;
     private readonly ILoggerProvider? _log;
+    private readonly Lock _clientLock = new();
     private HttpClient? _client;
 
     /// <param name="settings">Configuration on top of the test defaults (anonymous, no per-principal limits).</param>
@@ -29,12 +32,10 @@ public sealed class InProcessServer : WebApplicationFactory<Program>
     /// <param name="log">Receives every log line too (a <c>LogCapture</c>); null adds nothing.</param>
     public InProcessServer(IReadOnlyDictionary<string, string?> settings, TimeProvider? time = null, ILoggerProvider? log = null)
     {
-        Settings = settings;
+        _settings = settings;
         _time = time;
         _log = log;
     }
-
-    public IReadOnlyDictionary<string, string?> Settings { get; }
 
     /// <summary>The server root: <c>http://localhost/</c> in memory, the loopback address once on Kestrel.</summary>
     public Uri Root { get; private set; } = new("http://localhost/");
@@ -43,7 +44,17 @@ public sealed class InProcessServer : WebApplicationFactory<Program>
     public IReadOnlyList<string> Addresses { get; private set; } = [];
 
     /// <summary>A client of the server's own, based at <c>/odata/</c>, not following redirects; disposed with the server.</summary>
-    public HttpClient Client => _client ??= NewClient();
+    public HttpClient Client
+    {
+        get
+        {
+            // The first client starts the host, which must happen once.
+            lock (_clientLock)
+            {
+                return _client ??= NewClient();
+            }
+        }
+    }
 
     /// <summary>The server's cache and source counters (statements sent, hits, misses, joins, stale serves).</summary>
     public CacheStatistics Statistics => Services.GetRequiredService<CacheStatistics>();
@@ -114,7 +125,7 @@ public sealed class InProcessServer : WebApplicationFactory<Program>
             // One log line per request would flood the test run's output (the request-log tests run their own servers).
             ["Logging:LogLevel:OData.Virtualization.Requests"] = "Warning",
         };
-        foreach (var (key, value) in Settings)
+        foreach (var (key, value) in _settings)
         {
             settings[key] = value;
         }

@@ -28,8 +28,7 @@ public abstract class ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = new InProcessServer(await CreateSettingsAsync());
-        _ = _server.Client; // starts the host
+        _server = InProcessServer.Start(await CreateSettingsAsync());
         await OnStartedAsync();
     }
 
@@ -83,6 +82,10 @@ public abstract class ServerFixture : IAsyncLifetime
                 if (kestrel)
                 {
                     server.StartKestrel();
+                }
+                else
+                {
+                    server.StartServer();
                 }
 
                 _shared[name] = server;
