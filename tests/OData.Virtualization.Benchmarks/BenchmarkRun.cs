@@ -89,16 +89,15 @@ internal static class BenchmarkRun
 
         using var client = CreateClient();
 
-        var serverDll = Path.Combine(AppContext.BaseDirectory, "OData.Virtualization.Server.dll");
         var benchmarkDll = Path.Combine(AppContext.BaseDirectory, "OData.Virtualization.Benchmarks.dll");
         var work = Directory.CreateTempSubdirectory("odv-bench-");
         try
         {
             Progress("Capturing the SQL our server emits for each request (a server with SQL logging at Debug)");
-            results.Sql = await CaptureSqlAsync(client, serverDll, OurEnvironment(cluster, OurMode.Pages, debugSql: true), Workload.Timed, ct);
+            results.Sql = await CaptureSqlAsync(client, OurEnvironment(cluster, OurMode.Pages, debugSql: true), Workload.Timed, ct);
             if (settings.BaselineMemory)
             {
-                foreach (var (id, statements) in await CaptureSqlAsync(client, serverDll, OurEnvironment(cluster, OurMode.Streaming, debugSql: true), [Workload.FullTable], ct))
+                foreach (var (id, statements) in await CaptureSqlAsync(client, OurEnvironment(cluster, OurMode.Streaming, debugSql: true), [Workload.FullTable], ct))
                 {
                     results.Sql[id] = statements;
                 }
@@ -108,11 +107,11 @@ internal static class BenchmarkRun
             await File.WriteAllTextAsync(planFile, JsonSerializer.Serialize(new BaselinePlan(BaselineConnectionString(cluster), results.Sql)), ct);
 
             Progress("Starting our server and the baseline (separate processes, loopback Kestrel)");
-            await using (var ours = ServerProcess.Start("our server", serverDll, [], OurEnvironment(cluster, OurMode.Pages, debugSql: false)))
-            await using (var baseline = ServerProcess.Start("the baseline", benchmarkDll, ["--baseline-server", planFile], BaselineEnvironment()))
+            await using (var ours = ServerProcess.Start("our server", OurEnvironment(cluster, OurMode.Pages, debugSql: false)))
+            await using (var baseline = ServerProcess.Start("the baseline", BaselineEnvironment(), ["--baseline-server", planFile], benchmarkDll))
             {
-                await ours.WaitReadyAsync(client, "odata/", TimeSpan.FromSeconds(90), ct);
-                await baseline.WaitReadyAsync(client, BaselineServer.ReadyPath.TrimStart('/'), TimeSpan.FromSeconds(60), ct);
+                await ours.WaitReadyAsync("odata/", TimeSpan.FromSeconds(90), client, ct);
+                await baseline.WaitReadyAsync(BaselineServer.ReadyPath.TrimStart('/'), TimeSpan.FromSeconds(60), client, ct);
 
                 Progress("Checking that both answer with the same rows");
                 foreach (var scenario in Workload.Timed)
@@ -123,8 +122,8 @@ internal static class BenchmarkRun
                 if (settings.Diagnose)
                 {
                     Progress("Diagnosis: request variants, round-robin (and a second server of ours with paging off)");
-                    await using var streaming = ServerProcess.Start("our server (paging off)", serverDll, [], OurEnvironment(cluster, OurMode.Streaming, debugSql: false));
-                    await streaming.WaitReadyAsync(client, "odata/", TimeSpan.FromSeconds(90), ct);
+                    await using var streaming = ServerProcess.Start("our server (paging off)", OurEnvironment(cluster, OurMode.Streaming, debugSql: false));
+                    await streaming.WaitReadyAsync("odata/", TimeSpan.FromSeconds(90), client, ct);
                     await Diagnostics.RunAsync(client, ours, streaming, baseline, settings, ct);
                     results.Duration = s_clock.Elapsed;
                     return results;
@@ -169,16 +168,16 @@ internal static class BenchmarkRun
             }
 
             Progress("Memory: a fresh server process streams all 1,000,000 transactions");
-            await using (var fresh = ServerProcess.Start("our server (fresh)", serverDll, [], OurEnvironment(cluster, OurMode.Streaming, debugSql: false)))
+            await using (var fresh = ServerProcess.Start("our server (fresh)", OurEnvironment(cluster, OurMode.Streaming, debugSql: false)))
             {
-                await fresh.WaitReadyAsync(client, "odata/", TimeSpan.FromSeconds(90), ct);
+                await fresh.WaitReadyAsync("odata/", TimeSpan.FromSeconds(90), client, ct);
                 results.Memory.Add(await MeasureStreamAsync(client, fresh, "Our server", OursUrl(fresh, Workload.FullTable), [new Uri(fresh.Root, "odata/"), new Uri(fresh.Root, "odata/transactions?$top=1")], ct));
             }
 
             if (settings.BaselineMemory)
             {
-                await using var fresh = ServerProcess.Start("the baseline (fresh)", benchmarkDll, ["--baseline-server", planFile], BaselineEnvironment());
-                await fresh.WaitReadyAsync(client, BaselineServer.ReadyPath.TrimStart('/'), TimeSpan.FromSeconds(60), ct);
+                await using var fresh = ServerProcess.Start("the baseline (fresh)", BaselineEnvironment(), ["--baseline-server", planFile], benchmarkDll);
+                await fresh.WaitReadyAsync(BaselineServer.ReadyPath.TrimStart('/'), TimeSpan.FromSeconds(60), client, ct);
                 results.Memory.Add(await MeasureStreamAsync(client, fresh, "Baseline", BaselineUrl(fresh, Workload.FullTable), [BaselineUrl(fresh, Workload.Point)], ct));
             }
         }
@@ -222,18 +221,14 @@ internal static class BenchmarkRun
     }
 
     private static async Task<Dictionary<string, string[]>> CaptureSqlAsync(
-        HttpClient client, string serverDll, Dictionary<string, string> environment, IReadOnlyList<Scenario> scenarios, CancellationToken ct)
+        HttpClient client, Dictionary<string, string> environment, IReadOnlyList<Scenario> scenarios, CancellationToken ct)
     {
         var captured = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        await using var server = ServerProcess.Start("our server (SQL capture)", serverDll, [], environment);
-        await server.WaitReadyAsync(client, "odata/", TimeSpan.FromSeconds(90), ct);
+        await using var server = ServerProcess.Start("our server (SQL capture)", environment);
+        await server.WaitReadyAsync("odata/", TimeSpan.FromSeconds(90), client, ct);
         foreach (var scenario in scenarios)
         {
-            while (server.Lines.TryRead(out _))
-            {
-                // drop what came before this request
-            }
-
+            var from = server.Lines.Count; // what came before this request is not read
             var url = OursUrl(server, scenario);
             if (scenario == Workload.FullTable)
             {
@@ -249,17 +244,25 @@ internal static class BenchmarkRun
             var statements = new List<string>();
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
             wait.CancelAfter(TimeSpan.FromSeconds(15));
+            await using var lines = server.ReadLinesAsync(from, wait.Token).GetAsyncEnumerator(wait.Token);
             while (statements.Count < scenario.Statements)
             {
-                string line;
+                bool read;
                 try
                 {
-                    line = await server.Lines.ReadAsync(wait.Token);
+                    read = await lines.MoveNextAsync();
                 }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
+                    read = false;
+                }
+
+                if (!read)
+                {
                     throw new InvalidOperationException($"Our server logged {statements.Count} SQL statements for {url}; expected {scenario.Statements}.\n{server.Tail()}");
                 }
+
+                var line = lines.Current;
 
                 if (!line.StartsWith('{'))
                 {

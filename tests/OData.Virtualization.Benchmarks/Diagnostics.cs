@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using OData.Virtualization.Benchmarks.Infrastructure;
+using OData.Virtualization.IntegrationTests.Infrastructure;
 
 namespace OData.Virtualization.Benchmarks;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OData.Virtualization.IntegrationTests.Infrastructure;
 
 namespace OData.Virtualization.Benchmarks.Infrastructure;
 

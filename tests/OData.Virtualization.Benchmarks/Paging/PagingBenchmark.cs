@@ -33,14 +33,13 @@ internal static class PagingBenchmark
         results.Machine = MachineInfo.Collect();
         results.Commit = await MachineInfo.CommitAsync(PostgresCluster.RepositoryRoot(), ct);
         using var client = BenchmarkRun.CreateClient();
-        var serverDll = Path.Combine(AppContext.BaseDirectory, "OData.Virtualization.Server.dll");
 
         BenchmarkRun.Progress("Paging: starting our server twice, the response cache at its default (10 s) and off");
-        await using (var cached = ServerProcess.Start("our server (cache default)", serverDll, [], Environment(cluster, ttlSeconds: null)))
-        await using (var uncached = ServerProcess.Start("our server (cache off)", serverDll, [], Environment(cluster, ttlSeconds: 0)))
+        await using (var cached = ServerProcess.Start("our server (cache default)", Environment(cluster, ttlSeconds: null)))
+        await using (var uncached = ServerProcess.Start("our server (cache off)", Environment(cluster, ttlSeconds: 0)))
         {
-            await cached.WaitReadyAsync(client, "odata/", TimeSpan.FromSeconds(90), ct);
-            await uncached.WaitReadyAsync(client, "odata/", TimeSpan.FromSeconds(90), ct);
+            await cached.WaitReadyAsync("odata/", TimeSpan.FromSeconds(90), client, ct);
+            await uncached.WaitReadyAsync("odata/", TimeSpan.FromSeconds(90), client, ct);
             var walker = new PageWalker(client);
             foreach (var server in new[] { cached, uncached })
             {
@@ -83,9 +82,9 @@ internal static class PagingBenchmark
         }
 
         BenchmarkRun.Progress("Cache: a fresh server with a 300 s TTL; filtered 50-row pages, hits and misses interleaved");
-        await using (var server = ServerProcess.Start("our server (cache 300 s)", serverDll, [], Environment(cluster, ttlSeconds: 300)))
+        await using (var server = ServerProcess.Start("our server (cache 300 s)", Environment(cluster, ttlSeconds: 300)))
         {
-            await server.WaitReadyAsync(client, "odata/", TimeSpan.FromSeconds(90), ct);
+            await server.WaitReadyAsync("odata/", TimeSpan.FromSeconds(90), client, ct);
             var accounts = await CacheBenchmark.BusyAccountsAsync(cluster, ct);
             results.Cache = await CacheBenchmark.RunAsync(new PageWalker(client), server, accounts, part, ct);
             var c = results.Cache;

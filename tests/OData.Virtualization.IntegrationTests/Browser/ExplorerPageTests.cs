@@ -14,10 +14,17 @@ namespace OData.Virtualization.IntegrationTests.Browser;
 [Collection(SqliteCollection.Name)]
 public sealed class ExplorerPageTests(SqliteFixture fixture, Chromium chromium, ITestOutputHelper output) : IClassFixture<Chromium>
 {
+    /// <summary>The fixture's server on real Kestrel, which a browser can reach: its root (the explorer page) and an OData client.</summary>
+    private async Task<(Uri Root, HttpClient OData)> SharedKestrelAsync()
+    {
+        var server = await fixture.KestrelAsync();
+        return (server.Root, server.Client);
+    }
+
     [Fact]
     public async Task FilterAndPaging_ShowTheRowsTheServiceReturns()
     {
-        var (root, odata) = await KestrelHost.SharedAsync(fixture);
+        var (root, odata) = await SharedKestrelAsync();
         await using var explorer = await chromium.OpenAsync(root);
         await explorer.GotoAsync();
         await explorer.OpenSetAsync("transactions");
@@ -58,7 +65,7 @@ public sealed class ExplorerPageTests(SqliteFixture fixture, Chromium chromium, 
     [Fact]
     public async Task NarrowWindow_ScrollsOnlyInsideTheResultsTable()
     {
-        var (root, odata) = await KestrelHost.SharedAsync(fixture);
+        var (root, odata) = await SharedKestrelAsync();
         await using var explorer = await chromium.OpenAsync(root, width: 390, height: 844);
         await explorer.GotoAsync();
         await explorer.OpenSetAsync("bank_customers");
@@ -92,7 +99,7 @@ public sealed class ExplorerPageTests(SqliteFixture fixture, Chromium chromium, 
     [Fact]
     public async Task ColumnHeading_SortsByThatColumn_AscendingThenDescending()
     {
-        var (root, odata) = await KestrelHost.SharedAsync(fixture);
+        var (root, odata) = await SharedKestrelAsync();
         await using var explorer = await chromium.OpenAsync(root);
         var page = explorer.Page;
         await explorer.GotoAsync();
@@ -116,7 +123,7 @@ public sealed class ExplorerPageTests(SqliteFixture fixture, Chromium chromium, 
     [Fact]
     public async Task Keyboard_ChoosesASetBuildsAFilterAndRunsItWithEnter()
     {
-        var (root, odata) = await KestrelHost.SharedAsync(fixture);
+        var (root, odata) = await SharedKestrelAsync();
         await using var explorer = await chromium.OpenAsync(root);
         var page = explorer.Page;
         await explorer.GotoAsync();
@@ -158,7 +165,7 @@ public sealed class ExplorerPageTests(SqliteFixture fixture, Chromium chromium, 
     [Fact]
     public async Task ODataError_IsShownNextToTheFilter_WithTheServersMessage()
     {
-        var (root, odata) = await KestrelHost.SharedAsync(fixture);
+        var (root, odata) = await SharedKestrelAsync();
         await using var explorer = await chromium.OpenAsync(root);
         var page = explorer.Page;
         await explorer.GotoAsync();
@@ -190,7 +197,7 @@ public sealed class ExplorerPageTests(SqliteFixture fixture, Chromium chromium, 
     [Fact]
     public async Task ValueTheExplorerCannotQuote_IsMarkedOnItsCondition_WithoutARequest()
     {
-        var (root, _) = await KestrelHost.SharedAsync(fixture);
+        var (root, _) = await SharedKestrelAsync();
         await using var explorer = await chromium.OpenAsync(root);
         var page = explorer.Page;
         await explorer.GotoAsync();
@@ -222,7 +229,7 @@ public sealed class ExplorerPageTests(SqliteFixture fixture, Chromium chromium, 
     [InlineData("transactions", "booked_at", "< less than", "2023-01-02T00:00:00+01:00", "booked_at lt 2023-01-02T00:00:00+01:00")]
     public async Task SpecialValues_ReachTheServerIntact(string set, string column, string operatorLabel, string value, string filter)
     {
-        var (root, odata) = await KestrelHost.SharedAsync(fixture);
+        var (root, odata) = await SharedKestrelAsync();
         await using var explorer = await chromium.OpenAsync(root);
         await explorer.GotoAsync();
         await explorer.OpenSetAsync(set);
@@ -244,7 +251,7 @@ public sealed class ExplorerPageTests(SqliteFixture fixture, Chromium chromium, 
     [Fact]
     public async Task Values_NullEmptyBinaryAndDecimals_AreRenderedDistinctly()
     {
-        var (root, odata) = await KestrelHost.SharedAsync(fixture);
+        var (root, odata) = await SharedKestrelAsync();
         await using var explorer = await chromium.OpenAsync(root);
         var page = explorer.Page;
         await explorer.GotoAsync();
@@ -286,7 +293,7 @@ public sealed class ExplorerPageTests(SqliteFixture fixture, Chromium chromium, 
     [Fact]
     public async Task Literals_AreWrittenTheODataWay_InTheBrowser()
     {
-        var (root, _) = await KestrelHost.SharedAsync(fixture);
+        var (root, _) = await SharedKestrelAsync();
         await using var explorer = await chromium.OpenAsync(root);
         await explorer.GotoAsync();
         var cases = new (string Type, string Input, string Expected)[]

@@ -27,16 +27,21 @@ public sealed class ExplorerSignInTests(SqliteFixture fixture, Chromium chromium
     private readonly string _key = SecretHasher.NewApiKey().Key;
     private readonly byte[] _signingKey = RandomNumberGenerator.GetBytes(32);
 
-    private Task<(ServerFactory Factory, Uri Root)> StartSecuredAsync() => KestrelHost.StartAsync(fixture, settings =>
+    /// <summary>A server of the test's own on real Kestrel (a browser reaches it); dispose it to stop it.</summary>
+    private async Task<(InProcessServer Server, Uri Root)> StartSecuredAsync()
     {
-        settings["OData:Security:AllowAnonymous"] = "false";
-        settings["OData:Security:ApiKeyHeader"] = KeyHeader;
-        settings["OData:Security:ApiKeys:explorer:KeyHash"] = SecretHasher.HashApiKey(_key);
-        settings[$"OData:Security:Users:{User}:PasswordHash"] = SecretHasher.HashPassword(Password);
-        settings["OData:Security:Jwt:SigningKey"] = Convert.ToBase64String(_signingKey);
-        settings["OData:Security:Jwt:Audience"] = Audience;
-        settings["OData:Security:Jwt:Issuer"] = Issuer;
-    });
+        var server = await fixture.StartAnotherAsync(settings =>
+        {
+            settings["OData:Security:AllowAnonymous"] = "false";
+            settings["OData:Security:ApiKeyHeader"] = KeyHeader;
+            settings["OData:Security:ApiKeys:explorer:KeyHash"] = SecretHasher.HashApiKey(_key);
+            settings[$"OData:Security:Users:{User}:PasswordHash"] = SecretHasher.HashPassword(Password);
+            settings["OData:Security:Jwt:SigningKey"] = Convert.ToBase64String(_signingKey);
+            settings["OData:Security:Jwt:Audience"] = Audience;
+            settings["OData:Security:Jwt:Issuer"] = Issuer;
+        });
+        return (server, server.StartKestrel());
+    }
 
     [Fact]
     public async Task ApiKey_401PromptsForIt_WrongKeyPromptsAgain_RightKeyShowsTheData()

@@ -16,13 +16,12 @@ public sealed class CacheEvictionTests(PostgresFixture fixture)
     [Fact]
     public async Task AWalkPastTheSizeLimit_EvictsItsOwnContinuationPages_NotAFirstPageSeenBefore()
     {
-        await using var template = await fixture.StartAnotherAsync(settings =>
+        await using var server = await fixture.StartAnotherAsync(settings =>
         {
             settings["OData:Cache:SizeLimitMegabytes"] = "1";
             settings["OData:Cache:DefaultTtlSeconds"] = "300";
             settings["OData:Paging:DefaultPageSize"] = "500";
         });
-        await using var server = IsolatedServer.Start(template.Settings);
 
         Assert.Equal("MISS", await CacheOutcomeAsync(server, ListView));
         Assert.Equal("HIT", await CacheOutcomeAsync(server, ListView));
@@ -45,7 +44,7 @@ public sealed class CacheEvictionTests(PostgresFixture fixture)
         Assert.Equal("HIT", await CacheOutcomeAsync(server, ListView));
     }
 
-    private static async Task<string> CacheOutcomeAsync(IsolatedServer server, string url)
+    private static async Task<string> CacheOutcomeAsync(InProcessServer server, string url)
     {
         using var response = await server.Client.GetAsync(url);
         response.EnsureSuccessStatusCode();

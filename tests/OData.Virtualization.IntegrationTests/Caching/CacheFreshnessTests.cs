@@ -18,7 +18,7 @@ public sealed class CacheFreshnessTests : IAsyncLifetime
 
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private ScratchDatabase _database = null!;
-    private IsolatedServer _server = null!;
+    private InProcessServer _server = null!;
 
     public async Task InitializeAsync()
     {
@@ -30,12 +30,12 @@ public sealed class CacheFreshnessTests : IAsyncLifetime
             CREATE TABLE live (id integer PRIMARY KEY, amount integer NOT NULL);
             INSERT INTO live SELECT i, i FROM generate_series(1, 10) AS i;
             """);
-        var settings = IsolatedServer.PostgresSettings("fresh", _database.ConnectionString);
+        var settings = InProcessServer.PostgresSettings("fresh", _database.ConnectionString);
         settings["OData:Cache:DefaultTtlSeconds"] = "300";
         settings["OData:Sources:fresh:EntitySets:public.prices:CacheTtlSeconds"] = ((int)s_ttl.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings["OData:Sources:fresh:EntitySets:public.catalogue:CacheTtlSeconds"] = "30";
         settings["OData:Sources:fresh:EntitySets:public.live:CacheTtlSeconds"] = "0";
-        _server = IsolatedServer.Start(settings, _clock);
+        _server = InProcessServer.Start(settings, _clock);
     }
 
     public async Task DisposeAsync()

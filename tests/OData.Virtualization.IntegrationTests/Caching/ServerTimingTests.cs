@@ -103,8 +103,7 @@ public abstract partial class ServerTimingTests(ServerFixture fixture)
     public async Task StreamedResponse_HasServerTiming(string setting, string value)
     {
         // Server paging off, or caching off: the rows stream straight from the reader, uncached.
-        await using var template = await Fixture.StartAnotherAsync(settings => settings[setting] = value);
-        await using var server = IsolatedServer.Start(template.Settings);
+        await using var server = await Fixture.StartAnotherAsync(settings => settings[setting] = value);
         var (response, body) = await server.Client.SendAsync(HttpMethod.Get, "accounts?$select=iban&$filter=status eq 'dormant'");
         using (response)
         {

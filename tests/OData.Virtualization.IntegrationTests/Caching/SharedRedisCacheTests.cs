@@ -17,8 +17,8 @@ public sealed class SharedRedisCacheTests : IAsyncLifetime
     private static readonly string s_encryptionKey = "k1:" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
     private RedisServer _redis = null!;
-    private IsolatedServer _first = null!;
-    private IsolatedServer _second = null!;
+    private InProcessServer _first = null!;
+    private InProcessServer _second = null!;
     private string _bank = string.Empty;
 
     public async Task InitializeAsync()
@@ -27,8 +27,8 @@ public sealed class SharedRedisCacheTests : IAsyncLifetime
         try
         {
             _bank = (await PostgresCluster.GetAsync()).ConnectionString("bank");
-            _first = IsolatedServer.Start(Settings());
-            _second = IsolatedServer.Start(Settings());
+            _first = InProcessServer.Start(Settings());
+            _second = InProcessServer.Start(Settings());
         }
         catch
         {
@@ -104,7 +104,7 @@ public sealed class SharedRedisCacheTests : IAsyncLifetime
 
     private Dictionary<string, string?> Settings()
     {
-        var settings = IsolatedServer.PostgresSettings("bank", _bank);
+        var settings = InProcessServer.PostgresSettings("bank", _bank);
         settings["OData:Cache:Redis"] = _redis.Configuration;
         settings["OData:Cache:EncryptionKeys:0"] = s_encryptionKey;
         settings["OData:Cache:DefaultTtlSeconds"] = "60";
@@ -112,7 +112,7 @@ public sealed class SharedRedisCacheTests : IAsyncLifetime
         return settings;
     }
 
-    private static async Task<(string Cache, string Body)> GetAsync(IsolatedServer server, string url)
+    private static async Task<(string Cache, string Body)> GetAsync(InProcessServer server, string url)
     {
         var (response, body) = await server.Client.SendAsync(HttpMethod.Get, url, ("Prefer", "odata.maxpagesize=100"));
         using (response)

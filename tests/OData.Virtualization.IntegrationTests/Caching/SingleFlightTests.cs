@@ -18,12 +18,11 @@ public sealed class SingleFlightTests(PostgresFixture fixture)
         // A server of its own: nobody else's requests move its counters. The query scans 1,000,000 rows (a few
         // hundred milliseconds), so the 64 requests all arrive while the first one's statement runs.
         // Without the per-principal concurrency limit (8 at once), which would answer most of the 64 with 429.
-        await using var template = await fixture.StartAnotherAsync(settings =>
+        await using var server = await fixture.StartAnotherAsync(settings =>
         {
             settings["OData:Limits:ConcurrentRequests"] = "0";
             settings["OData:Limits:RequestsPerMinute"] = "0";
         });
-        await using var server = IsolatedServer.Start(template.Settings);
         await server.Client.GetJsonAsync("");
         var statements = server.Statistics.Statements;
         var misses = server.Statistics.Misses;

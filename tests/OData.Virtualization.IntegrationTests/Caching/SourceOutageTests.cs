@@ -19,18 +19,18 @@ public sealed class SourceOutageTests
     [Fact]
     public async Task SourceStopped_ServesStaleWithinTheWindow_Then503_AndRecoversWhenTheSourceReturns()
     {
-        await using var source = await StoppablePostgres.StartAsync();
+        await using var source = await PostgresCluster.StartAsync();
         await source.ExecuteAsync("postgres", "CREATE DATABASE outage");
         await source.ExecuteAsync("outage", """
             CREATE TABLE rates (code char(3) PRIMARY KEY, rate numeric(12,6) NOT NULL);
             INSERT INTO rates VALUES ('CHF', 0.94), ('EUR', 1), ('USD', 1.08);
             """);
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var settings = IsolatedServer.PostgresSettings("fx", source.ConnectionString("outage"));
+        var settings = InProcessServer.PostgresSettings("fx", source.ConnectionString("outage"));
         settings["OData:Cache:DefaultTtlSeconds"] = TtlSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings["OData:Cache:MaxStalenessSeconds"] = MaxStalenessSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings["OData:Sources:fx:ConnectTimeoutSeconds"] = "2";
-        await using var server = IsolatedServer.Start(settings, clock);
+        await using var server = InProcessServer.Start(settings, clock);
 
         var urls = new[] { "rates?$orderby=code", "rates('EUR')", "rates/$count" };
         var good = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -101,7 +101,7 @@ public sealed class SourceOutageTests
         }
     }
 
-    private static async Task<(HttpStatusCode Status, string Cache, string Body)> GetAsync(IsolatedServer server, string url)
+    private static async Task<(HttpStatusCode Status, string Cache, string Body)> GetAsync(InProcessServer server, string url)
     {
         var (response, body) = await server.Client.SendAsync(HttpMethod.Get, url);
         using (response)

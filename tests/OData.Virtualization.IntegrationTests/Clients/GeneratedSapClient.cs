@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
-using OData.Virtualization.IntegrationTests.Endpoints;
 using OData.Virtualization.IntegrationTests.Infrastructure;
 
 namespace OData.Virtualization.IntegrationTests.Clients;
@@ -23,7 +22,7 @@ public sealed record GeneratedSapClient(string ServiceRoot, string Directory, IR
 
     private static async Task<GeneratedSapClient> GenerateAsync(ServerFixture fixture)
     {
-        var server = await KestrelServers.GetClientAsync(fixture);
+        var server = (await fixture.KestrelAsync()).Client;
         var root = server.BaseAddress!.ToString();
         RemoveAbandonedClients();
         var output = Path.Combine(Path.GetTempPath(), $"{FolderPrefix}{Environment.ProcessId}-{fixture.Dialect}");

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using OData.Virtualization.IntegrationTests.Endpoints;
 using OData.Virtualization.IntegrationTests.Infrastructure;
 using OData.Virtualization.IntegrationTests.Paging;
 using Xunit.Abstractions;
@@ -30,7 +29,7 @@ public abstract class NpmClientTests(ServerFixture fixture, ITestOutputHelper ou
     [InlineData("transactions", """{"$filter":"amount lt -100 and booked_at ge 2025-01-01T00:00:00Z","$orderby":"amount,transaction_id desc","$top":50,"$skip":10}""")]
     public async Task Ojs_FilterOrderSelectTopSkip_ReadsTheServersRows(string entitySet, string options)
     {
-        var server = await KestrelServers.GetClientAsync(fixture);
+        var server = (await fixture.KestrelAsync()).Client;
         var url = Url(entitySet, options);
         var expected = await server.GetValuesAsync(url);
         Assert.True(expected.Count > 0, $"{url}: no rows; the case tests nothing");
@@ -47,7 +46,7 @@ public abstract class NpmClientTests(ServerFixture fixture, ITestOutputHelper ou
         // Several server pages (13 at the default 1,000 rows a page) on both databases; PostgreSQL has 1,000,000 transactions.
         const string Filter = "transaction_id le 12345";
         var expected = await DirectRows.Int64Async(fixture, fixture.BankConnectionString, $"SELECT transaction_id FROM {Transactions} WHERE transaction_id <= 12345 ORDER BY transaction_id");
-        var server = await KestrelServers.GetClientAsync(fixture);
+        var server = (await fixture.KestrelAsync()).Client;
         var (_, serverPages) = await PageWalk.WalkAsync(server, "transactions?$filter=" + Uri.EscapeDataString(Filter), null, r => 0, maxPages: 100);
 
         var result = await OjsAsync(server, "walk", "transactions", JsonSerializer.Serialize(new Dictionary<string, string> { ["$filter"] = Filter }), "0", "transaction_id");
@@ -73,7 +72,7 @@ public abstract class NpmClientTests(ServerFixture fixture, ITestOutputHelper ou
         var json = JsonSerializer.Serialize(options);
         var url = Url("transactions", json);
         var total = await CountAsync(fixture.BankConnectionString, $"SELECT COUNT(*) FROM {Transactions} WHERE amount > 500 AND transaction_id <= 20000");
-        var server = await KestrelServers.GetClientAsync(fixture);
+        var server = (await fixture.KestrelAsync()).Client;
         var (expected, _) = await PageWalk.WalkAsync(server, url, null, r => PageWalk.Int64(r, "transaction_id"), maxPages: 100);
 
         var result = await OjsAsync(server, "walk", "transactions", json, PageSize.ToString(CultureInfo.InvariantCulture), "transaction_id");
@@ -90,7 +89,7 @@ public abstract class NpmClientTests(ServerFixture fixture, ITestOutputHelper ou
     [Fact]
     public async Task Ojs_ReadsByKey_StringKeysWithReservedCharacters_CompositeAndIntegerKeys()
     {
-        var server = await KestrelServers.GetClientAsync(fixture);
+        var server = (await fixture.KestrelAsync()).Client;
         var types = await ServiceTypes.ReadAsync(server);
         foreach (var (entitySet, keys) in await KeysToReadAsync(server))
         {
@@ -110,7 +109,7 @@ public abstract class NpmClientTests(ServerFixture fixture, ITestOutputHelper ou
     [Fact]
     public async Task Ojs_CountsWithAndWithoutFilter_AsTheDatabase()
     {
-        var server = await KestrelServers.GetClientAsync(fixture);
+        var server = (await fixture.KestrelAsync()).Client;
         var filtered = await CountAsync(fixture.BankConnectionString, $"SELECT COUNT(*) FROM {Transactions} WHERE amount > 1000 AND currency = 'EUR'");
         var all = await CountAsync(fixture.ErpConnectionString, $"SELECT COUNT(*) FROM {Products}");
 
@@ -127,7 +126,7 @@ public abstract class NpmClientTests(ServerFixture fixture, ITestOutputHelper ou
     [Fact]
     public async Task SapGenerator_GeneratesATypedClientFromTheMetadata_WithEveryEntitySet()
     {
-        var server = await KestrelServers.GetClientAsync(fixture);
+        var server = (await fixture.KestrelAsync()).Client;
         var published = (await server.GetValuesAsync(string.Empty))
             .Where(e => e.GetProperty("kind").GetString() == "EntitySet")
             .Select(e => e.GetProperty("name").GetString()!)
@@ -149,7 +148,7 @@ public abstract class NpmClientTests(ServerFixture fixture, ITestOutputHelper ou
         "accounts?$filter=opened_on ge 2022-01-01 and status ne 'closed'&$orderby=opened_on,iban desc&$skip=5&$top=15")]
     public async Task SapClient_GetAllWithFilterOrderSelectTop_ReadsTheServersRows(string spec, string url)
     {
-        var server = await KestrelServers.GetClientAsync(fixture);
+        var server = (await fixture.KestrelAsync()).Client;
         var expected = await server.GetValuesAsync(Escape(url));
         Assert.True(expected.Count > 0, $"{url}: no rows; the case tests nothing");
         var client = await GeneratedSapClient.GetAsync(fixture);
@@ -163,7 +162,7 @@ public abstract class NpmClientTests(ServerFixture fixture, ITestOutputHelper ou
     [Fact]
     public async Task SapClient_GetByKey_StringGuidDateCompositeAndIntegerKeys()
     {
-        var server = await KestrelServers.GetClientAsync(fixture);
+        var server = (await fixture.KestrelAsync()).Client;
         var types = await ServiceTypes.ReadAsync(server);
         var client = await GeneratedSapClient.GetAsync(fixture);
         var cases = await KeysToReadAsync(server);
@@ -208,7 +207,7 @@ public abstract class NpmClientTests(ServerFixture fixture, ITestOutputHelper ou
     public async Task SapClient_ReadsEveryEntitySet_EveryValueAsTheServerWroteIt()
     {
         const int Top = 10;
-        var server = await KestrelServers.GetClientAsync(fixture);
+        var server = (await fixture.KestrelAsync()).Client;
         var types = await ServiceTypes.ReadAsync(server);
         var client = await GeneratedSapClient.GetAsync(fixture);
 

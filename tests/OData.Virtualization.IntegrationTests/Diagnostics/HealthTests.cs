@@ -14,18 +14,18 @@ public sealed class HealthTests
     [Fact]
     public async Task Ready_SourceStopsAndReturns_DegradedWithinFiveSecondsThenHealthy()
     {
-        await using var stoppable = await StoppablePostgres.StartAsync();
+        await using var stoppable = await PostgresCluster.StartAsync();
         await stoppable.ExecuteAsync("postgres", "CREATE DATABASE health");
         await stoppable.ExecuteAsync("health", "CREATE TABLE t (id integer PRIMARY KEY); INSERT INTO t VALUES (1);");
         var cluster = await PostgresCluster.GetAsync();
-        var settings = IsolatedServer.PostgresSettings("fx", stoppable.ConnectionString("health") + ";Password=do-not-show-me");
-        foreach (var (key, value) in IsolatedServer.PostgresSettings("bank", cluster.ConnectionString("bank")))
+        var settings = InProcessServer.PostgresSettings("fx", stoppable.ConnectionString("health") + ";Password=do-not-show-me");
+        foreach (var (key, value) in InProcessServer.PostgresSettings("bank", cluster.ConnectionString("bank")))
         {
             settings[key] = value;
         }
 
         settings["OData:Sources:fx:ConnectTimeoutSeconds"] = "1";
-        await using var server = IsolatedServer.Start(settings);
+        await using var server = InProcessServer.Start(settings);
         var root = new Uri(server.Client.BaseAddress!, "/");
 
         var live = await server.Client.GetAsync(new Uri(root, "health/live"));
@@ -53,7 +53,7 @@ public sealed class HealthTests
         Assert.True(status == "Healthy", $"Not healthy again after the source returned: {body}");
     }
 
-    private static async Task<(string Status, string Body)> PollAsync(IsolatedServer server, Uri root, string wanted, TimeSpan within)
+    private static async Task<(string Status, string Body)> PollAsync(InProcessServer server, Uri root, string wanted, TimeSpan within)
     {
         var deadline = Stopwatch.StartNew();
         var (status, body) = await ReadyAsync(server, root);
@@ -66,7 +66,7 @@ public sealed class HealthTests
         return (status, body);
     }
 
-    private static async Task<(string Status, string Body)> ReadyAsync(IsolatedServer server, Uri root)
+    private static async Task<(string Status, string Body)> ReadyAsync(InProcessServer server, Uri root)
     {
         using var response = await server.Client.GetAsync(new Uri(root, "health/ready"));
         var body = await response.Content.ReadAsStringAsync();

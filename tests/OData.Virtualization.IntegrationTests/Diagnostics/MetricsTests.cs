@@ -26,15 +26,15 @@ public sealed class MetricsTests
     public async Task Scrape_AfterKnownRequests_CountsEachEntitySetStatusProfileAndCacheOutcome()
     {
         // A source of this test's own that can be stopped, for a stale serve; the shared cluster's erp for the rest.
-        await using var fx = await StoppablePostgres.StartAsync();
+        await using var fx = await PostgresCluster.StartAsync();
         await fx.ExecuteAsync("postgres", "CREATE DATABASE metrics");
         await fx.ExecuteAsync("metrics", "CREATE TABLE rates (code char(3) PRIMARY KEY, rate numeric(12,6) NOT NULL); INSERT INTO rates VALUES ('CHF', 0.94), ('EUR', 1), ('USD', 1.08);");
         // erp through a relay that can hold the database's answers back: concurrent identical requests then join one statement.
         var cluster = await PostgresCluster.GetAsync();
-        await using var relay = new LaggingRelay(cluster.Admin.Host!, cluster.Admin.Port);
+        await using var relay = new TcpRelay(cluster.Admin.Host!, cluster.Admin.Port);
         var settings = await ErpSettingsAsync();
         settings["OData:Sources:erp:ConnectionString"] = new NpgsqlConnectionStringBuilder(cluster.ConnectionString("erp")) { Port = relay.Port }.ConnectionString;
-        foreach (var (key, value) in IsolatedServer.PostgresSettings("fx", fx.ConnectionString("metrics")))
+        foreach (var (key, value) in InProcessServer.PostgresSettings("fx", fx.ConnectionString("metrics")))
         {
             settings[key] = value;
         }
@@ -44,7 +44,7 @@ public sealed class MetricsTests
         settings["OData:Cache:DefaultTtlSeconds"] = "10";
         settings["OData:Cache:MaxStalenessSeconds"] = "60";
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var server = IsolatedServer.Start(settings, clock);
+        await using var server = InProcessServer.Start(settings, clock);
         var root = new Uri(server.Client.BaseAddress!, "/");
         var sent = new List<Sent>();
 
@@ -125,7 +125,7 @@ public sealed class MetricsTests
     {
         var settings = await ErpSettingsAsync();
         settings["OData:Limits:RequestsPerMinute"] = "3";
-        await using var server = IsolatedServer.Start(settings);
+        await using var server = InProcessServer.Start(settings);
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 5; i++)
         {

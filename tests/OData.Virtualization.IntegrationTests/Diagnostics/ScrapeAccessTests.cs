@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using OData.Virtualization.Diagnostics;
@@ -71,13 +69,12 @@ public sealed class ScrapeAccessTests(SqliteFixture fixture)
         await using var factory = await fixture.StartAnotherAsync(settings => settings["OData:Telemetry:ManagementPort"] = management.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         // What UseODataManagementPort does for the real host (which listens on URLs): two listeners.
-        factory.UseKestrel(kestrel =>
+        factory.StartKestrel(kestrel =>
         {
             kestrel.Listen(IPAddress.Loopback, 0);
             kestrel.Listen(IPAddress.Loopback, management);
         });
-        factory.StartServer();
-        var addresses = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        var addresses = factory.Addresses;
         var publicRoot = new Uri(addresses.Single(a => !a.EndsWith(":" + management, StringComparison.Ordinal)).TrimEnd('/') + "/");
         var managementRoot = new Uri($"http://127.0.0.1:{management}/");
         using var client = new HttpClient();

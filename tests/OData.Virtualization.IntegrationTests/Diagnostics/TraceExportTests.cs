@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Microsoft.AspNetCore.Hosting;
 using OData.Virtualization.IntegrationTests.Infrastructure;
 
 namespace OData.Virtualization.IntegrationTests.Diagnostics;
@@ -22,12 +21,13 @@ public sealed class TraceExportTests(SqliteFixture fixture)
     {
         using var collector = new OtlpCollector();
         var traceId = ActivityTraceId.CreateRandom();
-        // Host settings (as on a command line): which exporters exist is decided while services are registered, before
-        // the test server's in-memory configuration is layered in.
-        await using var template = await fixture.StartAnotherAsync(_ => { });
-        await using (var factory = template.WithWebHostBuilder(host => host
-            .UseSetting("OData:Telemetry:Traces:OtlpEndpoint", collector.Root)
-            .UseSetting("OData:Telemetry:Traces:OtlpProtocol", "http/protobuf")))
+        // Which exporters exist is decided while services are registered, before the test server's in-memory
+        // configuration is layered in: InProcessServer passes OData:Telemetry:* as host settings too (as on a command line).
+        await using (var factory = await fixture.StartAnotherAsync(settings =>
+        {
+            settings["OData:Telemetry:Traces:OtlpEndpoint"] = collector.Root;
+            settings["OData:Telemetry:Traces:OtlpProtocol"] = "http/protobuf";
+        }))
         {
             using var client = factory.CreateClient(new() { BaseAddress = new Uri("http://localhost/odata/") });
             using var request = new HttpRequestMessage(HttpMethod.Get, $"products?$top=3&$filter=name ne '{Secret}'");

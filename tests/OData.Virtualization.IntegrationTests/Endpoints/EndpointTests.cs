@@ -338,7 +338,7 @@ public abstract class EndpointTests(ServerFixture fixture)
     [Fact]
     public async Task Gzip_OnKestrel_CompressesAsOnTheTestServer()
     {
-        var client = await KestrelServers.GetClientAsync(Fixture);
+        var client = (await Fixture.KestrelAsync()).Client;
         var plain = await client.GetTextAsync("erp_customers?$top=200");
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "erp_customers?$top=200");

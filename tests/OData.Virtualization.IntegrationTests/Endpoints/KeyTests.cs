@@ -24,7 +24,7 @@ public abstract class KeyTests(ServerFixture fixture)
     protected ServerFixture Fixture { get; } = fixture;
 
     /// <summary>Hostile keys go through real Kestrel: the in-memory test server decodes the request target once.</summary>
-    private Task<HttpClient> KestrelAsync() => KestrelServers.GetClientAsync(Fixture);
+    private async Task<HttpClient> KestrelAsync() => (await Fixture.KestrelAsync()).Client;
 
     [Fact]
     public async Task IntegerKey_ReturnsThatRow()

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc.Testing;
-using OData.Virtualization.IntegrationTests.Endpoints;
 using OData.Virtualization.IntegrationTests.Infrastructure;
 
 namespace OData.Virtualization.IntegrationTests.Errors;
@@ -214,7 +213,7 @@ public abstract class BadInputTests(ServerFixture fixture)
     [InlineData("/odata/erp_customers(%)")]
     public async Task InvalidPercentEncoding_Returns4xxWithAnODataError(string target)
     {
-        var server = (await KestrelServers.GetClientAsync(Fixture)).BaseAddress!;
+        var server = (await Fixture.KestrelAsync()).Client.BaseAddress!;
         var response = await RawHttp.GetAsync(server, target, TimeSpan.FromSeconds(30));
         Assert.True(response.Status is >= 400 and < 500, $"{target}: {response.Status} {response.Body}");
         Assert.Equal(["4.0"], response.Header("OData-Version"));
@@ -228,7 +227,7 @@ public abstract class BadInputTests(ServerFixture fixture)
     [InlineData("/odata/erp_customers?%ZZ=1&$top=1&$select=customer_id")]
     public async Task InvalidPercentEncoding_InsideALiteralOrACustomOption_IsTakenLiterally(string target)
     {
-        var server = (await KestrelServers.GetClientAsync(Fixture)).BaseAddress!;
+        var server = (await Fixture.KestrelAsync()).Client.BaseAddress!;
         var response = await RawHttp.GetAsync(server, target, TimeSpan.FromSeconds(30));
         Assert.True(response.Status is 200 or (>= 400 and < 500), $"{target}: {response.Status} {response.Body}");
         Assert.Equal(["4.0"], response.Header("OData-Version"));

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -156,32 +155,26 @@ public abstract class StartupConfigurationTests(ServerFixture fixture)
     /// <summary>Runs the real server executable with the fixture's sources plus <paramref name="extra"/>, as environment variables.</summary>
     private async Task<(int ExitCode, string Output)> RunServerProcessAsync(Dictionary<string, string> extra)
     {
-        var start = LocalProcess.Server("--urls", "http://127.0.0.1:0");
         var provider = IsPostgres ? "PostgreSQL" : "Sqlite";
-        start.Environment["OData__Sources__erp__Provider"] = provider;
-        start.Environment["OData__Sources__erp__ConnectionString"] = Fixture.ErpConnectionString;
-        start.Environment["OData__Sources__bank__Provider"] = provider;
-        start.Environment["OData__Sources__bank__ConnectionString"] = Fixture.BankConnectionString;
+        var environment = new Dictionary<string, string>
+        {
+            ["OData__Sources__erp__Provider"] = provider,
+            ["OData__Sources__erp__ConnectionString"] = Fixture.ErpConnectionString,
+            ["OData__Sources__bank__Provider"] = provider,
+            ["OData__Sources__bank__ConnectionString"] = Fixture.BankConnectionString,
+        };
         foreach (var (name, value) in extra)
         {
-            start.Environment[name] = value;
+            environment[name] = value;
         }
 
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        try
+        await using var server = ServerProcess.Start("the server", environment);
+        if (!await server.WaitForExitAsync(TimeSpan.FromSeconds(90)))
         {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail("the server did not stop within 90 s on a broken configuration: " + await stdout + await stderr);
+            Assert.Fail("the server did not stop within 90 s on a broken configuration: " + server.Output);
         }
 
-        return (process.ExitCode, await stdout + Environment.NewLine + await stderr);
+        return (server.ExitCode, server.Output);
     }
 
     [Fact]
@@ -189,13 +182,15 @@ public abstract class StartupConfigurationTests(ServerFixture fixture)
     {
         var port = ClosedPort.Find();
         var log = new LogCapture();
-        await using var factory = (await Fixture.StartAnotherAsync(settings =>
-        {
-            UseExplicitSources(settings);
-            settings["OData:Sources:down:Provider"] = "PostgreSQL";
-            settings["OData:Sources:down:ConnectionString"] = $"Host=127.0.0.1;Port={port};Username=nobody;Database=nothing";
-            settings["OData:Sources:down:ConnectTimeoutSeconds"] = "2";
-        })).WithWebHostBuilder(b => b.ConfigureLogging(l => l.AddProvider(log)));
+        await using var factory = await Fixture.StartAnotherAsync(
+            settings =>
+            {
+                UseExplicitSources(settings);
+                settings["OData:Sources:down:Provider"] = "PostgreSQL";
+                settings["OData:Sources:down:ConnectionString"] = $"Host=127.0.0.1;Port={port};Username=nobody;Database=nothing";
+                settings["OData:Sources:down:ConnectTimeoutSeconds"] = "2";
+            },
+            log: log);
 
         var watch = Stopwatch.StartNew();
         using var client = factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://localhost/odata/") });
@@ -233,7 +228,7 @@ public abstract class StartupConfigurationTests(ServerFixture fixture)
     private async Task<string> StartupFailureAsync(Action<Dictionary<string, string?>> change)
     {
         var log = new LogCapture();
-        await using var factory = (await Fixture.StartAnotherAsync(change)).WithWebHostBuilder(b => b.ConfigureLogging(l => l.AddProvider(log)));
+        await using var factory = await Fixture.StartAnotherAsync(change, log: log);
         var watch = Stopwatch.StartNew();
         Exception? exception;
         var stderr = new StringWriter();

@@ -22,7 +22,7 @@ public sealed class HostileSchemaTests(HostileSchemaFixture fixture) : IClassFix
 {
     private HttpClient Client => fixture.Client;
 
-    private ServerFactory Factory => fixture.Factory;
+    private InProcessServer Factory => fixture.Factory;
 
     [Fact]
     public async Task Discovery_PublishesEveryTableWithAKey_WithValidUniqueNames()
@@ -286,7 +286,7 @@ public sealed class HostileSchemaFixture : IAsyncLifetime
         CREATE TABLE public."a_very_long_table_name_that_goes_on_and_on_until_postgres_trunc" (id integer PRIMARY KEY);
         """;
 
-    public ServerFactory Factory { get; private set; } = null!;
+    public InProcessServer Factory { get; private set; } = null!;
 
     public HttpClient Client { get; private set; } = null!;
 
@@ -309,15 +309,10 @@ public sealed class HostileSchemaFixture : IAsyncLifetime
             await ddl.ExecuteNonQueryAsync();
         }
 
-        Factory = new ServerFactory(new Dictionary<string, string?>
-        {
-            ["OData:Sources:hostile:Provider"] = "PostgreSQL",
-            ["OData:Sources:hostile:ConnectionString"] = cluster.ConnectionString("hostile"),
-        });
+        Factory = new InProcessServer(InProcessServer.PostgresSettings("hostile", cluster.ConnectionString("hostile")));
         // Real Kestrel, not the in-memory test server: the test server hands the app a decoded path with no raw
         // target, so a key such as '%252F' (the text %2F) cannot be told from '%2F' (a slash) there.
-        Factory.UseKestrel(0);
-        Factory.StartServer();
+        Factory.StartKestrel();
         Client = Factory.CreateClient();
         Client.BaseAddress = new Uri(Client.BaseAddress!, "/odata/");
     }

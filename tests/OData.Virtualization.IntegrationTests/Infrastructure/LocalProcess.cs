@@ -9,6 +9,7 @@ namespace OData.Virtualization.IntegrationTests.Infrastructure;
 /// <summary>
 /// What the tests (and the benchmark, which links this file) need for the ports and processes they start on this
 /// machine: a free loopback port, the <c>dotnet</c> host, and a way to stop a process tree that may be gone already.
+/// <see cref="ServerProcess"/> starts the server with them.
 /// </summary>
 public static class LocalProcess
 {
@@ -34,12 +35,6 @@ public static class LocalProcess
 
     /// <summary>The server's build output, copied next to the test (or benchmark) assembly by the project reference.</summary>
     public static string ServerDll => Path.Combine(AppContext.BaseDirectory, "OData.Virtualization.Server.dll");
-
-    /// <summary>
-    /// How to run the real server executable (<c>dotnet OData.Virtualization.Server.dll</c> and <paramref name="arguments"/>),
-    /// with its output redirected for the caller to read.
-    /// </summary>
-    public static ProcessStartInfo Server(params IEnumerable<string> arguments) => Dotnet(ServerDll, arguments);
 
     /// <summary>How to run <c>dotnet <paramref name="dll"/></c> with <paramref name="arguments"/>, in the dll's folder, output redirected.</summary>
     public static ProcessStartInfo Dotnet(string dll, params IEnumerable<string> arguments)

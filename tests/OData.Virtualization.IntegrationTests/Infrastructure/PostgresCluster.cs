@@ -1,78 +1,149 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace OData.Virtualization.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// A real PostgreSQL server with the seed databases <c>erp</c> and <c>bank</c> loaded, shared by every test in
-/// the run. Either the server in <c>ODATA_TEST_POSTGRES</c> (a connection string for a role that may create
-/// databases), or a throwaway cluster started here with initdb/pg_ctl and removed when the run ends.
+/// A throwaway PostgreSQL cluster: initdb/pg_ctl (as the postgres OS user when running as root) on a free loopback
+/// port, in a folder of its own; it can be stopped and started again, and is removed when disposed. <see cref="GetAsync"/>
+/// is the one every test shares, with the seed databases <c>erp</c> and <c>bank</c> loaded: either the server in
+/// <c>ODATA_TEST_POSTGRES</c> (a connection string for a role that may create databases), or such a cluster, started
+/// once and removed when the run ends. <see cref="StartAsync"/> starts one of the caller's own, for a test that stops
+/// its source (the shared cluster must stay up for everyone else).
 /// </summary>
-public static class PostgresCluster
+public sealed class PostgresCluster : IAsyncDisposable
 {
     public const string EnvironmentVariable = "ODATA_TEST_POSTGRES";
 
-    private static readonly Lazy<Task<ClusterInfo>> s_cluster = new(StartAsync, LazyThreadSafetyMode.ExecutionAndPublication);
+    private const string ClusterPrefix = "odata-virtualization-pg-";
 
-    public static Task<ClusterInfo> GetAsync() => s_cluster.Value;
+    private static readonly Lazy<Task<ClusterInfo>> s_shared = new(StartSharedAsync, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static int s_cleanedUp;
 
-    private static async Task<ClusterInfo> StartAsync()
+    private readonly string _bin;
+    private readonly string _root;
+    private readonly bool _asRoot;
+
+    private PostgresCluster(string bin, string root, bool asRoot, int port)
     {
-        var external = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        _bin = bin;
+        _root = root;
+        _asRoot = asRoot;
+        Port = port;
+        Info = new ClusterInfo(new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = port, Username = "postgres", Database = "postgres", Pooling = false });
+    }
+
+    public int Port { get; }
+
+    /// <summary>Where this cluster is (its superuser <c>postgres</c>, trusted on loopback).</summary>
+    public ClusterInfo Info { get; }
+
+    /// <summary>The shared server with the seed databases, started (or connected to) on first use.</summary>
+    public static Task<ClusterInfo> GetAsync() => s_shared.Value;
+
+    /// <summary>A connection string to <paramref name="database"/> (pooled, as a server would use it).</summary>
+    public string ConnectionString(string database) => Info.ConnectionString(database);
+
+    /// <summary>Starts a cluster of the caller's own; dispose it to stop it and remove its folder.</summary>
+    public static async Task<PostgresCluster> StartAsync()
+    {
+        var bin = FindPostgresBin() ?? throw new InvalidOperationException(
+            "PostgreSQL (initdb and pg_ctl under /usr/lib/postgresql/*/bin) is needed for the integration tests and was not found. " +
+            $"Install it (apt-get install -y postgresql-15). {EnvironmentVariable}, a connection string of a server where the tests may " +
+            "create databases, stands in for the shared cluster, not for the clusters the outage tests stop and start.");
+        if (Interlocked.Exchange(ref s_cleanedUp, 1) == 0)
+        {
+            RemoveAbandonedClusters();
+        }
+
+        var root = Path.Combine(Path.GetTempPath(), ClusterPrefix + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(root);
+        var asRoot = Environment.UserName == "root";
+        var cluster = new PostgresCluster(bin, root, asRoot, LocalProcess.FreePort());
+        try
+        {
+            if (asRoot)
+            {
+                // PostgreSQL refuses to run as root: the cluster belongs to the postgres OS user.
+                await RunAsync("chown", $"postgres:postgres {root}");
+                await RunAsync("chmod", $"755 {root}");
+            }
+
+            await cluster.RunPgAsync("initdb", $"-D {root}/data -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync");
+            await cluster.StartAgainAsync();
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts the (stopped) cluster again, on its port.</summary>
+    public Task StartAgainAsync()
+        => RunPgAsync("pg_ctl", $"-D {_root}/data -l {_root}/server.log -w -t 60 -o \"-p {Port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off\" start");
+
+    /// <summary>Stops the cluster (fast shutdown: open sessions are terminated, as in a real outage).</summary>
+    public Task StopAsync() => RunPgAsync("pg_ctl", $"-D {_root}/data -m fast -w -t 60 stop");
+
+    /// <summary>Runs <paramref name="sql"/> in <paramref name="database"/> on a connection of its own.</summary>
+    public async Task ExecuteAsync(string database, string sql)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString(database)) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await RunPgAsync("pg_ctl", $"-D {_root}/data -m immediate -w stop");
+        }
+        catch (InvalidOperationException)
+        {
+            // Already stopped, or never started.
+        }
+
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: the next run uses a new folder (and removes this one once it is abandoned).
+        }
+    }
+
+    private static async Task<ClusterInfo> StartSharedAsync()
+    {
         NpgsqlConnectionStringBuilder admin;
-        if (!string.IsNullOrWhiteSpace(external))
+        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { } external && !string.IsNullOrWhiteSpace(external))
         {
             admin = new NpgsqlConnectionStringBuilder(external);
         }
         else
         {
-            admin = await StartThrowawayClusterAsync();
+            var cluster = await StartAsync();
+            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+            {
+                try
+                {
+                    cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                }
+                catch (Exception)
+                {
+                    // Best effort at exit: the next run uses a new folder and port.
+                }
+            };
+            admin = cluster.Info.Admin;
         }
 
         await LoadSeedAsync(admin);
         return new ClusterInfo(admin);
     }
-
-    private static async Task<NpgsqlConnectionStringBuilder> StartThrowawayClusterAsync()
-    {
-        var bin = FindPostgresBin() ?? throw new InvalidOperationException(
-            "PostgreSQL is needed for the integration tests and was not found under /usr/lib/postgresql/*/bin. " +
-            $"Install it (apt-get install -y postgresql-15) or set {EnvironmentVariable} to a connection string of a server where the tests may create databases.");
-        RemoveAbandonedClusters();
-        var root = Path.Combine(Path.GetTempPath(), ClusterPrefix + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(root);
-        var asRoot = Environment.UserName == "root";
-        if (asRoot)
-        {
-            // PostgreSQL refuses to run as root: the cluster belongs to the postgres OS user.
-            await RunAsync("chown", $"postgres:postgres {root}");
-            await RunAsync("chmod", $"755 {root}");
-        }
-
-        var port = LocalProcess.FreePort();
-        await RunPgAsync(asRoot, Path.Combine(bin, "initdb"), $"-D {root}/data -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync");
-        await RunPgAsync(asRoot, Path.Combine(bin, "pg_ctl"),
-            $"-D {root}/data -l {root}/server.log -w -t 60 -o \"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off\" start");
-
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try
-            {
-                RunPgAsync(asRoot, Path.Combine(bin, "pg_ctl"), $"-D {root}/data -m immediate -w stop").GetAwaiter().GetResult();
-                Directory.Delete(root, recursive: true);
-            }
-            catch (Exception)
-            {
-                // Best effort at exit: the next run uses a new folder and port.
-            }
-        };
-
-        return new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = port, Username = "postgres", Database = "postgres", Pooling = false };
-    }
-
-    private const string ClusterPrefix = "odata-virtualization-pg-";
 
     /// <summary>
     /// Deletes the folders of earlier runs' clusters whose server is no longer running: the clean-up at exit does not
@@ -169,8 +240,11 @@ public static class PostgresCluster
             .FirstOrDefault();
     }
 
-    private static Task RunPgAsync(bool asRoot, string program, string arguments)
-        => asRoot ? RunAsync("runuser", $"-u postgres -- {program} {arguments}") : RunAsync(program, arguments);
+    private Task RunPgAsync(string program, string arguments)
+    {
+        var path = Path.Combine(_bin, program);
+        return _asRoot ? RunAsync("runuser", $"-u postgres -- {path} {arguments}") : RunAsync(path, arguments);
+    }
 
     private static async Task RunAsync(string program, string arguments)
     {

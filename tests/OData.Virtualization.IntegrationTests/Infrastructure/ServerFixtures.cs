@@ -1,56 +1,25 @@
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using OData.Virtualization.Hosting;
 using OData.Virtualization.Sources;
 
 namespace OData.Virtualization.IntegrationTests.Infrastructure;
 
-/// <summary>The real host (<c>Program</c>) on a test server, configured by <see cref="Settings"/>.</summary>
-public class ServerFactory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
-{
-    public IReadOnlyDictionary<string, string?> Settings { get; } = settings;
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Testing");
-        // Anonymous unless a test configures security: the security tests set their own users, keys and policies.
-        // …and without per-principal rate limits: the suites send thousands of requests as one anonymous principal.
-        var settings = new Dictionary<string, string?>
-        {
-            ["OData:Security:AllowAnonymous"] = "true",
-            ["OData:Limits:RequestsPerMinute"] = "0",
-            ["OData:Limits:ConcurrentRequests"] = "0",
-            // One log line per request would flood the test run's output (the request-log tests run their own servers).
-            ["Logging:LogLevel:OData.Virtualization.Requests"] = "Warning",
-        };
-        foreach (var (key, value) in Settings)
-        {
-            settings[key] = value;
-        }
-
-        builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
-
-        // Which telemetry providers exist is decided while services are registered, before the configuration above
-        // is applied: host settings are visible then.
-        foreach (var (key, value) in settings.Where(s => s.Key.StartsWith("OData:Telemetry:", StringComparison.Ordinal)))
-        {
-            builder.UseSetting(key, value);
-        }
-    }
-}
-
-/// <summary>A running server and its client; one per dialect, shared by the tests of a collection.</summary>
+/// <summary>
+/// A running server and its client, one per dialect, shared by the tests of a collection; and the servers on its
+/// settings that some tests share too (on real Kestrel, with other settings), each started on first use.
+/// </summary>
 public abstract class ServerFixture : IAsyncLifetime
 {
-    private ServerFactory? _factory;
+    private readonly SemaphoreSlim _sharedLock = new(1, 1);
+    private readonly Dictionary<string, InProcessServer> _shared = new(StringComparer.Ordinal);
+    private InProcessServer? _server;
 
     public abstract string Dialect { get; }
 
-    public HttpClient Client { get; private set; } = null!;
+    public HttpClient Client => _server!.Client;
 
-    public IServiceProvider Services => _factory!.Services;
+    public IServiceProvider Services => _server!.Services;
 
     /// <summary>Where the tests can read the same rows directly (the oracle's source): an ADO.NET connection string.</summary>
     public string ErpConnectionString { get; protected set; } = string.Empty;
@@ -59,9 +28,7 @@ public abstract class ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var settings = await CreateSettingsAsync();
-        _factory = new ServerFactory(settings);
-        Client = _factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = new Uri("http://localhost/odata/") });
+        _server = InProcessServer.Start(await CreateSettingsAsync());
         await OnStartedAsync();
     }
 
@@ -69,21 +36,67 @@ public abstract class ServerFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        Client.Dispose();
-        if (_factory is not null)
+        foreach (var server in _shared.Values)
         {
-            await _factory.DisposeAsync();
+            await server.DisposeAsync();
         }
+
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+
+        _sharedLock.Dispose();
     }
 
     protected abstract Task<Dictionary<string, string?>> CreateSettingsAsync();
 
-    /// <summary>Starts another server with extra settings (for configuration and error tests).</summary>
-    public async Task<ServerFactory> StartAnotherAsync(Action<Dictionary<string, string?>> change)
+    /// <summary>Another server of the caller's own, on this fixture's settings changed by <paramref name="change"/> (for configuration and error tests).</summary>
+    public async Task<InProcessServer> StartAnotherAsync(Action<Dictionary<string, string?>> change, TimeProvider? time = null, ILoggerProvider? log = null)
     {
         var settings = await CreateSettingsAsync();
         change(settings);
-        return new ServerFactory(settings);
+        return new InProcessServer(settings, time, log);
+    }
+
+    /// <summary>
+    /// The same host as <see cref="Client"/>'s, but on real Kestrel and a loopback port, shared like the fixture.
+    /// The in-memory test server has no raw request target (<c>IHttpRequestFeature.RawTarget</c> is empty), so a
+    /// URL such as <c>products('a%252F')</c> reaches the application already decoded once; Kestrel hands over the
+    /// target exactly as the client sent it, which is what real clients get. Browsers and npm clients need a socket too.
+    /// </summary>
+    public Task<InProcessServer> KestrelAsync() => SharedAsync("kestrel", _ => { }, kestrel: true);
+
+    /// <summary>
+    /// A server on this fixture's settings changed by <paramref name="change"/>, started when <paramref name="name"/> is
+    /// first asked for and shared by every test that asks for that name (for example larger pages); stopped with the fixture.
+    /// </summary>
+    public async Task<InProcessServer> SharedAsync(string name, Action<Dictionary<string, string?>> change, bool kestrel = false)
+    {
+        await _sharedLock.WaitAsync();
+        try
+        {
+            if (!_shared.TryGetValue(name, out var server))
+            {
+                server = await StartAnotherAsync(change);
+                if (kestrel)
+                {
+                    server.StartKestrel();
+                }
+                else
+                {
+                    server.StartServer();
+                }
+
+                _shared[name] = server;
+            }
+
+            return server;
+        }
+        finally
+        {
+            _sharedLock.Release();
+        }
     }
 }
 
@@ -97,18 +110,21 @@ public sealed class PostgresFixture : ServerFixture
         var cluster = await PostgresCluster.GetAsync();
         ErpConnectionString = cluster.ConnectionString("erp");
         BankConnectionString = cluster.ConnectionString("bank");
-        return new Dictionary<string, string?>
-        {
-            ["OData:Sources:erp:Provider"] = "PostgreSQL",
-            ["OData:Sources:erp:ConnectionString"] = ErpConnectionString,
-            ["OData:Sources:erp:Publish:0"] = "*.*",
-            ["OData:Sources:erp:Publish:1"] = "!*.audit_log",
-            ["OData:Sources:erp:EntitySets:sales.order_summaries:Key:0"] = "order_id",
-            ["OData:Sources:bank:Provider"] = "PostgreSQL",
-            ["OData:Sources:bank:ConnectionString"] = BankConnectionString,
-            ["OData:Sources:bank:EntitySets:core.account_overview:Key:0"] = "iban",
-        };
+        return SeedSettings(cluster);
     }
+
+    /// <summary>The sources <c>erp</c> and <c>bank</c> over the seed databases of <paramref name="cluster"/>, as this fixture publishes them.</summary>
+    public static Dictionary<string, string?> SeedSettings(ClusterInfo cluster) => new()
+    {
+        ["OData:Sources:erp:Provider"] = "PostgreSQL",
+        ["OData:Sources:erp:ConnectionString"] = cluster.ConnectionString("erp"),
+        ["OData:Sources:erp:Publish:0"] = "*.*",
+        ["OData:Sources:erp:Publish:1"] = "!*.audit_log",
+        ["OData:Sources:erp:EntitySets:sales.order_summaries:Key:0"] = "order_id",
+        ["OData:Sources:bank:Provider"] = "PostgreSQL",
+        ["OData:Sources:bank:ConnectionString"] = cluster.ConnectionString("bank"),
+        ["OData:Sources:bank:EntitySets:core.account_overview:Key:0"] = "iban",
+    };
 }
 
 /// <summary>The embedded SQLite demo, exactly as a first run serves it.</summary>

@@ -14,7 +14,7 @@ public sealed class ChurnTests : IAsyncLifetime
     private const int PageSize = 500;
 
     private ScratchDatabase _database = null!;
-    private IsolatedServer _server = null!;
+    private InProcessServer _server = null!;
 
     public async Task InitializeAsync()
     {
@@ -25,11 +25,11 @@ public sealed class ChurnTests : IAsyncLifetime
             SELECT i * 10, (i * 7919) % 37, CASE WHEN i % 5 = 0 THEN NULL ELSE 'L' || lpad(((i * 104729) % 997)::text, 4, '0') END
             FROM generate_series(1::bigint, {InitialRows}) AS i;
             """);
-        var settings = IsolatedServer.PostgresSettings("churn", _database.ConnectionString);
+        var settings = InProcessServer.PostgresSettings("churn", _database.ConnectionString);
 
         // The walk must see the source as it changes, not a cached page.
         settings["OData:Cache:DefaultTtlSeconds"] = "0";
-        _server = IsolatedServer.Start(settings);
+        _server = InProcessServer.Start(settings);
     }
 
     public async Task DisposeAsync()

@@ -9,11 +9,9 @@ namespace OData.Virtualization.IntegrationTests.Paging;
 /// directions), and with <c>$filter</c>, <c>$top</c>, <c>$skip</c>, <c>$count</c>, <c>$expand</c>, <c>$search</c>
 /// and <c>$select</c> carried through the links. On PostgreSQL the table has 1,000,000 rows, on SQLite 20,000.
 /// </summary>
-public abstract class NextLinkWalkTests(ServerFixture fixture, WalkServers servers)
+public abstract class NextLinkWalkTests(ServerFixture fixture)
 {
     protected ServerFixture Fixture { get; } = fixture;
-
-    protected WalkServers Servers { get; } = servers;
 
     /// <summary>Rows in <c>transactions</c>.</summary>
     protected abstract int TransactionRows { get; }
@@ -179,7 +177,7 @@ public abstract class NextLinkWalkTests(ServerFixture fixture, WalkServers serve
 }
 
 [Collection(PostgresCollection.Name)]
-public sealed class PostgresNextLinkWalkTests(PostgresFixture fixture, WalkServers servers) : NextLinkWalkTests(fixture, servers), IClassFixture<WalkServers>
+public sealed class PostgresNextLinkWalkTests(PostgresFixture fixture) : NextLinkWalkTests(fixture)
 {
     protected override int TransactionRows => 1_000_000;
 
@@ -188,13 +186,23 @@ public sealed class PostgresNextLinkWalkTests(PostgresFixture fixture, WalkServe
     protected override async Task<(HttpClient Client, int PageSize)> UnindexedWalkServerAsync()
     {
         const int pageSize = 50_000;
-        var server = await Servers.GetAsync(Fixture, ("OData:Paging:MaxPageSize", pageSize.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("OData:Cache:DefaultTtlSeconds", "0"));
+        var server = await Fixture.SharedAsync("unindexed-walk", settings =>
+        {
+            // Only the bank database is walked.
+            foreach (var key in settings.Keys.Where(k => k.StartsWith("OData:Sources:erp:", StringComparison.Ordinal)).ToList())
+            {
+                settings.Remove(key);
+            }
+
+            settings["OData:Paging:MaxPageSize"] = pageSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            settings["OData:Cache:DefaultTtlSeconds"] = "0";
+        });
         return (server.Client, pageSize);
     }
 }
 
 [Collection(SqliteCollection.Name)]
-public sealed class SqliteNextLinkWalkTests(SqliteFixture fixture, WalkServers servers) : NextLinkWalkTests(fixture, servers), IClassFixture<WalkServers>
+public sealed class SqliteNextLinkWalkTests(SqliteFixture fixture) : NextLinkWalkTests(fixture)
 {
     protected override int TransactionRows => 20_000;
 

@@ -97,10 +97,11 @@ public abstract class SkipTokenTests(ServerFixture fixture)
         await AssertRejectedAsync(Fixture.Client, foreign);
     }
 
-    private async Task<IsolatedServer> StartAsync(string key)
+    private async Task<InProcessServer> StartAsync(string key)
     {
-        await using var template = await Fixture.StartAnotherAsync(settings => settings["OData:Paging:SkipTokenKey"] = key);
-        return IsolatedServer.Start(template.Settings);
+        var server = await Fixture.StartAnotherAsync(settings => settings["OData:Paging:SkipTokenKey"] = key);
+        server.StartServer();
+        return server;
     }
 
     /// <summary>The first page's next link on the shared server, and its token.</summary>

@@ -32,7 +32,8 @@ public sealed class GracefulOperationTests : IDisposable
         var file = Path.Combine(_folder, "odata.json");
         var config = Config(database.ConnectionString, maxTop: 5, defaultTtl: 300, itemsTtl: 30);
         await File.WriteAllTextAsync(file, config.ToJsonString());
-        await using var server = await ServerProcess.StartAsync(file);
+        await using var server = StartServer(file);
+        await server.WaitReadyAsync("health/live", TimeSpan.FromSeconds(60));
         using var client = server.NewClient();
 
         Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("odata/items?$top=10")).StatusCode);
@@ -79,7 +80,8 @@ public sealed class GracefulOperationTests : IDisposable
         }
 
         await File.WriteAllTextAsync(file, WithKey(OData.Virtualization.Security.SecretHasher.HashApiKey(Key)).ToJsonString());
-        await using var server = await ServerProcess.StartAsync(file);
+        await using var server = StartServer(file);
+        await server.WaitReadyAsync("health/live", TimeSpan.FromSeconds(60));
         using var client = server.NewClient();
         client.DefaultRequestHeaders.Add("X-API-Key", Key);
 
@@ -109,7 +111,8 @@ public sealed class GracefulOperationTests : IDisposable
         config["OData"]!["Shutdown"] = new JsonObject { ["ReadinessDelaySeconds"] = 3, ["DrainSeconds"] = 20 };
         var file = Path.Combine(_folder, "odata.json");
         await File.WriteAllTextAsync(file, config.ToJsonString());
-        await using var server = await ServerProcess.StartAsync(file);
+        await using var server = StartServer(file);
+        await server.WaitReadyAsync("health/live", TimeSpan.FromSeconds(60));
         using (var ready = server.NewClient())
         {
             Assert.Equal(HttpStatusCode.OK, (await ready.GetAsync("health/ready")).StatusCode);
@@ -155,6 +158,10 @@ public sealed class GracefulOperationTests : IDisposable
         Assert.Equal(0, server.ExitCode);
         Assert.Contains("Shutting down: /health/ready now answers 503", server.Output, StringComparison.Ordinal);
     }
+
+    /// <summary>The server executable on <paramref name="configFile"/>, logging at Information (the reload messages are asserted).</summary>
+    private static ServerProcess StartServer(string configFile)
+        => ServerProcess.Start("the server", new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Information" }, ["--config", configFile]);
 
     /// <summary>
     /// <c>Cache-Control: max-age</c> of a fresh request (a filter never used before, so a miss that shows the whole TTL,

@@ -3,10 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Xml.Linq;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using OData.Virtualization.Hosting;
 using OData.Virtualization.IntegrationTests.Errors;
 using OData.Virtualization.IntegrationTests.Infrastructure;
@@ -27,16 +24,14 @@ public sealed class RefreshServer : IAsyncDisposable
 
     private static readonly Lazy<(string Admin, string Reader)> s_hashes = new(() => (SecretHasher.HashPassword(AdminPassword), SecretHasher.HashPassword(ReaderPassword)));
 
-    private readonly ServerFactory _parent;
-    private readonly WebApplicationFactory<Program> _factory;
+    private readonly InProcessServer _server;
 
-    private RefreshServer(ServerFactory parent, WebApplicationFactory<Program> factory, LogCapture log)
+    private RefreshServer(InProcessServer server, LogCapture log)
     {
-        _parent = parent;
-        _factory = factory;
+        _server = server;
         Log = log;
-        Client = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = new Uri("http://localhost/odata/") });
-        Admin = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = new Uri("http://localhost/") });
+        Client = server.NewClient();
+        Admin = server.NewClient(string.Empty);
         Admin.DefaultRequestHeaders.Authorization = Basic("ops", AdminPassword);
     }
 
@@ -48,7 +43,7 @@ public sealed class RefreshServer : IAsyncDisposable
 
     public LogCapture Log { get; }
 
-    public IServiceProvider Services => _factory.Services;
+    public IServiceProvider Services => _server.Services;
 
     internal ModelHost Models => Services.GetRequiredService<ModelHost>();
 
@@ -66,7 +61,7 @@ public sealed class RefreshServer : IAsyncDisposable
 
     private static RefreshServer Start(string connectionString, Action<Dictionary<string, string?>>? configure, LogCapture? log)
     {
-        var settings = IsolatedServer.PostgresSettings(Source, connectionString);
+        var settings = InProcessServer.PostgresSettings(Source, connectionString);
         settings["OData:Security:Users:ops:PasswordHash"] = s_hashes.Value.Admin;
         settings["OData:Security:Users:ops:Roles:0"] = "odata-admin";
         settings["OData:Security:Users:reader:PasswordHash"] = s_hashes.Value.Reader;
@@ -74,9 +69,7 @@ public sealed class RefreshServer : IAsyncDisposable
         settings["OData:Refresh:DebounceMilliseconds"] = "200";
         configure?.Invoke(settings);
         log ??= new LogCapture();
-        var parent = new ServerFactory(settings);
-        var factory = parent.WithWebHostBuilder(builder => builder.ConfigureLogging(logging => logging.AddProvider(log)));
-        return new RefreshServer(parent, factory, log);
+        return new RefreshServer(InProcessServer.Start(settings, log: log), log);
     }
 
     public static AuthenticationHeaderValue Basic(string user, string password)
@@ -127,7 +120,6 @@ public sealed class RefreshServer : IAsyncDisposable
     {
         Client.Dispose();
         Admin.Dispose();
-        await _factory.DisposeAsync();
-        await _parent.DisposeAsync();
+        await _server.DisposeAsync();
     }
 }

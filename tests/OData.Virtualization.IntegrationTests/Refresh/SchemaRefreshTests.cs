@@ -142,7 +142,7 @@ public sealed class SchemaRefreshTests
     [Fact]
     public async Task SourceUnreachableAtStartUp_IsServedAfterItReturns_WithoutARestart()
     {
-        await using var stoppable = await StoppablePostgres.StartAsync();
+        await using var stoppable = await PostgresCluster.StartAsync();
         await stoppable.ExecuteAsync("postgres", "CREATE DATABASE late");
         await stoppable.ExecuteAsync("late", "CREATE TABLE late_rows (id integer PRIMARY KEY, v text); INSERT INTO late_rows VALUES (1, 'a'), (2, 'b');");
         await using var database = await ScratchDatabase.CreateAsync("refresh_late", Setup);

@@ -15,11 +15,11 @@ public sealed class ScaleOutDeployment : IAsyncLifetime
     /// <summary>Generous for a slow 2-core machine where other test processes run at the same time.</summary>
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromMinutes(3);
 
-    private readonly List<InstanceProcess> _instances = [];
+    private readonly List<ServerProcess> _instances = [];
     private RedisServer? _redis;
     private NginxProxy? _proxy;
 
-    public IReadOnlyList<InstanceProcess> Instances => _instances;
+    public IReadOnlyList<ServerProcess> Instances => _instances;
 
     public NginxProxy Proxy => _proxy!;
 
@@ -46,10 +46,10 @@ public sealed class ScaleOutDeployment : IAsyncLifetime
             BankConnectionString = (await PostgresCluster.GetAsync()).ConnectionString("bank");
             _redis = await RedisServer.StartAsync();
             var environment = InstanceEnvironment(BankConnectionString, _redis.Configuration);
-            _instances.Add(InstanceProcess.Start("instance 1", environment));
-            _instances.Add(InstanceProcess.Start("instance 2", environment));
+            _instances.Add(ServerProcess.Start("instance 1", environment));
+            _instances.Add(ServerProcess.Start("instance 2", environment));
             Direct = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-            await Task.WhenAll(_instances.Select(i => i.WaitReadyAsync(Direct, s_startTimeout)));
+            await Task.WhenAll(_instances.Select(i => i.WaitReadyAsync("health/ready", s_startTimeout)));
             _proxy = await NginxProxy.StartAsync([.. _instances.Select(i => i.Address)]);
             Client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(1) })
             {

@@ -162,7 +162,7 @@ public sealed class ScaleOutTests(ScaleOutDeployment deployment, ITestOutputHelp
     }
 
     /// <summary>SQL statements the instance has sent to its sources, asked of the instance directly.</summary>
-    private async Task<long> StatementsAsync(InstanceProcess instance)
+    private async Task<long> StatementsAsync(ServerProcess instance)
     {
         using var document = JsonDocument.Parse(await deployment.Direct.GetStringAsync(new Uri(instance.Root, "status/cache")));
         return document.RootElement.GetProperty("statements").GetInt64();

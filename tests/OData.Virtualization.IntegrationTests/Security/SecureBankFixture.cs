@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Npgsql;
@@ -50,7 +49,7 @@ public sealed class SecureBankFixture : IAsyncLifetime
         ["metered"] = (["metered"], new()),
     };
 
-    private ServerFactory? _factory;
+    private InProcessServer? _server;
 
     public byte[] SigningKey { get; } = RandomNumberGenerator.GetBytes(32);
 
@@ -62,7 +61,7 @@ public sealed class SecureBankFixture : IAsyncLifetime
 
     public string ErpConnectionString { get; private set; } = string.Empty;
 
-    public IServiceProvider Services => _factory!.Services;
+    public IServiceProvider Services => _server!.Services;
 
     /// <summary>Each user's password (distinct per user, so that one user's password never opens another).</summary>
     public static string PasswordOf(string user) => "pw-" + user + "-Ünïcödé:and:colons";
@@ -72,22 +71,11 @@ public sealed class SecureBankFixture : IAsyncLifetime
         var cluster = await PostgresCluster.GetAsync();
         ErpConnectionString = cluster.ConnectionString("erp");
         BankConnectionString = cluster.ConnectionString("bank");
-        var settings = new Dictionary<string, string?>
-        {
-            ["OData:Sources:erp:Provider"] = "PostgreSQL",
-            ["OData:Sources:erp:ConnectionString"] = ErpConnectionString,
-            ["OData:Sources:erp:Publish:0"] = "*.*",
-            ["OData:Sources:erp:Publish:1"] = "!*.audit_log",
-            ["OData:Sources:erp:EntitySets:sales.order_summaries:Key:0"] = "order_id",
-            ["OData:Sources:bank:Provider"] = "PostgreSQL",
-            ["OData:Sources:bank:ConnectionString"] = BankConnectionString,
-            ["OData:Sources:bank:EntitySets:core.account_overview:Key:0"] = "iban",
-            // Enough for the interleaved concurrency test (the default is 8 at once per principal).
-            ["OData:Limits:ConcurrentRequests"] = "64",
-        };
+        var settings = PostgresFixture.SeedSettings(cluster);
+        // Enough for the interleaved concurrency test (the default is 8 at once per principal).
+        settings["OData:Limits:ConcurrentRequests"] = "64";
         AddSecurity(settings, SigningKey, PowerBiKey, ScriptsKey);
-        _factory = new ServerFactory(settings);
-        using var warmUp = _factory.CreateClient(); // starts the host: discovery, policy validation
+        _server = InProcessServer.Start(settings); // discovery, policy validation
     }
 
     /// <summary>The security settings described on the class.</summary>
@@ -202,8 +190,7 @@ public sealed class SecureBankFixture : IAsyncLifetime
         return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
     }
 
-    public HttpClient NewClient()
-        => _factory!.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = new Uri("http://localhost/odata/") });
+    public HttpClient NewClient() => _server!.NewClient();
 
     /// <summary>Reads one text column of the bank database directly (ADO.NET): the independent witness.</summary>
     public async Task<List<string>> BankStringsAsync(string sql, params object[] parameters)
@@ -231,9 +218,9 @@ public sealed class SecureBankFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_factory is not null)
+        if (_server is not null)
         {
-            await _factory.DisposeAsync();
+            await _server.DisposeAsync();
         }
     }
 }

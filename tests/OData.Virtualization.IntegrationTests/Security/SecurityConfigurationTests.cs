@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -97,13 +96,12 @@ public sealed class SecurityConfigurationTests
             _ => right + "\n",
         };
         var cluster = await PostgresCluster.GetAsync();
-        var settings = IsolatedServer.PostgresSettings("bank", cluster.ConnectionString("bank"));
+        var settings = InProcessServer.PostgresSettings("bank", cluster.ConnectionString("bank"));
         settings["OData:Security:AllowAnonymous"] = "false";
         settings["OData:Security:ApiKeys:erp-sync:KeyHash"] = hash;
         settings["OData:Security:Users:alice:PasswordHash"] = "secret";
         var log = new OData.Virtualization.IntegrationTests.Errors.LogCapture();
-        await using var parent = new ServerFactory(settings);
-        await using var factory = parent.WithWebHostBuilder(builder => builder.ConfigureLogging(logging => logging.AddProvider(log)));
+        await using var factory = new InProcessServer(settings, log: log);
         using var client = factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://localhost/odata/") });
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "accounts?$top=1");
@@ -247,7 +245,7 @@ public sealed class SecurityConfigurationTests
         };
         change(settings);
         var log = new LogCapture();
-        await using var factory = new ServerFactory(settings).WithWebHostBuilder(b => b.ConfigureLogging(l => l.AddProvider(log)));
+        await using var factory = new InProcessServer(settings, log: log);
         var exception = Record.Exception(() => factory.CreateClient());
         Assert.NotNull(exception);
         return Describe(exception) + Environment.NewLine + string.Join(Environment.NewLine, log.Lines.Select(l => l.Message));

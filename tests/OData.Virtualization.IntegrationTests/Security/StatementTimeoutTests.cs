@@ -1,10 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using OData.Virtualization.IntegrationTests.Infrastructure;
 
@@ -56,7 +52,7 @@ public sealed class StatementTimeoutTests(Xunit.Abstractions.ITestOutputHelper o
         // which otherwise races with PostgreSQL's own statement-timeout error).
         const string application = "odv-security-breaker";
         var cluster = await PostgresCluster.GetAsync();
-        await using var relay = new LaggingRelay(cluster.Admin.Host!, cluster.Admin.Port);
+        await using var relay = new TcpRelay(cluster.Admin.Host!, cluster.Admin.Port);
         await using var server = await StartAsync(application, s =>
         {
             s["OData:Sources:bank:ConnectionString"] = new NpgsqlConnectionStringBuilder(cluster.ConnectionString("bank")) { Port = relay.Port, ApplicationName = application }.ConnectionString;
@@ -146,7 +142,7 @@ public sealed class StatementTimeoutTests(Xunit.Abstractions.ITestOutputHelper o
         output.WriteLine($"done after {total.Elapsed.TotalSeconds:F1} s");
     }
 
-    private static async Task<TimeoutServer> StartAsync(string application, Action<Dictionary<string, string?>> change, bool kestrel = false)
+    private static async Task<InProcessServer> StartAsync(string application, Action<Dictionary<string, string?>> change, bool kestrel = false)
     {
         var cluster = await PostgresCluster.GetAsync();
         var connection = new NpgsqlConnectionStringBuilder(cluster.ConnectionString("bank")) { ApplicationName = application }.ConnectionString;
@@ -157,33 +153,14 @@ public sealed class StatementTimeoutTests(Xunit.Abstractions.ITestOutputHelper o
             ["OData:Cache:DefaultTtlSeconds"] = "0",
         };
         change(settings);
-        var factory = new ServerFactory(settings);
-        HttpClient client;
-        if (kestrel)
+        if (!kestrel)
         {
-            factory.UseKestrel(0);
-            factory.StartServer();
-            var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
-                .First(a => a.StartsWith("http://", StringComparison.Ordinal));
-            client = new HttpClient { BaseAddress = new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal).TrimEnd('/') + "/odata/"), Timeout = TimeSpan.FromSeconds(60) };
-        }
-        else
-        {
-            client = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = new Uri("http://localhost/odata/") });
+            return InProcessServer.Start(settings);
         }
 
-        return new TimeoutServer(factory, client);
-    }
-
-    private sealed class TimeoutServer(ServerFactory factory, HttpClient client) : IAsyncDisposable
-    {
-        public HttpClient Client { get; } = client;
-
-        public async ValueTask DisposeAsync()
-        {
-            Client.Dispose();
-            await factory.DisposeAsync();
-        }
+        var server = new InProcessServer(settings);
+        server.StartKestrel();
+        return server;
     }
 
     /// <summary>Watches <c>pg_stat_activity</c> from an admin connection for the active statements of one application name.</summary>

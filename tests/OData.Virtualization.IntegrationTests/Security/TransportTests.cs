@@ -33,8 +33,7 @@ public sealed class TransportTests(SqliteFixture fixture)
         await using var distrusting = await fixture.StartAnotherAsync(_ => { });
         foreach (var (server, expected) in new[] { (trusting, "https://odata.example.com/odata/"), (trustingNetwork, "https://odata.example.com/odata/"), (otherNetwork, "http://127.0.0.1:"), (distrusting, "http://127.0.0.1:") })
         {
-            server.UseKestrel(0);
-            server.StartServer();
+            server.StartKestrel();
             using var client = server.CreateClient();
             client.BaseAddress = new Uri(client.BaseAddress!.ToString().Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
             using var request = new HttpRequestMessage(HttpMethod.Get, "/odata/erp_customers?$top=1&$select=customer_id");
