@@ -25,10 +25,10 @@ public sealed class ConnectionBudgetTests
     {
         var cluster = await PostgresCluster.GetAsync();
         var application = "odv-budget-" + Guid.NewGuid().ToString("N")[..8];
-        var settings = IsolatedServer.PostgresSettings("erp", cluster.ConnectionString("erp") + ";Application Name=" + application);
+        var settings = InProcessServer.PostgresSettings("erp", cluster.ConnectionString("erp") + ";Application Name=" + application);
         settings["OData:Sources:erp:MaxConcurrentQueries"] = "2";
         settings["OData:Sources:erp:CacheTtlSeconds"] = "0"; // every request reaches the source
-        await using var server = IsolatedServer.Start(settings);
+        await using var server = InProcessServer.Start(settings);
         Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("$metadata")).StatusCode);
 
         using var stop = new CancellationTokenSource();
@@ -53,10 +53,10 @@ public sealed class ConnectionBudgetTests
         // orders load between batches on the same connection.
         var cluster = await PostgresCluster.GetAsync();
         var application = "odv-cursor-" + Guid.NewGuid().ToString("N")[..8];
-        var settings = IsolatedServer.PostgresSettings("erp", cluster.ConnectionString("erp") + ";Application Name=" + application);
+        var settings = InProcessServer.PostgresSettings("erp", cluster.ConnectionString("erp") + ";Application Name=" + application);
         settings["OData:Sources:erp:MaxConcurrentQueries"] = "1";
         settings["OData:Paging:MaxPageSize"] = "0";
-        await using var server = IsolatedServer.Start(settings);
+        await using var server = InProcessServer.Start(settings);
         Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("$metadata")).StatusCode);
 
         using var stop = new CancellationTokenSource();
