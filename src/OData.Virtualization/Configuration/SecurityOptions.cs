@@ -63,14 +63,23 @@ public sealed class JwtOptions
     /// <summary>The issuer's base URL: signing keys are discovered from its OpenID configuration.</summary>
     public string? Authority { get; init; }
 
-    /// <summary>A symmetric signing key (base64, at least 32 bytes), instead of an authority.</summary>
+    /// <summary>
+    /// A symmetric (HS256) signing key instead of an authority: at least 32 random bytes, base64 (for example the output
+    /// of <c>openssl rand -base64 32</c>). A shorter key, or one that is text rather than random bytes, stops the start.
+    /// </summary>
     public string? SigningKey { get; init; }
 
-    /// <summary>The expected <c>iss</c>. Default: the authority's.</summary>
+    /// <summary>The expected <c>iss</c>. Required with a <see cref="SigningKey"/>; with an authority, the authority's.</summary>
     public string? Issuer { get; init; }
 
-    /// <summary>The expected <c>aud</c>. Required.</summary>
+    /// <summary>Whether <c>iss</c> is checked. Default: true; turning it off must be said by name.</summary>
+    public bool ValidateIssuer { get; init; } = true;
+
+    /// <summary>The expected <c>aud</c>. Required unless <see cref="ValidateAudience"/> is false.</summary>
     public string? Audience { get; init; }
+
+    /// <summary>Whether <c>aud</c> is checked. Default: true; turning it off must be said by name.</summary>
+    public bool ValidateAudience { get; init; } = true;
 
     /// <summary>The claim that carries roles. Default: <c>roles</c>.</summary>
     public string RoleClaim { get; init; } = "roles";
@@ -84,8 +93,8 @@ public sealed class JwtOptions
     /// </summary>
     public string? AuthorizationUri { get; init; }
 
-    /// <summary>Allowed clock skew in seconds. Default: 60.</summary>
-    public int ClockSkewSeconds { get; init; } = 60;
+    /// <summary>Allowed clock skew in seconds, 0 to 300. Default: 30.</summary>
+    public int ClockSkewSeconds { get; init; } = 30;
 
     /// <summary>Require HTTPS for the metadata address. Default: true.</summary>
     public bool RequireHttpsMetadata { get; init; } = true;

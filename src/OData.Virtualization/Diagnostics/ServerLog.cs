@@ -47,6 +47,9 @@ internal static partial class ServerLog
     [LoggerMessage(4002, LogLevel.Information, "Authentication failed for a request from {RemoteAddress}: {Reason}")]
     public static partial void AuthenticationFailed(ILogger logger, string? remoteAddress, string reason);
 
+    [LoggerMessage(4004, LogLevel.Debug, "Authentication failure of request {RequestId}, as the validator put it: {Detail}")]
+    public static partial void AuthenticationFailureDetail(ILogger logger, string requestId, string detail);
+
     [LoggerMessage(2000, LogLevel.Debug, "SQL on {Source} ({ParameterCount} parameters): {Sql}")]
     public static partial void ExecutingSql(ILogger logger, string source, string sql, int parameterCount);
 

@@ -4,6 +4,8 @@ using OData.Virtualization.Configuration;
 using OData.Virtualization.Model;
 using OData.Virtualization.Sources;
 
+using OData.Virtualization.Security;
+
 namespace OData.Virtualization.Hosting;
 
 /// <summary>
@@ -78,6 +80,11 @@ internal sealed class OptionsValidator : IValidateOptions<VirtualizationOptions>
         foreach (var network in options.Transport.KnownNetworks.Where(n => !System.Net.IPNetwork.TryParse(n, out _)))
         {
             errors.Add($"OData:Transport:KnownNetworks has '{network}', which is not a network in CIDR form. Use for example 10.244.0.0/16.");
+        }
+
+        if (options.Security.Jwt is { } jwt)
+        {
+            errors.AddRange(SigningKeys.Problems(jwt));
         }
 
         var salesforce = options.Salesforce;

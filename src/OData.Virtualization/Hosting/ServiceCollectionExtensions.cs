@@ -70,7 +70,7 @@ public static class ServiceCollectionExtensions
             .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(Schemes.Basic, null)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(Schemes.ApiKey, null)
             .AddJwtBearer(Schemes.Bearer);
-        services.AddOptions<JwtBearerOptions>(Schemes.Bearer).Configure<IOptions<VirtualizationOptions>>((bearer, all) => ConfigureJwt(bearer, all.Value.Security.Jwt));
+        services.AddOptions<JwtBearerOptions>(Schemes.Bearer).Configure<IOptions<VirtualizationOptions>>((bearer, all) => JwtValidation.Configure(bearer, all.Value.Security.Jwt));
         return services;
     }
 
@@ -158,16 +158,25 @@ public static class ServiceCollectionExtensions
             },
         });
 
-        // Counters of the cache and the sources since start-up (no data, no configuration).
-        endpoints.MapGet("/status/cache", (CacheStatistics statistics) => Results.Json(new
+        // Counters of the cache and the sources since start-up (no data, no configuration): other users' activity, so for
+        // operators only (the management port, the scrape token, or an administrator's credentials).
+        endpoints.MapGet("/status/cache", async (HttpContext context, CacheStatistics statistics, IOptions<TelemetryOptions> telemetry) =>
         {
-            hits = statistics.Hits,
-            misses = statistics.Misses,
-            singleFlightJoins = statistics.Joins,
-            staleServed = statistics.StaleServed,
-            bypasses = statistics.Bypasses,
-            statements = statistics.Statements,
-        }));
+            if (!ManagementListener.MayScrape(context, telemetry.Value) && await AdminEndpoint.AuthorizeAsync(context) is null)
+            {
+                return; // 401 or 403 written
+            }
+
+            await context.Response.WriteAsJsonAsync(new
+            {
+                hits = statistics.Hits,
+                misses = statistics.Misses,
+                singleFlightJoins = statistics.Joins,
+                staleServed = statistics.StaleServed,
+                bypasses = statistics.Bypasses,
+                statements = statistics.Statements,
+            }, context.RequestAborted);
+        });
         endpoints.MapODataTelemetry();
         return group;
     }
@@ -176,9 +185,15 @@ public static class ServiceCollectionExtensions
     public static IReadOnlyList<string> GetSampleQueries(this IServiceProvider services)
         => services.GetRequiredService<ModelHost>().SampleQueries();
 
+    /// <summary>
+    /// The health report: the status and each check's summary for anyone (a load balancer); which sources are reachable
+    /// only on the management port, where operators ask (source names tell an outsider what the server reads).
+    /// </summary>
     private static Task WriteHealthAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
+        var port = context.RequestServices.GetRequiredService<IOptions<TelemetryOptions>>().Value.ManagementPort;
+        var detailed = port is { } management && context.Connection.LocalPort == management;
         return context.Response.WriteAsJsonAsync(new
         {
             status = report.Status.ToString(),
@@ -188,7 +203,7 @@ public static class ServiceCollectionExtensions
                 status = e.Value.Status.ToString(),
                 description = e.Value.Description,
                 duration = e.Value.Duration.TotalMilliseconds,
-                data = e.Value.Data,
+                data = detailed ? e.Value.Data : null,
             }),
         });
     }
@@ -213,36 +228,6 @@ public static class ServiceCollectionExtensions
         }
 
         return Schemes.Basic;
-    }
-
-    private static void ConfigureJwt(JwtBearerOptions bearer, JwtOptions? jwt)
-    {
-        if (jwt is null)
-        {
-            return;
-        }
-
-        bearer.MapInboundClaims = false;
-        bearer.RequireHttpsMetadata = jwt.RequireHttpsMetadata;
-        if (!string.IsNullOrEmpty(jwt.Authority))
-        {
-            bearer.Authority = jwt.Authority;
-        }
-
-        bearer.TokenValidationParameters = new TokenValidationParameters
-        {
-            ValidateIssuer = !string.IsNullOrEmpty(jwt.Issuer) || !string.IsNullOrEmpty(jwt.Authority),
-            ValidIssuer = jwt.Issuer,
-            ValidateAudience = true,
-            ValidAudience = jwt.Audience,
-            ValidateLifetime = true,
-            RequireExpirationTime = true,
-            ClockSkew = TimeSpan.FromSeconds(jwt.ClockSkewSeconds),
-            NameClaimType = jwt.NameClaim,
-            RoleClaimType = jwt.RoleClaim,
-            IssuerSigningKey = string.IsNullOrEmpty(jwt.SigningKey) ? null : new SymmetricSecurityKey(Convert.FromBase64String(jwt.SigningKey)),
-            ValidateIssuerSigningKey = true,
-        };
     }
 
     /// <summary>Builds and publishes the model before the server takes requests; then says what the security settings allow.</summary>

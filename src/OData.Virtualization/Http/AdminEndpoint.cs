@@ -126,7 +126,7 @@ internal static class AdminEndpoint
     /// The principal's name when it may administer; otherwise the 401 (no or wrong credentials, and anonymous) or 403
     /// (authenticated, not an administrator) is written and null returned.
     /// </summary>
-    private static async Task<string?> AuthorizeAsync(HttpContext context)
+    internal static async Task<string?> AuthorizeAsync(HttpContext context)
     {
         var security = context.RequestServices.GetRequiredService<IOptionsMonitor<VirtualizationOptions>>().CurrentValue;
         // A browser posting cross-site (Basic credentials it remembers would go along) is not an administrator's call.
@@ -141,7 +141,7 @@ internal static class AdminEndpoint
         if (!result.Succeeded || result.Principal.Identity?.IsAuthenticated != true)
         {
             Gatekeeper.Challenge(context, security.Security, invalidToken: result.Failure is not null && context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase));
-            var why = result.Failure is { } failure ? failure.Message + " " : "The administration endpoints need an administrator's credentials. ";
+            var why = result.Failure is { } failure ? AuthenticationFailures.Describe(context, failure) + " " : "The administration endpoints need an administrator's credentials. ";
             await ODataErrorWriter.WriteAsync(context, new ODataProblem(401, "Unauthorized", why + Gatekeeper.HowToAuthenticate(security.Security)));
             return null;
         }
@@ -158,7 +158,7 @@ internal static class AdminEndpoint
         return Name(principal);
     }
 
-    private static string Name(ClaimsPrincipal principal) => principal.Identity?.Name ?? "unnamed";
+    private static string Name(ClaimsPrincipal principal) => Identities.Of(principal);
 
     private static object Describe(RefreshReport report) => new
     {

@@ -120,8 +120,9 @@ internal sealed partial class AccessScopes(ModelHost models, IOptionsMonitor<Vir
         }
 
         var scopes = cache.Scopes;
-        // An authenticated principal without a name (a token without its name claim) is never "anonymous".
-        var name = principal.Identity?.Name ?? (principal.Identity?.IsAuthenticated == true ? "unnamed" : "anonymous");
+        // The identity includes the sign-in method (basic:teller, apikey:teller, jwt:issuer|subject): a token whose subject
+        // is a configured user's name is not that user, for policies, limits and the request log.
+        var name = Identities.Of(principal);
         var matched = security.Policies.Where(p => Matches(p, principal, name)).ToList();
         var limits = MergeLimits(matched);
 
@@ -156,7 +157,7 @@ internal sealed partial class AccessScopes(ModelHost models, IOptionsMonitor<Vir
             return true;
         }
 
-        return policy.Principals.Contains(name, StringComparer.Ordinal)
+        return policy.Principals.Any(entry => Identities.Matches(entry, name))
             || policy.Roles.Any(principal.IsInRole)
             || (policy.Claims.Count > 0 && policy.Claims.All(c => principal.HasClaim(c.Key, c.Value)));
     }

@@ -22,13 +22,16 @@ internal static class Schemes
     public const string Bearer = "Bearer";
 
     /// <summary>The anonymous caller (the demo, or <c>AllowAnonymous</c>): one principal for all its requests.</summary>
-    public static readonly SharedPrincipal Anonymous = Shared("Anonymous", "anonymous", ["anonymous"], new Dictionary<string, string>());
+    public static readonly SharedPrincipal Anonymous = Shared("Anonymous", Identities.Anonymous, Identities.Anonymous, ["anonymous"], new Dictionary<string, string>());
 
     /// <summary>Principals of configured users and API keys, one per configured entry (a reload brings new entries).</summary>
     private static readonly ConditionalWeakTable<object, SharedPrincipal> s_configured = [];
 
     public static ClaimsPrincipal Principal(string scheme, string name, IEnumerable<string> roles, IReadOnlyDictionary<string, string> claims)
-        => new(Identity(scheme, name, roles, claims));
+        => new(Identity(scheme, IdentityOf(scheme, name), name, roles, claims));
+
+    /// <summary>How a configured user or API key is told apart from a principal of another method with the same name.</summary>
+    private static string IdentityOf(string scheme, string name) => scheme == ApiKey ? Identities.ApiKey(name) : Identities.Basic(name);
 
     /// <summary>
     /// The principal of a configured user or API key: built once per configured entry and shared by its requests, so
@@ -36,7 +39,7 @@ internal static class Schemes
     /// authentication (there is no claims transformation).
     /// </summary>
     private static SharedPrincipal Configured(object entry, string scheme, string name, IEnumerable<string> roles, IReadOnlyDictionary<string, string> claims)
-        => s_configured.GetValue(entry, _ => Shared(scheme, name, roles, claims));
+        => s_configured.GetValue(entry, _ => Shared(scheme, IdentityOf(scheme, name), name, roles, claims));
 
     /// <summary>
     /// The successful result for a configured user or API key: the shared one, unless the host registered a claims
@@ -48,12 +51,13 @@ internal static class Schemes
             ? Configured(entry, scheme, name, roles, claims).Authenticated
             : Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(Principal(scheme, name, roles, claims), scheme)));
 
-    private static SharedPrincipal Shared(string scheme, string name, IEnumerable<string> roles, IReadOnlyDictionary<string, string> claims)
-        => new(Identity(scheme, name, roles, claims), scheme);
+    private static SharedPrincipal Shared(string scheme, string identity, string name, IEnumerable<string> roles, IReadOnlyDictionary<string, string> claims)
+        => new(Identity(scheme, identity, name, roles, claims), scheme);
 
-    private static ClaimsIdentity Identity(string scheme, string name, IEnumerable<string> roles, IReadOnlyDictionary<string, string> claims)
+    private static ClaimsIdentity Identity(string scheme, string id, string name, IEnumerable<string> roles, IReadOnlyDictionary<string, string> claims)
     {
         var identity = new ClaimsIdentity(scheme, ClaimTypes.Name, ClaimTypes.Role);
+        identity.AddClaim(new Claim(Identities.ClaimType, id));
         identity.AddClaim(new Claim(ClaimTypes.Name, name));
         identity.AddClaims(roles.Select(r => new Claim(ClaimTypes.Role, r)));
         identity.AddClaims(claims.Select(c => new Claim(c.Key, c.Value)));

@@ -34,9 +34,11 @@ internal sealed class Gatekeeper(AccessScopes scopes, ModelHost models, IOptions
 
         if (result.Failure is { } failure)
         {
-            ServerLog.AuthenticationFailed(logger, context.Connection.RemoteIpAddress?.ToString(), failure.Message);
+            var reason = AuthenticationFailures.Describe(context, failure);
+            ServerLog.AuthenticationFailed(logger, context.Connection.RemoteIpAddress?.ToString(), reason);
+            ServerLog.AuthenticationFailureDetail(logger, context.TraceIdentifier, failure.Message);
             Challenge(context, security, invalidToken: context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase));
-            throw new ODataProblem(401, "Unauthorized", failure.Message + " " + HowToAuthenticate(security));
+            throw new ODataProblem(401, "Unauthorized", reason + " " + HowToAuthenticate(security));
         }
 
         if (AllowsAnonymous(security, models) && !HasCredentials(context, security))

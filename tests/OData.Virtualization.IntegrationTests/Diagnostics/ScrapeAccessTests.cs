@@ -93,6 +93,21 @@ public sealed class ScrapeAccessTests(SqliteFixture fixture)
             Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         }
 
+        // Readiness names the sources only where operators ask: the management port, not the public one.
+        var publicReady = await client.GetStringAsync(new Uri(publicRoot, "health/ready"));
+        Assert.Contains("Healthy", publicReady, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"erp\"", publicReady, StringComparison.Ordinal);
+        var managementReady = await client.GetStringAsync(new Uri(managementRoot, "health/ready"));
+        Assert.Contains("\"erp\":\"reachable\"", managementReady, StringComparison.Ordinal);
+
+        // The cache counters (other users' activity) answer on the management port, not anonymously on the public one.
+        using (var counters = await client.GetAsync(new Uri(publicRoot, "status/cache")))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, counters.StatusCode);
+        }
+
+        Assert.Contains("\"statements\"", await client.GetStringAsync(new Uri(managementRoot, "status/cache")), StringComparison.Ordinal);
+
         using var onManagement = await client.GetAsync(new Uri(managementRoot, "metrics"));
         var text = await onManagement.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.OK, onManagement.StatusCode);

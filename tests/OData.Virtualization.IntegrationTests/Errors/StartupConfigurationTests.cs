@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -92,6 +93,37 @@ public abstract class StartupConfigurationTests(ServerFixture fixture)
             settings["OData:Sources:nocs:Provider"] = "PostgreSQL";
         });
         Assert.Contains("OData:Sources:nocs:ConnectionString", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0123456789abcdef", "96 bits")] // 16 characters: 12 bytes of key material
+    [InlineData("correct-horse-battery-staple-odv", "not base64")] // a passphrase as it would be typed
+    [InlineData("Y29ycmVjdC1ob3JzZS1iYXR0ZXJ5LXN0YXBsZS1vZHY=", "decodes to text")] // the same passphrase, base64-encoded
+    [InlineData("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "repeated pattern")] // 32 zero bytes
+    public async Task WeakJwtSigningKey_StopsTheStart_SayingHowToCreateOne(string key, string expected)
+    {
+        var said = await StartupFailureAsync(s => Jwt(s, key));
+        Assert.Contains("OData:Security:Jwt:SigningKey", said, StringComparison.Ordinal);
+        Assert.Contains(expected, said, StringComparison.Ordinal);
+        Assert.Contains("openssl rand -base64 32", said, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task JwtWithoutIssuerOrAudience_StopsTheStart_UnlessTurnedOffByName()
+    {
+        var said = await StartupFailureAsync(s => Jwt(s, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), issuer: null, audience: null));
+        Assert.Contains("OData:Security:Jwt:Issuer is missing", said, StringComparison.Ordinal);
+        Assert.Contains("OData:Security:Jwt:Audience is missing", said, StringComparison.Ordinal);
+
+        var problems = SigningKeys.Problems(new JwtOptions { SigningKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), ValidateIssuer = false, ValidateAudience = false });
+        Assert.Empty(problems);
+    }
+
+    private static void Jwt(Dictionary<string, string?> settings, string key, string? issuer = "https://issuer.example.test/", string? audience = "api://tests")
+    {
+        settings["OData:Security:Jwt:SigningKey"] = key;
+        settings["OData:Security:Jwt:Issuer"] = issuer;
+        settings["OData:Security:Jwt:Audience"] = audience;
     }
 
     [Fact]

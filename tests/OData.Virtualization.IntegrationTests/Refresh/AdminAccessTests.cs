@@ -61,7 +61,7 @@ public sealed class AdminAccessTests : IAsyncLifetime
             using var response = await SendAsync(method, path, RefreshServer.Basic("reader", RefreshServer.ReaderPassword));
             var body = await response.Content.ReadAsStringAsync();
             Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{method} {path}: {(int)response.StatusCode} {body}");
-            Assert.Contains("'reader' is not an administrator", body, StringComparison.Ordinal);
+            Assert.Contains("'basic:reader' is not an administrator", body, StringComparison.Ordinal);
         }
 
         Assert.Equal(refreshes, _server.Models.History.Count);

@@ -29,6 +29,9 @@ public sealed class ScaleOutDeployment : IAsyncLifetime
     /// <summary>A client with no base address, to reach the instances directly.</summary>
     public HttpClient Direct { get; private set; } = null!;
 
+    /// <summary>An administrator's API key, sent by <see cref="Direct"/> (the instances' counters need one).</summary>
+    public static readonly string OperatorKey = SecretHasher.NewApiKey().Key;
+
     public string BankConnectionString { get; private set; } = string.Empty;
 
     /// <summary>How long the deployment took to start (both instances ready, nginx proxying), for the test output.</summary>
@@ -49,6 +52,7 @@ public sealed class ScaleOutDeployment : IAsyncLifetime
             _instances.Add(ServerProcess.Start("instance 1", environment));
             _instances.Add(ServerProcess.Start("instance 2", environment));
             Direct = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+            Direct.DefaultRequestHeaders.Add("X-API-Key", OperatorKey);
             await Task.WhenAll(_instances.Select(i => i.WaitReadyAsync("health/ready", s_startTimeout)));
             _proxy = await NginxProxy.StartAsync([.. _instances.Select(i => i.Address)]);
             Client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(1) })
@@ -103,6 +107,9 @@ public sealed class ScaleOutDeployment : IAsyncLifetime
         // nginx connects from loopback: trust its X-Forwarded-Proto/-Host/-For.
         ["OData__Transport__KnownProxies__0"] = "127.0.0.1",
         ["OData__Security__AllowAnonymous"] = "true",
+        // The operator's key: GET /status/cache needs an administrator (the counters show other users' activity).
+        ["OData__Security__ApiKeys__operator__KeyHash"] = SecretHasher.HashApiKey(OperatorKey),
+        ["OData__Security__ApiKeys__operator__Roles__0"] = "odata-admin",
         ["Logging__LogLevel__Default"] = "Warning",
         ["DOTNET_NOLOGO"] = "1",
     };

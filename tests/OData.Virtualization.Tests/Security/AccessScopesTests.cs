@@ -32,7 +32,7 @@ public sealed class AccessScopesTests
 
         var scope = host.Scopes.Resolve(User("alice"));
 
-        Assert.Equal(("all", "alice"), (scope.Id, scope.Principal));
+        Assert.Equal(("all", "basic:alice"), (scope.Id, scope.Principal));
         Assert.Same(host.Models.Current, scope.Model);
         Assert.Same(host.Models.Snapshot.Metadata, scope.Metadata);
         Assert.Equal(new[] { "customers", "sales_orders" }, scope.Model.Sets.Keys.Order(StringComparer.Ordinal));
@@ -282,7 +282,7 @@ public sealed class AccessScopesTests
         Assert.Equal(alice.Id, bob.Id);
         Assert.Same(alice.Model, bob.Model);
         Assert.Same(alice.Metadata, bob.Metadata);
-        Assert.Equal(("alice", "bob"), (alice.Principal, bob.Principal));
+        Assert.Equal(("basic:alice", "basic:bob"), (alice.Principal, bob.Principal));
         Assert.NotEqual(alice.Id, carol.Id);
         Assert.NotSame(alice.Model, carol.Model);
     }
@@ -421,6 +421,7 @@ public sealed class AccessScopesTests
     private static ClaimsPrincipal User(string name, string[]? roles = null, (string Type, string Value)[]? claims = null)
     {
         var identity = new ClaimsIdentity("Test", ClaimTypes.Name, ClaimTypes.Role);
+        identity.AddClaim(new Claim(Identities.ClaimType, Identities.Basic(name)));
         identity.AddClaim(new Claim(ClaimTypes.Name, name));
         identity.AddClaims((roles ?? []).Select(r => new Claim(ClaimTypes.Role, r)));
         identity.AddClaims((claims ?? []).Select(c => new Claim(c.Type, c.Value)));
