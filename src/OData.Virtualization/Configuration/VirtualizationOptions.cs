@@ -188,6 +188,14 @@ public sealed class SourceOptions
     /// </summary>
     public int MaxConcurrentQueries { get; init; } = 16;
 
+    /// <summary>
+    /// Of those, the most one principal (a user, an API key, a token's name, or all anonymous callers together) holds
+    /// at once: one client's heavy queries leave the others slots. Its further statements wait up to
+    /// ConnectTimeoutSeconds for one of its own to finish, then get a 503. A value of MaxConcurrentQueries or more turns
+    /// the share off. Default: half of MaxConcurrentQueries, at least 1 (8 of the default 16).
+    /// </summary>
+    public int? MaxConcurrentQueriesPerPrincipal { get; init; }
+
     /// <summary>Caps for this source's sets, below the global limits (and the principal's): the largest <c>$top</c>.</summary>
     public long? MaxTop { get; init; }
 

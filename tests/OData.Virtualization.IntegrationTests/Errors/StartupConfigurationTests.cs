@@ -72,6 +72,17 @@ public abstract class StartupConfigurationTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task ShareOfSlotsBelowOne_StopsTheHost_SayingWhatWorks()
+    {
+        var message = await StartupFailureAsync(settings =>
+        {
+            UseExplicitSources(settings);
+            settings["OData:Sources:erp:MaxConcurrentQueriesPerPrincipal"] = "0";
+        });
+        Assert.Contains("OData:Sources:erp:MaxConcurrentQueriesPerPrincipal is 0. Use at least 1", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UnknownProvider_StopsTheHost_SayingWhichValuesWork()
     {
         var message = await StartupFailureAsync(settings =>
