@@ -87,6 +87,15 @@ public sealed class TransportOptions
     /// </summary>
     public List<string> KnownNetworks { get; init; } = [];
 
+    /// <summary>
+    /// The absolute URL clients reach this server at, with any path a proxy adds (for example
+    /// <c>https://odata.example.com</c> or <c>https://gateway.example.com/erp</c>). Set, every link the server writes
+    /// (service roots, context URLs, next links) starts with it, whatever the request's <c>Host</c> or
+    /// <c>X-Forwarded-Host</c> says: a client following a link never sends its credentials to a host a request named.
+    /// Unset: links use the request's scheme and host (limit the hosts with <c>AllowedHosts</c>). Default: unset.
+    /// </summary>
+    public string? PublicBaseUrl { get; init; }
+
     /// <summary>Browser origins allowed to call the API from script (CORS), for example <c>https://app.example.com</c>. Default: none.</summary>
     public List<string> CorsOrigins { get; init; } = [];
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using OData.Virtualization.Caching;
 using OData.Virtualization.Configuration;
+using OData.Virtualization.Http;
 using OData.Virtualization.Model;
 using OData.Virtualization.Sources;
 
@@ -78,6 +79,11 @@ internal sealed class OptionsValidator : IValidateOptions<VirtualizationOptions>
         foreach (var network in options.Transport.KnownNetworks.Where(n => !System.Net.IPNetwork.TryParse(n, out _)))
         {
             errors.Add($"OData:Transport:KnownNetworks has '{network}', which is not a network in CIDR form. Use for example 10.244.0.0/16.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.Transport.PublicBaseUrl) && RequestTarget.PublicBase(options.Transport.PublicBaseUrl) is null)
+        {
+            errors.Add($"OData:Transport:PublicBaseUrl is '{options.Transport.PublicBaseUrl}'. Use the absolute http or https URL clients reach this server at, with any path your proxy adds, and no query, fragment or credentials: for example https://odata.example.com or https://gateway.example.com/erp.");
         }
 
         var salesforce = options.Salesforce;
