@@ -113,6 +113,13 @@ foreach (var address in addresses)
     Console.WriteLine();
 }
 
+// Behind a proxy, links name the configured public URL, not the addresses above.
+if (settings.Transport.PublicBaseUrl is { Length: > 0 } publicBase)
+{
+    Console.WriteLine($"Links name {publicBase.Trim().TrimEnd('/')}/odata/ (OData:Transport:PublicBaseUrl): clients reach the server there.");
+    Console.WriteLine();
+}
+
 await app.WaitForShutdownAsync();
 return 0;
 

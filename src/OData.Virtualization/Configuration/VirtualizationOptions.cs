@@ -87,6 +87,15 @@ public sealed class TransportOptions
     /// </summary>
     public List<string> KnownNetworks { get; init; } = [];
 
+    /// <summary>
+    /// The absolute URL clients reach this server at, with any path a proxy adds (for example
+    /// <c>https://odata.example.com</c> or <c>https://gateway.example.com/erp</c>). Set, every link the server writes
+    /// (service roots, context URLs, next links) starts with it, whatever the request's <c>Host</c> or
+    /// <c>X-Forwarded-Host</c> says: a client following a link never sends its credentials to a host a request named.
+    /// Unset: links use the request's scheme and host (limit the hosts with <c>AllowedHosts</c>). Default: unset.
+    /// </summary>
+    public string? PublicBaseUrl { get; init; }
+
     /// <summary>Browser origins allowed to call the API from script (CORS), for example <c>https://app.example.com</c>. Default: none.</summary>
     public List<string> CorsOrigins { get; init; } = [];
 
@@ -187,6 +196,14 @@ public sealed class SourceOptions
     /// connection. Others wait up to ConnectTimeoutSeconds, then get a 503. Default: 16.
     /// </summary>
     public int MaxConcurrentQueries { get; init; } = 16;
+
+    /// <summary>
+    /// Of those, the most one principal (a user, an API key, a token's name, or all anonymous callers together) holds
+    /// at once: one client's heavy queries leave the others slots. Its further statements wait up to
+    /// ConnectTimeoutSeconds for one of its own to finish, then get a 503. A value of MaxConcurrentQueries or more turns
+    /// the share off. Default: half of MaxConcurrentQueries, at least 1 (8 of the default 16).
+    /// </summary>
+    public int? MaxConcurrentQueriesPerPrincipal { get; init; }
 
     /// <summary>Caps for this source's sets, below the global limits (and the principal's): the largest <c>$top</c>.</summary>
     public long? MaxTop { get; init; }

@@ -7,9 +7,10 @@ using OData.Virtualization.Sources;
 namespace OData.Virtualization.Execution;
 
 /// <summary>
-/// One request's hold on a source: a statement slot and one pooled connection, with the statement running on it. It is
-/// the single owner of all of them; <see cref="DisposeAsync"/> releases each of them on every path (completion, error,
-/// cancellation, a client gone mid-response), the slot last and whatever disposing the others throws.
+/// One request's hold on a source: a statement slot (and its principal's share of the slots) and one pooled connection,
+/// with the statement running on it. It is the single owner of all of them; <see cref="DisposeAsync"/> releases each of
+/// them on every path (completion, error, cancellation, a client gone mid-response), the slot and the share last and
+/// whatever disposing the others throws.
 /// </summary>
 internal sealed partial class OpenQuery : IAsyncDisposable
 {
@@ -48,10 +49,13 @@ internal sealed partial class OpenQuery : IAsyncDisposable
     /// <summary>The count statement's result, when one was sent.</summary>
     public long? Count { get; private set; }
 
-    /// <summary>Takes a slot of <paramref name="source"/>, then opens a connection; on failure releases the slot.</summary>
-    internal static async Task<OpenQuery> ConnectAsync(QueryExecutor executor, DataSource source, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes a slot of <paramref name="source"/> within <paramref name="principal"/>'s share, then opens a connection; on
+    /// failure releases the slot and the share.
+    /// </summary>
+    internal static async Task<OpenQuery> ConnectAsync(QueryExecutor executor, DataSource source, string principal, CancellationToken cancellationToken)
     {
-        var slot = await QueryExecutor.TakeSlotAsync(source, cancellationToken);
+        var slot = await QueryExecutor.TakeSlotAsync(source, principal, cancellationToken);
         try
         {
             var connection = await source.OpenConnectionAsync(cancellationToken);

@@ -15,6 +15,8 @@ namespace OData.Virtualization.Execution;
 /// slots, on one pooled connection that the returned <see cref="OpenQuery"/> owns until it is disposed, inside the
 /// source's resilience pipeline (retries and circuit breaker) until the first row can be read. A request never holds
 /// more than one connection: <c>$expand</c> reads its related rows on the parents' connection (see <see cref="OpenQuery"/>).
+/// Every method takes the <c>principal</c> the statement runs for (the caller's name): no principal holds more than its
+/// share of a source's slots (<see cref="PrincipalShares"/>).
 /// </summary>
 internal sealed partial class QueryExecutor(CacheStatistics statistics, ServerMetrics metrics, ServerTracing tracing, ILogger<QueryExecutor> logger)
 {
@@ -22,35 +24,35 @@ internal sealed partial class QueryExecutor(CacheStatistics statistics, ServerMe
     /// Runs the optional count and the data statement in one round trip where the provider batches (PostgreSQL), and
     /// returns the open reader positioned before the first data row: rows are read while the response is written.
     /// </summary>
-    public Task<OpenQuery> OpenAsync(DataSource source, SqlStatement? count, SqlStatement data, CancellationToken cancellationToken)
-        => OpenAsync(source, count, data, ParentReading.None, cancellationToken);
+    public Task<OpenQuery> OpenAsync(DataSource source, string principal, SqlStatement? count, SqlStatement data, CancellationToken cancellationToken)
+        => OpenAsync(source, principal, count, data, ParentReading.None, cancellationToken);
 
     /// <summary>
-    /// Like <see cref="OpenAsync(DataSource, SqlStatement?, SqlStatement, CancellationToken)"/>, for parents whose related
+    /// Like <see cref="OpenAsync(DataSource, string, SqlStatement?, SqlStatement, CancellationToken)"/>, for parents whose related
     /// rows are loaded between batches on the same connection (<see cref="OpenQuery.ReadBatchAsync"/>). At most
     /// <paramref name="rows"/> parent rows are read (null: all): a bounded page is read whole and its reader closed; a
     /// larger or unbounded read goes through a server-side cursor (PostgreSQL) or a second statement on the same
     /// connection (SQLite), so that memory stays flat.
     /// </summary>
-    public Task<OpenQuery> OpenParentsAsync(DataSource source, SqlStatement? count, SqlStatement data, long? rows, CancellationToken cancellationToken)
+    public Task<OpenQuery> OpenParentsAsync(DataSource source, string principal, SqlStatement? count, SqlStatement data, long? rows, CancellationToken cancellationToken)
     {
         var reading = source.Provider != SourceProvider.PostgreSql ? ParentReading.Alongside
             : rows is { } bounded && bounded <= OpenQuery.MaxBufferedParents ? ParentReading.Buffered
             : ParentReading.Cursor;
-        return OpenAsync(source, count, data, reading, cancellationToken);
+        return OpenAsync(source, principal, count, data, reading, cancellationToken);
     }
 
-    private Task<OpenQuery> OpenAsync(DataSource source, SqlStatement? count, SqlStatement data, ParentReading reading, CancellationToken cancellationToken)
+    private Task<OpenQuery> OpenAsync(DataSource source, string principal, SqlStatement? count, SqlStatement data, ParentReading reading, CancellationToken cancellationToken)
         => source.Resilience.ExecuteAsync(
-            static (state, ct) => new ValueTask<OpenQuery>(state.Executor.OpenOnceAsync(state.Source, state.Count, state.Data, state.Reading, ct)),
-            (Executor: this, Source: source, Count: count, Data: data, Reading: reading),
+            static (state, ct) => new ValueTask<OpenQuery>(state.Executor.OpenOnceAsync(state.Source, state.Principal, state.Count, state.Data, state.Reading, ct)),
+            (Executor: this, Source: source, Principal: principal, Count: count, Data: data, Reading: reading),
             cancellationToken).AsTask();
 
-    private async Task<OpenQuery> OpenOnceAsync(DataSource source, SqlStatement? count, SqlStatement data, ParentReading reading, CancellationToken cancellationToken)
+    private async Task<OpenQuery> OpenOnceAsync(DataSource source, string principal, SqlStatement? count, SqlStatement data, ParentReading reading, CancellationToken cancellationToken)
     {
         // Until the first row can be read: the rows themselves are read while the response is written.
         using var activity = tracing.StartSql(source, count, data);
-        var open = await OpenQuery.ConnectAsync(this, source, cancellationToken);
+        var open = await OpenQuery.ConnectAsync(this, source, principal, cancellationToken);
         try
         {
             await open.StartAsync(count, data, reading, cancellationToken);
@@ -63,15 +65,18 @@ internal sealed partial class QueryExecutor(CacheStatistics statistics, ServerMe
         }
     }
 
-    public Task<long> CountAsync(DataSource source, SqlStatement count, CancellationToken cancellationToken)
-        => source.Resilience.ExecuteAsync(static (state, ct) => new ValueTask<long>(state.Executor.CountOnceAsync(state.Source, state.Count, ct)), (Executor: this, Source: source, Count: count), cancellationToken).AsTask();
+    public Task<long> CountAsync(DataSource source, string principal, SqlStatement count, CancellationToken cancellationToken)
+        => source.Resilience.ExecuteAsync(
+            static (state, ct) => new ValueTask<long>(state.Executor.CountOnceAsync(state.Source, state.Principal, state.Count, ct)),
+            (Executor: this, Source: source, Principal: principal, Count: count),
+            cancellationToken).AsTask();
 
-    private async Task<long> CountOnceAsync(DataSource source, SqlStatement count, CancellationToken cancellationToken)
+    private async Task<long> CountOnceAsync(DataSource source, string principal, SqlStatement count, CancellationToken cancellationToken)
     {
         using var activity = tracing.StartSql(source, null, count);
         try
         {
-            await using var open = await OpenQuery.ConnectAsync(this, source, cancellationToken);
+            await using var open = await OpenQuery.ConnectAsync(this, source, principal, cancellationToken);
             return await open.ScalarAsync(count, cancellationToken);
         }
         catch (Exception ex) when (ServerTracing.Failed(activity, ex))
@@ -84,9 +89,9 @@ internal sealed partial class QueryExecutor(CacheStatistics statistics, ServerMe
     /// Reads the one row <paramref name="query"/> selects by key (null when there is none) with its expanded levels, all
     /// on one connection.
     /// </summary>
-    public async Task<BufferedRow?> ReadEntityAsync(EntityQuery query, SqlStatement statement, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<BufferedRow?> ReadEntityAsync(EntityQuery query, string principal, SqlStatement statement, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var open = await OpenAsync(query.Set.Source, null, statement, cancellationToken);
+        await using var open = await OpenAsync(query.Set.Source, principal, null, statement, cancellationToken);
         if (!await open.Reader.ReadAsync(cancellationToken))
         {
             return null;
@@ -98,17 +103,34 @@ internal sealed partial class QueryExecutor(CacheStatistics statistics, ServerMe
         return row;
     }
 
-    /// <summary>Waits for one of the source's statement slots, up to its connect timeout; then the source is busy (503).</summary>
-    internal static async Task<Slot> TakeSlotAsync(DataSource source, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for one of <paramref name="principal"/>'s shares of the source's slots, then for a slot, both within one
+    /// connect timeout; then the source is busy (503). The share comes first: a principal waiting for its own
+    /// statements holds no slot another principal could use.
+    /// </summary>
+    internal static async Task<Slot> TakeSlotAsync(DataSource source, string principal, CancellationToken cancellationToken)
     {
         // A request whose client is already gone never starts its SQL.
         cancellationToken.ThrowIfCancellationRequested();
-        if (!await source.Slots.WaitAsync(TimeSpan.FromSeconds(source.Options.ConnectTimeoutSeconds), cancellationToken))
+        var timeout = TimeSpan.FromSeconds(source.Options.ConnectTimeoutSeconds);
+        var started = Stopwatch.GetTimestamp();
+        var share = await source.Shares.TakeAsync(principal, timeout, cancellationToken)
+            ?? throw new SourceBusyException(source.Name, source.Shares.Share);
+        try
         {
-            throw new SourceBusyException(source.Name);
+            var left = timeout - Stopwatch.GetElapsedTime(started);
+            if (!await source.Slots.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken))
+            {
+                throw new SourceBusyException(source.Name);
+            }
+        }
+        catch
+        {
+            share.Dispose();
+            throw;
         }
 
-        return new Slot(source.Slots);
+        return new Slot(source.Slots, share);
     }
 
     internal Activity? StartSql(DataSource source, SqlStatement statement) => tracing.StartSql(source, null, statement);

@@ -1,7 +1,10 @@
 namespace OData.Virtualization.Execution;
 
-/// <summary>One of a source's statement slots, released exactly once however its holder ends.</summary>
-internal sealed class Slot(SemaphoreSlim semaphore) : IDisposable
+/// <summary>
+/// One of a source's statement slots and the principal's share that goes with it, both released exactly once however
+/// their holder ends: the slot first (another principal may be waiting for it), then the share.
+/// </summary>
+internal sealed class Slot(SemaphoreSlim semaphore, IDisposable share) : IDisposable
 {
     private int _released;
 
@@ -9,7 +12,14 @@ internal sealed class Slot(SemaphoreSlim semaphore) : IDisposable
     {
         if (Interlocked.Exchange(ref _released, 1) == 0)
         {
-            semaphore.Release();
+            try
+            {
+                semaphore.Release();
+            }
+            finally
+            {
+                share.Dispose();
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using OData.Virtualization.Caching;
 using OData.Virtualization.Configuration;
+using OData.Virtualization.Http;
 using OData.Virtualization.Model;
 using OData.Virtualization.Sources;
 
@@ -85,6 +86,11 @@ internal sealed class OptionsValidator : IValidateOptions<VirtualizationOptions>
         if (options.Security.Jwt is { } jwt)
         {
             errors.AddRange(SigningKeys.Problems(jwt));
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.Transport.PublicBaseUrl) && RequestTarget.PublicBase(options.Transport.PublicBaseUrl) is null)
+        {
+            errors.Add($"OData:Transport:PublicBaseUrl is '{options.Transport.PublicBaseUrl}'. Use the absolute http or https URL clients reach this server at, with any path your proxy adds, and no query, fragment or credentials: for example https://odata.example.com or https://gateway.example.com/erp.");
         }
 
         var salesforce = options.Salesforce;

@@ -21,7 +21,7 @@ internal sealed class CollectionResponder(PageRenderer renderer, AnswerSender an
         var (context, timings) = (request.Context, request.Timings);
         var now = time.GetUtcNow();
         var ttl = keys.Ttl(prepared.Set);
-        var render = new PageRender(plan, request.ServiceRoot, request.Relative, format, now);
+        var render = new PageRender(plan, request.Scope.Principal, request.ServiceRoot, request.Relative, format, now);
         timings.Parse = timings.Elapsed;
         if (plan.PageSize is not null && ttl > TimeSpan.Zero)
         {

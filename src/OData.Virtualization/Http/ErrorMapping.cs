@@ -42,6 +42,9 @@ internal static class ErrorMapping
                 ServerLog.SourceUnavailable(logger, unavailable.SourceName, unavailable.InnerException?.Message ?? unavailable.Message);
                 context.Response.Headers.RetryAfter = "5";
                 return new ODataProblem(503, "SourceUnavailable", $"The data source '{unavailable.SourceName}' cannot be reached right now. Try again shortly; if it persists, tell the operator.");
+            case SourceBusyException { Share: { } share } busy:
+                context.Response.Headers.RetryAfter = "2";
+                return new ODataProblem(503, "SourceBusy", $"You are already running {share} {(share == 1 ? "query" : "queries")} on the data source '{busy.SourceName}', your share of it, and none finished in time. Try again when one has finished, or send fewer queries at once.");
             case SourceBusyException busy:
                 context.Response.Headers.RetryAfter = "2";
                 return new ODataProblem(503, "SourceBusy", $"The data source '{busy.SourceName}' is busy with other requests right now. Try again in a moment.");

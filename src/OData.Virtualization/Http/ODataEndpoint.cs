@@ -32,6 +32,9 @@ internal sealed class ODataEndpoint(
     /// <summary>The Salesforce root as mapped at start-up (a reloaded prefix would not move the route; read once).</summary>
     private readonly string _salesforcePrefix = options.CurrentValue.Salesforce.RoutePrefix.Trim('/');
 
+    /// <summary>Where every link starts, when configured (transport settings are read at start-up).</summary>
+    private readonly string? _publicBase = RequestTarget.PublicBase(options.CurrentValue.Transport.PublicBaseUrl);
+
     /// <summary>Serves the service root <c>/odata/</c>: the published model as it is.</summary>
     public Task HandleAsync(HttpContext context) => HandleAsync(context, salesforce: false);
 
@@ -100,7 +103,7 @@ internal sealed class ODataEndpoint(
         }
 
         var settings = options.CurrentValue;
-        var target = RequestTarget.Read(context, salesforce ? _salesforcePrefix : RoutePrefix, settings.Limits);
+        var target = RequestTarget.Read(context, salesforce ? _salesforcePrefix : RoutePrefix, settings.Limits, _publicBase);
         var scope = await gatekeeper.AdmitAsync(context);
         if (salesforce)
         {

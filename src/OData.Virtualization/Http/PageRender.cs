@@ -4,8 +4,11 @@ using OData.Virtualization.Serialization;
 
 namespace OData.Virtualization.Http;
 
-/// <summary>Everything rendering a page needs, decided before the statement runs.</summary>
-internal sealed record PageRender(PagePlan Plan, string ServiceRoot, string RelativeTarget, ResponseFormat Format, DateTimeOffset Now)
+/// <summary>
+/// Everything rendering a page needs, decided before the statement runs; <see cref="Principal"/> is who the statement
+/// runs for (its share of the source's slots).
+/// </summary>
+internal sealed record PageRender(PagePlan Plan, string Principal, string ServiceRoot, string RelativeTarget, ResponseFormat Format, DateTimeOffset Now)
 {
     /// <summary>The page's statements, when the caller compiled them already (for its cache key).</summary>
     public (SqlCompiler.PageStatement Page, SqlStatement? Count)? Compiled { get; init; }

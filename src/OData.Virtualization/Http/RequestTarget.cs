@@ -8,6 +8,8 @@ namespace OData.Virtualization.Http;
 /// <summary>
 /// Where a request points: its service root (links are built on it) and the target relative to the root, exactly as the
 /// client sent it (percent-encoding intact, so that a key such as <c>'a%2Fb'</c> reaches the URI parser as one segment).
+/// The service root is the configured public base URL's when there is one, and only otherwise the request's scheme and
+/// host: every link the server writes starts with it.
 /// </summary>
 internal sealed record RequestTarget(string ServiceRoot, string Relative)
 {
@@ -21,8 +23,11 @@ internal sealed record RequestTarget(string ServiceRoot, string Relative)
 
     public bool IsBatch => Relative.StartsWith("$batch", StringComparison.Ordinal);
 
-    /// <summary>Reads the target of <paramref name="context"/> under <paramref name="routePrefix"/>; a URL longer than the limit is a 414.</summary>
-    public static RequestTarget Read(HttpContext context, string routePrefix, LimitOptions limits)
+    /// <summary>
+    /// Reads the target of <paramref name="context"/> under <paramref name="routePrefix"/>, its service root under
+    /// <paramref name="publicBase"/> when set (see <see cref="PublicBase"/>); a URL longer than the limit is a 414.
+    /// </summary>
+    public static RequestTarget Read(HttpContext context, string routePrefix, LimitOptions limits, string? publicBase)
     {
         var request = context.Request;
         var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
@@ -34,8 +39,27 @@ internal sealed record RequestTarget(string ServiceRoot, string Relative)
             throw new ODataProblem(414, "UriTooLong", $"The request URL has {target.Length} characters; the most this service accepts is {limits.MaxUrlLength}. Shorten the query, for example with 'in' instead of many 'or' terms.");
         }
 
-        var serviceRoot = $"{request.Scheme}://{request.Host}{request.PathBase}/{routePrefix}/";
+        var serviceRoot = publicBase is null
+            ? $"{request.Scheme}://{request.Host}{request.PathBase}/{routePrefix}/"
+            : $"{publicBase}/{routePrefix}/";
         return new RequestTarget(serviceRoot, RelativeTo(target, request.PathBase.Value, routePrefix));
+    }
+
+    /// <summary>
+    /// <see cref="TransportOptions.PublicBaseUrl"/> as links start: scheme, host, port (unless the scheme's default) and
+    /// path, without a trailing slash. Null when unset, and when it is not an absolute http or https URL without query,
+    /// fragment or credentials (the options validator stops the start then).
+    /// </summary>
+    public static string? PublicBase(string? configured)
+    {
+        if (string.IsNullOrWhiteSpace(configured) || !Uri.TryCreate(configured.Trim(), UriKind.Absolute, out var uri)
+            || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+            || uri.Query.Length > 0 || uri.Fragment.Length > 0 || uri.UserInfo.Length > 0 || uri.Host.Length == 0)
+        {
+            return null;
+        }
+
+        return uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
     }
 
     /// <summary>

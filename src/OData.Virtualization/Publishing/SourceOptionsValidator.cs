@@ -55,6 +55,11 @@ internal static class SourceOptionsValidator
                 errors.Add((sourceName, $"{path}:ConnectTimeoutSeconds is {source.ConnectTimeoutSeconds}. Use 1 to 120 seconds."));
             }
 
+            if (source.MaxConcurrentQueriesPerPrincipal is < 1)
+            {
+                errors.Add((sourceName, $"{path}:MaxConcurrentQueriesPerPrincipal is {source.MaxConcurrentQueriesPerPrincipal}. Use at least 1 (at most MaxConcurrentQueries, {source.MaxConcurrentQueries}, which lets one principal take every slot), or leave it unset for half of MaxConcurrentQueries."));
+            }
+
             foreach (var (objectName, set) in source.EntitySets)
             {
                 if (set.Name is { } setName && !Naming.IsValidIdentifier(setName))

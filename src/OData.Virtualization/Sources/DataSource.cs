@@ -3,7 +3,7 @@ using OData.Virtualization.Configuration;
 
 namespace OData.Virtualization.Sources;
 
-/// <summary>A configured database: pooled, read-only connections, its schema and its statement slots (its SQL dialect is Query's <c>SqlDialects.For</c>).</summary>
+/// <summary>A configured database: pooled, read-only connections, its schema, its statement slots and each principal's share of them (its SQL dialect is Query's <c>SqlDialects.For</c>).</summary>
 internal abstract class DataSource : IAsyncDisposable
 {
     protected DataSource(string name, SourceOptions options)
@@ -12,10 +12,14 @@ internal abstract class DataSource : IAsyncDisposable
         Options = options;
         Resilience = SourceResilience.Create(name);
         Slots = new SemaphoreSlim(Math.Max(1, options.MaxConcurrentQueries));
+        Shares = new PrincipalShares(PrincipalShares.ShareOf(options));
     }
 
     /// <summary>Statements running on this source now, at most <see cref="SourceOptions.MaxConcurrentQueries"/>.</summary>
     public SemaphoreSlim Slots { get; }
+
+    /// <summary>Of those, each principal's: at most <see cref="SourceOptions.MaxConcurrentQueriesPerPrincipal"/> at once.</summary>
+    public PrincipalShares Shares { get; }
 
     /// <summary>Retries with backoff and jitter, and a circuit breaker, around reaching this source.</summary>
     public Polly.ResiliencePipeline Resilience { get; }

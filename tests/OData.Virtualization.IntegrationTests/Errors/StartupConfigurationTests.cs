@@ -72,6 +72,29 @@ public abstract class StartupConfigurationTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task PublicBaseUrlThatIsNotAnAbsoluteHttpUrl_StopsTheHost_SayingWhatFormWorks()
+    {
+        var message = await StartupFailureAsync(settings =>
+        {
+            UseExplicitSources(settings);
+            settings["OData:Transport:PublicBaseUrl"] = "odata.example.com/gateway";
+        });
+        Assert.Contains("OData:Transport:PublicBaseUrl is 'odata.example.com/gateway'", message, StringComparison.Ordinal);
+        Assert.Contains("https://odata.example.com", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ShareOfSlotsBelowOne_StopsTheHost_SayingWhatWorks()
+    {
+        var message = await StartupFailureAsync(settings =>
+        {
+            UseExplicitSources(settings);
+            settings["OData:Sources:erp:MaxConcurrentQueriesPerPrincipal"] = "0";
+        });
+        Assert.Contains("OData:Sources:erp:MaxConcurrentQueriesPerPrincipal is 0. Use at least 1", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UnknownProvider_StopsTheHost_SayingWhichValuesWork()
     {
         var message = await StartupFailureAsync(settings =>
