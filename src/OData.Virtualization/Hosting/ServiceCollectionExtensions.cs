@@ -244,7 +244,9 @@ public static class ServiceCollectionExtensions
             RoleClaimType = jwt.RoleClaim,
             IssuerSigningKey = string.IsNullOrEmpty(jwt.SigningKey) ? null : new SymmetricSecurityKey(Convert.FromBase64String(jwt.SigningKey)),
             ValidateIssuerSigningKey = true,
+            TypeValidator = BearerTokenChecks.ValidateType,
         };
+        bearer.Events = new JwtBearerEvents { OnTokenValidated = BearerTokenChecks.CheckClaimTypes };
     }
 
     /// <summary>Builds and publishes the model before the server takes requests; then says what the security settings allow.</summary>
