@@ -60,6 +60,9 @@ try
     // (it was never called before: found by the explorer's tests, responses lacked X-Content-Type-Options).
     app.UseODataVirtualizationTransport();
     app.UseResponseCompression();
+    // Here, not first as WebApplication would place it: authentication must see the client's address from a known
+    // proxy's X-Forwarded-For (the failed sign-in limits count per address), so it runs after the forwarded headers.
+    app.UseAuthentication();
     app.MapODataVirtualization();
     app.MapODataExplorer();
     await app.StartAsync();

@@ -27,6 +27,9 @@ public sealed class SecurityOptions
     /// <summary>OAuth 2.0 / OpenID Connect bearer tokens (JWT).</summary>
     public JwtOptions? Jwt { get; init; }
 
+    /// <summary>Limits on failed HTTP Basic and API-key sign-ins, and on password checks at once.</summary>
+    public SignInLimitOptions SignInLimits { get; init; } = new();
+
     /// <summary>
     /// Who sees what. With no policy configured, every authenticated principal reads every published set. With
     /// policies, a principal sees only the sets of the policies it matches.

@@ -47,8 +47,11 @@ internal static partial class ServerLog
     [LoggerMessage(4002, LogLevel.Information, "Authentication failed for a request from {RemoteAddress}: {Reason}")]
     public static partial void AuthenticationFailed(ILogger logger, string? remoteAddress, string reason);
 
-    [LoggerMessage(4004, LogLevel.Debug, "Authentication failure of request {RequestId}, as the validator put it: {Detail}")]
+    [LoggerMessage(4005, LogLevel.Debug, "Authentication failure of request {RequestId}, as the validator put it: {Detail}")]
     public static partial void AuthenticationFailureDetail(ILogger logger, string requestId, string detail);
+
+    [LoggerMessage(4004, LogLevel.Warning, "Sign-ins from {Who} are refused until its window ends: {Limit} failed in {WindowSeconds} s (OData:Security:SignInLimits).")]
+    public static partial void SignInsRefused(ILogger logger, string who, int limit, int windowSeconds);
 
     [LoggerMessage(2000, LogLevel.Debug, "SQL on {Source} ({ParameterCount} parameters): {Sql}")]
     public static partial void ExecutingSql(ILogger logger, string source, string sql, int parameterCount);

@@ -32,6 +32,8 @@ internal sealed class ServerMetrics
     private readonly Counter<long> _statements;
     private readonly Counter<long> _rateLimited;
     private readonly Counter<long> _schemaRefreshes;
+    private readonly Counter<long> _passwordChecks;
+    private readonly UpDownCounter<long> _passwordChecksActive;
 
     /// <remarks>
     /// The sources are looked up when the gauges are read, not injected: the model host (which reports
@@ -47,12 +49,16 @@ internal sealed class ServerMetrics
         _rows = meter.CreateCounter<long>("odata.rows", "{row}", "Rows returned to clients (from the source or the cache), by entity set.");
         _cacheRequests = meter.CreateCounter<long>("odata.cache.requests", "{request}", "How the response cache answered requests (hit, miss, joined, stale, bypass), by entity set.");
         _statements = meter.CreateCounter<long>("odata.source.statements", "{statement}", "SQL statements sent to a source.");
-        _rateLimited = meter.CreateCounter<long>("odata.rate_limit.rejections", "{request}", "Requests answered 429 because the principal was over a limit (requests_per_minute or concurrent_requests).");
+        _rateLimited = meter.CreateCounter<long>("odata.rate_limit.rejections", "{request}", "Requests refused because the principal was over a limit (429: requests_per_minute, concurrent_requests), its address or user name had too many failed sign-ins (429: failed_sign_ins), or too many password checks were waiting (503: password_checks).");
         _schemaRefreshes = meter.CreateCounter<long>("odata.schema.refreshes", "{refresh}", "Schema refreshes, by outcome.");
+        _passwordChecks = meter.CreateCounter<long>("odata.sign_in.password_checks", "{check}", "HTTP Basic passwords checked against their PBKDF2 hash (unknown users against a stand-in), by outcome (right, wrong); remembered sign-ins are not counted.");
+        _passwordChecksActive = meter.CreateUpDownCounter<long>("odata.sign_in.password_checks.active", "{check}", "Password checks running now (at most OData:Security:SignInLimits:ConcurrentPasswordChecks).");
 
         // Series that exist from the start: a burst of rejections between two scrapes still shows as an increase.
         RateLimited("requests_per_minute", 0);
         RateLimited("concurrent_requests", 0);
+        RateLimited("failed_sign_ins", 0);
+        RateLimited("password_checks", 0);
         meter.CreateObservableUpDownCounter("odata.source.statements.active", () => Slots(services, inUse: true), "{statement}", "Statements running on a source now (each holds one pooled connection).");
         meter.CreateObservableUpDownCounter("odata.source.statements.limit", () => Slots(services, inUse: false), "{statement}", "The most statements a source runs at once (OData:Sources:<name>:MaxConcurrentQueries).");
     }
@@ -84,8 +90,19 @@ internal sealed class ServerMetrics
     /// <summary>A statement sent to <paramref name="source"/>.</summary>
     public void StatementSent(string source) => _statements.Add(1, new KeyValuePair<string, object?>("source", source));
 
-    /// <summary>A request rejected with 429; <paramref name="limit"/> is <c>requests_per_minute</c> or <c>concurrent_requests</c>.</summary>
+    /// <summary>
+    /// A request refused; <paramref name="limit"/> is <c>requests_per_minute</c>, <c>concurrent_requests</c>,
+    /// <c>failed_sign_ins</c> or <c>password_checks</c>.
+    /// </summary>
     public void RateLimited(string limit) => RateLimited(limit, 1);
+
+    /// <summary>A password check (PBKDF2) starts: counted in <c>odata.sign_in.password_checks.active</c> until <see cref="PasswordCheckEnded"/>.</summary>
+    public void PasswordCheckStarted() => _passwordChecksActive.Add(1);
+
+    public void PasswordCheckEnded() => _passwordChecksActive.Add(-1);
+
+    /// <summary>A password check finished: the password was right or wrong.</summary>
+    public void PasswordChecked(bool right) => _passwordChecks.Add(1, new KeyValuePair<string, object?>("outcome", right ? "right" : "wrong"));
 
     /// <summary>
     /// A schema refresh finished. <paramref name="outcome"/> is a short fixed word, for example <c>applied</c>

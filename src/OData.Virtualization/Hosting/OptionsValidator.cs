@@ -35,6 +35,23 @@ internal sealed class OptionsValidator : IValidateOptions<VirtualizationOptions>
             errors.Add($"OData:Limits:MaxFilterNodes is {limits.MaxFilterNodes}. Use at least 10.");
         }
 
+        var signIns = options.Security.SignInLimits;
+        foreach (var (setting, value, zero) in new[]
+        {
+            ("FailuresPerAddress", signIns.FailuresPerAddress, "0 for no limit per address"),
+            ("FailuresPerUser", signIns.FailuresPerUser, "0 for no limit per user name"),
+            ("ConcurrentPasswordChecks", signIns.ConcurrentPasswordChecks, "0 for half the processors"),
+            ("QueuedPasswordChecks", signIns.QueuedPasswordChecks, "0 to refuse a sign-in whenever every check is running"),
+        }.Where(s => s.Item2 < 0))
+        {
+            errors.Add($"OData:Security:SignInLimits:{setting} is {value}. Use a positive number, or {zero}.");
+        }
+
+        if (signIns.WindowSeconds < 1)
+        {
+            errors.Add($"OData:Security:SignInLimits:WindowSeconds is {signIns.WindowSeconds}. Use a positive number of seconds (default: 300).");
+        }
+
         var cache = options.Cache;
         if (!string.IsNullOrWhiteSpace(cache.Redis))
         {

@@ -60,6 +60,8 @@ public static class ServiceCollectionExtensions
         services.AddModelOperations();
         services.AddSingleton<IModelCheck, PolicyModelCheck>();
         services.AddSingleton<AccessScopes>();
+        services.AddSingleton<FailedSignIns>();
+        services.AddSingleton<PasswordChecks>();
         services.AddSingleton<Gatekeeper>();
         services.AddSingleton<RequestLimiter>();
         services.AddCors();

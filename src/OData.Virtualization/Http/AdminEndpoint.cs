@@ -138,6 +138,12 @@ internal static class AdminEndpoint
         }
 
         var result = await context.AuthenticateAsync(Schemes.Selector);
+        if (result.Failure is SignInRefusedException refused)
+        {
+            await ODataErrorWriter.WriteAsync(context, refused.Answer(context));
+            return null;
+        }
+
         if (!result.Succeeded || result.Principal.Identity?.IsAuthenticated != true)
         {
             Gatekeeper.Challenge(context, security.Security, invalidToken: result.Failure is not null && context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase));

@@ -1,13 +1,12 @@
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Security.Claims;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OData.Virtualization.Configuration;
+using OData.Virtualization.Diagnostics;
 using OData.Virtualization.Http;
 using OData.Virtualization.Publishing;
 
@@ -87,26 +86,27 @@ internal sealed class SharedPrincipal : ClaimsPrincipal
 internal sealed record ResolvedScope(ModelSnapshot Snapshot, VirtualizationOptions Options, AccessScope Scope);
 
 /// <summary>
-/// HTTP Basic against the users in configuration. Verified passwords are remembered for a few minutes (as a hash of
-/// the credentials, never the password): PBKDF2 is slow on purpose, and Salesforce sends a burst of requests.
+/// HTTP Basic against the users in configuration. A client address or user name with too many recent failures is
+/// refused before anything is checked (<see cref="FailedSignIns"/>); passwords are checked a few at a time and right
+/// ones remembered for a few minutes (<see cref="PasswordChecks"/>). An unknown user costs what a known one does.
 /// </summary>
 internal sealed class BasicAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
     ILoggerFactory loggers,
     UrlEncoder encoder,
     IOptionsMonitor<VirtualizationOptions> options,
-    TimeProvider time,
+    FailedSignIns failures,
+    PasswordChecks passwords,
+    ServerMetrics metrics,
     IClaimsTransformation transformation)
     : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggers, encoder)
 {
-    private static readonly ConcurrentDictionary<string, DateTimeOffset> s_verified = new(StringComparer.Ordinal);
-
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
         {
-            return Task.FromResult(AuthenticateResult.NoResult());
+            return AuthenticateResult.NoResult();
         }
 
         string user, password;
@@ -116,51 +116,63 @@ internal sealed class BasicAuthenticationHandler(
             var colon = decoded.IndexOf(':', StringComparison.Ordinal);
             if (colon < 0)
             {
-                return Task.FromResult(AuthenticateResult.Fail("The Basic credentials are not 'user:password'."));
+                return AuthenticateResult.Fail("The Basic credentials are not 'user:password'.");
             }
 
             (user, password) = (decoded[..colon], decoded[(colon + 1)..]);
         }
         catch (FormatException)
         {
-            return Task.FromResult(AuthenticateResult.Fail("The Basic credentials are not valid base64."));
+            return AuthenticateResult.Fail("The Basic credentials are not valid base64.");
         }
 
-        var users = options.CurrentValue.Security.Users;
-        var known = users.TryGetValue(user, out var configured);
-        var stored = configured?.PasswordHash;
-        var memo = Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(user + "\u0000" + password + "\u0000" + stored)));
-        var now = time.GetUtcNow();
-        var valid = s_verified.TryGetValue(memo, out var until) && until > now;
-        if (!valid)
+        var address = Context.Connection.RemoteIpAddress;
+        if (failures.TryStart(address, user) is { } wait)
         {
-            valid = SecretHasher.VerifyPassword(password, stored) && known;
-            if (valid)
-            {
-                if (s_verified.Count > 10_000)
-                {
-                    s_verified.Clear();
-                }
-
-                s_verified[memo] = now.AddMinutes(5);
-            }
+            metrics.RateLimited("failed_sign_ins");
+            return AuthenticateResult.Fail(SignInRefusedException.TooManyFailures(wait));
         }
 
-        if (!valid)
+        _ = options.CurrentValue.Security.Users.TryGetValue(user, out var configured);
+        PasswordCheck check;
+        try
         {
-            return Task.FromResult(AuthenticateResult.Fail("The user name or password is wrong."));
+            check = await passwords.CheckAsync(user, password, configured?.PasswordHash, Context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (Context.RequestAborted.IsCancellationRequested)
+        {
+            failures.Refund(address, user, checkedRight: false);
+            return AuthenticateResult.Fail("The client went away while its password waited to be checked.");
         }
 
-        return Schemes.Authenticated(transformation, configured!, Schemes.Basic, user, configured!.Roles, configured.Claims);
+        switch (check)
+        {
+            case PasswordCheck.Wrong:
+                return AuthenticateResult.Fail("The user name or password is wrong.");
+            case PasswordCheck.Busy:
+                failures.Refund(address, user, checkedRight: false);
+                metrics.RateLimited("password_checks");
+                return AuthenticateResult.Fail(SignInRefusedException.ChecksBusy());
+            default:
+                failures.Refund(address, user, checkedRight: check == PasswordCheck.Right);
+                break;
+        }
+
+        return await Schemes.Authenticated(transformation, configured!, Schemes.Basic, user, configured!.Roles, configured.Claims);
     }
 }
 
-/// <summary>API keys in a configurable header, compared with the stored hashes in constant time.</summary>
+/// <summary>
+/// API keys in a configurable header, compared with the stored hashes in constant time. A client address with too
+/// many recent failures is refused before the key is hashed (<see cref="FailedSignIns"/>).
+/// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
     ILoggerFactory loggers,
     UrlEncoder encoder,
     IOptionsMonitor<VirtualizationOptions> options,
+    FailedSignIns failures,
+    ServerMetrics metrics,
     IClaimsTransformation transformation)
     : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggers, encoder)
 {
@@ -171,6 +183,13 @@ internal sealed class ApiKeyAuthenticationHandler(
         if (string.IsNullOrEmpty(key))
         {
             return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        var address = Context.Connection.RemoteIpAddress;
+        if (failures.TryStart(address, user: null) is { } wait)
+        {
+            metrics.RateLimited("failed_sign_ins");
+            return Task.FromResult(AuthenticateResult.Fail(SignInRefusedException.TooManyFailures(wait)));
         }
 
         // The key is hashed once; every configured hash is compared (no early exit), so that timing says nothing
@@ -192,6 +211,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.Fail("The API key is not valid."));
         }
 
+        failures.Refund(address, user: null, checkedRight: false);
         return Schemes.Authenticated(transformation, apiKey, Schemes.ApiKey, name, apiKey.Roles, apiKey.Claims);
     }
 }

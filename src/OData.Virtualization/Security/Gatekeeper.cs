@@ -32,6 +32,13 @@ internal sealed class Gatekeeper(AccessScopes scopes, ModelHost models, IOptions
             return scopes.Resolve(result.Principal);
         }
 
+        if (result.Failure is SignInRefusedException refused)
+        {
+            // Refused before its credentials were checked (too many failures, or too many password checks waiting):
+            // 429 or 503, not 401. No log line per attempt: FailedSignIns logs when a limit is reached.
+            throw refused.Answer(context);
+        }
+
         if (result.Failure is { } failure)
         {
             var reason = AuthenticationFailures.Describe(context, failure);

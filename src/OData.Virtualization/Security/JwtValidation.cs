@@ -43,8 +43,19 @@ internal static class JwtValidation
             RoleClaimType = jwt.RoleClaim,
             IssuerSigningKey = SigningKeys.TryDecode(jwt.SigningKey) is { } key ? new SymmetricSecurityKey(key) : null,
             ValidateIssuerSigningKey = true,
+            TypeValidator = BearerTokenChecks.ValidateType,
         };
-        bearer.Events = new JwtBearerEvents { OnTokenValidated = context => Identify(context, jwt) };
+        bearer.Events = new JwtBearerEvents
+        {
+            OnTokenValidated = async context =>
+            {
+                await BearerTokenChecks.CheckClaimTypes(context);
+                if (context.Result is null)
+                {
+                    await Identify(context, jwt);
+                }
+            },
+        };
     }
 
     /// <summary>Gives a valid token's principal its identity claim, or refuses a token that names no caller.</summary>

@@ -45,6 +45,13 @@ public static class SecretHasher
         }
     }
 
+    /// <summary>
+    /// A hash in the stored form, of the usual cost, that no password has (a random salt and a random result): what
+    /// the password of an unknown user is checked against, so that it costs what a known user's check does.
+    /// </summary>
+    internal static string StandInPasswordHash()
+        => $"pbkdf2-sha256${Iterations.ToString(CultureInfo.InvariantCulture)}${Convert.ToBase64String(RandomNumberGenerator.GetBytes(SaltBytes))}${Convert.ToBase64String(RandomNumberGenerator.GetBytes(HashBytes))}";
+
     /// <summary>A new random API key (for the operator to hand out) and its hash (for the configuration).</summary>
     public static (string Key, string Hash) NewApiKey()
     {
