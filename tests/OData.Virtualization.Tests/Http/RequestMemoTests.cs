@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using OData.Virtualization.Tests.Infrastructure;
 
 namespace OData.Virtualization.Tests.Http;
@@ -13,7 +12,7 @@ public sealed class RequestMemoTests
     [InlineData("transactions?$SKIPTOKEN=abc")]
     public void Remember_ALinkWithASkipToken_IsNotRemembered(string relative)
     {
-        using var memo = new RequestMemo(new Monitor());
+        using var memo = new RequestMemo(new ChangeableOptions());
         var key = RequestMemo.Key("scope", "http://h/odata/", relative, "", "");
         memo.Remember(key, relative, s_prepared);
         Assert.False(memo.TryGet(key, out _));
@@ -22,7 +21,7 @@ public sealed class RequestMemoTests
     [Fact]
     public void Remember_APlannedRequest_IsFoundByTheSameKeyWithItsPlan()
     {
-        using var memo = new RequestMemo(new Monitor());
+        using var memo = new RequestMemo(new ChangeableOptions());
         var key = RequestMemo.Key("scope", "http://h/odata/", "customers?$top=5", "application/json", "");
         memo.Remember(key, "customers?$top=5", s_prepared);
         Assert.True(memo.TryGet(key, out var entry));
@@ -48,7 +47,7 @@ public sealed class RequestMemoTests
     [Fact]
     public void RememberAnswer_ARequestWithNow_IsNeverAnsweredFromARememberedKey()
     {
-        using var memo = new RequestMemo(new Monitor());
+        using var memo = new RequestMemo(new ChangeableOptions());
         const string relative = "customers?$filter=created_at%20lt%20now()";
         var key = RequestMemo.Key("scope", "http://h/odata/", relative, "", "");
         memo.Remember(key, relative, s_prepared);
@@ -60,7 +59,7 @@ public sealed class RequestMemoTests
     [Fact]
     public void RememberAnswer_ARememberedRequest_KeepsTheCacheKeyAndTtl()
     {
-        using var memo = new RequestMemo(new Monitor());
+        using var memo = new RequestMemo(new ChangeableOptions());
         var key = RequestMemo.Key("scope", "http://h/odata/", "customers?$top=5", "", "");
         memo.Remember(key, "customers?$top=5", s_prepared);
         memo.RememberAnswer(key, "cache-key", TimeSpan.FromSeconds(30));
@@ -71,12 +70,12 @@ public sealed class RequestMemoTests
     [Fact]
     public void OptionsChange_ForgetsEveryPlanAndMovesTheGeneration()
     {
-        var monitor = new Monitor();
+        var monitor = new ChangeableOptions();
         using var memo = new RequestMemo(monitor);
         memo.Remember("k", "customers", s_prepared);
         var generation = memo.Generation;
         Assert.Equal(1, memo.Count);
-        monitor.Change();
+        monitor.Change(new VirtualizationOptions());
         Assert.Equal(0, memo.Count);
         Assert.NotEqual(generation, memo.Generation);
     }
@@ -84,7 +83,7 @@ public sealed class RequestMemoTests
     [Fact]
     public void Remember_StaysBounded()
     {
-        using var memo = new RequestMemo(new Monitor());
+        using var memo = new RequestMemo(new ChangeableOptions());
         for (var i = 0; i < RequestMemo.MaxRemembered * 2 + 10; i++)
         {
             memo.Remember("k" + i, "customers", s_prepared);
@@ -97,29 +96,5 @@ public sealed class RequestMemoTests
     {
         var query = CompilerHarness.Postgres.Plan(relative);
         return new PreparedRequest(PreparedKind.Collection, query.Set, query, null, ResponseFormat.Default);
-    }
-
-    private sealed class Monitor : IOptionsMonitor<VirtualizationOptions>
-    {
-        private Action<VirtualizationOptions, string?>? _listener;
-
-        public VirtualizationOptions CurrentValue { get; } = new();
-
-        public VirtualizationOptions Get(string? name) => CurrentValue;
-
-        public IDisposable OnChange(Action<VirtualizationOptions, string?> listener)
-        {
-            _listener = listener;
-            return new Subscription();
-        }
-
-        public void Change() => _listener?.Invoke(CurrentValue, null);
-
-        private sealed class Subscription : IDisposable
-        {
-            public void Dispose()
-            {
-            }
-        }
     }
 }
