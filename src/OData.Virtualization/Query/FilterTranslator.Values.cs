@@ -78,6 +78,11 @@ internal sealed partial class FilterTranslator
             return new SqlValue("NULL", type, CanBeNull: true, IsNullLiteral: true);
         }
 
+        if (value is Microsoft.Spatial.ISpatial)
+        {
+            throw ODataProblem.BadRequest("Geography and geometry literals are not supported: no published property has a spatial type. Compare properties with literals of their own type.");
+        }
+
         return new SqlValue(_sql.AddParameter(value, type), type, CanBeNull: false);
     }
 

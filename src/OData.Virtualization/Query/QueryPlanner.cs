@@ -64,6 +64,12 @@ internal static class QueryPlanner
 
             throw new ODataProblem(400, "BadRequest", ParserMessages.WithSuggestion(ex.Message, model.EdmModel), target, inner: ex);
         }
+        catch (ArgumentException ex)
+        {
+            // The parser binds some calls it accepts syntactically to arguments that are not there: cast(null),
+            // isof(Priority,1) and cast(1e308) name no type and end in an ArgumentNullException of its binder.
+            throw new ODataProblem(400, "BadRequest", "The query could not be understood: cast and isof take a type name as their last argument, for example cast(Priority,Edm.Int64) or isof(Edm.String). Check the functions' arguments.", target, inner: ex);
+        }
         catch (OverflowException ex)
         {
             // The parser converts literals to the compared property's type: Edm.Decimal holds 28-29 digits.

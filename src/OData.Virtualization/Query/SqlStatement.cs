@@ -1,4 +1,5 @@
 using System.Text;
+using OData.Virtualization.Errors;
 using OData.Virtualization.Model;
 
 namespace OData.Virtualization.Query;
@@ -23,6 +24,12 @@ internal sealed class SqlBuilder(SqlDialect dialect)
     /// <summary>Adds a parameter and returns its placeholder.</summary>
     public string AddParameter(object? value, ColumnType? type)
     {
+        if (value is string text && text.Contains('\0', StringComparison.Ordinal))
+        {
+            // PostgreSQL text cannot hold NUL (it would answer with its own encoding error); SQLite would compare it.
+            throw ODataProblem.BadRequest("A text value in the query contains the NUL character (%00), which no text column holds. Remove it.");
+        }
+
         _parameters.Add(new SqlParameterValue(Dialect.ToProviderValue(Literals.Normalize(value), type), type));
         return Dialect.Placeholder(_parameters.Count - 1);
     }
