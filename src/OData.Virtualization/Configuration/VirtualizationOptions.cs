@@ -268,6 +268,15 @@ public sealed class LimitOptions
     public int MaxInListLength { get; init; } = 1_000;
 
     /// <summary>
+    /// The longest <c>$search</c> term, in characters (every term is a substring match over every text column, and its
+    /// cost grows with its length). Default: 128.
+    /// </summary>
+    public int MaxSearchTermLength { get; init; } = 128;
+
+    /// <summary>The most terms in one <c>$search</c>. Default: 16.</summary>
+    public int MaxSearchTerms { get; init; } = 16;
+
+    /// <summary>
     /// Requests per minute per principal (0: unlimited; per principal in policies). Default: 6,000 — a Salesforce
     /// named principal carries a whole organization's callouts, and a Power BI refresh walks thousands of pages.
     /// </summary>

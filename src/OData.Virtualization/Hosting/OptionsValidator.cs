@@ -30,6 +30,11 @@ internal sealed class OptionsValidator : IValidateOptions<VirtualizationOptions>
             errors.Add($"OData:Limits:MaxExpandDepth is {limits.MaxExpandDepth}. Use 1 to 10.");
         }
 
+        if (limits.MaxSearchTermLength < 0 || limits.MaxSearchTerms < 0)
+        {
+            errors.Add($"OData:Limits:MaxSearchTermLength and MaxSearchTerms must be 0 (no limit) or more; they are {limits.MaxSearchTermLength} and {limits.MaxSearchTerms}.");
+        }
+
         if (limits.MaxFilterNodes < 10)
         {
             errors.Add($"OData:Limits:MaxFilterNodes is {limits.MaxFilterNodes}. Use at least 10.");

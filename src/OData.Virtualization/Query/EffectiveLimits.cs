@@ -21,6 +21,8 @@ internal static class EffectiveLimits
             MaxExpandedRows = global.MaxExpandedRows,
             MaxFilterNodes = CapInt(principal.MaxFilterNodes ?? global.MaxFilterNodes, source.MaxFilterNodes),
             MaxInListLength = CapInt(principal.MaxInListLength ?? global.MaxInListLength, source.MaxInListLength),
+            MaxSearchTermLength = global.MaxSearchTermLength,
+            MaxSearchTerms = global.MaxSearchTerms,
             RequestsPerMinute = global.RequestsPerMinute,
             ConcurrentRequests = global.ConcurrentRequests,
             RequestTimeoutSeconds = global.RequestTimeoutSeconds,

@@ -62,6 +62,21 @@ public abstract class BadInputTests(ServerFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task SearchBeyondItsLimits_Is400_SayingTheLimit_AtTheLimit_Answered()
+    {
+        var longTerm = await Fixture.Client.GetErrorAsync("erp_customers?$search=" + new string('a', 3_000), HttpStatusCode.BadRequest);
+        Assert.Equal("$search", longTerm.GetProperty("target").GetString());
+        Assert.Contains("3000 characters", longTerm.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("128", longTerm.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        var manyTerms = await Fixture.Client.GetErrorAsync("erp_customers?$search=" + string.Join("%20", Enumerable.Range(0, 17).Select(i => "w" + (char)('a' + i))), HttpStatusCode.BadRequest);
+        Assert.Contains("17 terms", manyTerms.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        var atTheLimit = await Fixture.Client.GetAsync("erp_customers?$top=1&$search=" + string.Join("%20OR%20", Enumerable.Range(0, 16).Select(_ => new string('b', 128))));
+        Assert.Equal(HttpStatusCode.OK, atTheLimit.StatusCode);
+    }
+
     [Theory]
     [InlineData("erp_customers?$filter=nmae eq 'x'", "$filter", "nmae", "name")]
     [InlineData("erp_customers?$select=customer_id,nmae", "$select", "nmae", "name")]
