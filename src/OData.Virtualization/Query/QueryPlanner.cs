@@ -34,7 +34,7 @@ internal static class QueryPlanner
 
         if (search is not null)
         {
-            CheckSearch(search.Expression, limits);
+            SearchTranslator.CheckLimits(search.Expression, limits);
         }
 
         if (key is not null && (filter is not null || orderBy is not null || search is not null || top is not null || skip is not null || count is not null))
@@ -108,42 +108,6 @@ internal static class QueryPlanner
     /// <c>$search</c>. The URI parser follows OData 4.0's narrower word grammar and refuses words such as
     /// <c>example.com</c> or <c>Sup-0042</c> that OData 4.01 allows: such words are retried as quoted phrases.
     /// </summary>
-    /// <summary>Holds <c>$search</c> to the limits on its terms' number and length (each term scans every text column).</summary>
-    private static void CheckSearch(SingleValueNode expression, LimitOptions limits)
-    {
-        var terms = new List<string>();
-        Collect(expression);
-        if (limits.MaxSearchTerms > 0 && terms.Count > limits.MaxSearchTerms)
-        {
-            throw ODataProblem.BadRequest($"$search has {terms.Count} terms; the most this service accepts is {limits.MaxSearchTerms}. Search for fewer words.", "$search", "LimitExceeded");
-        }
-
-        if (limits.MaxSearchTermLength > 0 && terms.FirstOrDefault(t => t.Length > limits.MaxSearchTermLength) is { } tooLong)
-        {
-            throw ODataProblem.BadRequest($"A $search term has {tooLong.Length} characters; the longest this service accepts is {limits.MaxSearchTermLength}. Search for a shorter word or phrase.", "$search", "LimitExceeded");
-        }
-
-        void Collect(SingleValueNode node)
-        {
-            switch (node)
-            {
-                case SearchTermNode term:
-                    terms.Add(term.Text);
-                    break;
-                case BinaryOperatorNode binary:
-                    Collect(binary.Left);
-                    Collect(binary.Right);
-                    break;
-                case UnaryOperatorNode unary:
-                    Collect(unary.Operand);
-                    break;
-                case ConvertNode convert:
-                    Collect(convert.Source);
-                    break;
-            }
-        }
-    }
-
     private static SearchClause? ParseSearch(PublishedModel model, PublishedSet set, ODataUriParser parser, Func<string, string?>? rawOption)
     {
         try

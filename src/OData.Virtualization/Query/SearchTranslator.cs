@@ -1,4 +1,5 @@
 using Microsoft.OData.UriParser;
+using OData.Virtualization.Configuration;
 using OData.Virtualization.Errors;
 using OData.Virtualization.Model;
 
@@ -42,6 +43,42 @@ internal static class SearchTranslator
                 return "(NOT " + Compile(sql, columns, alias, not.Operand) + ")";
             default:
                 throw ODataProblem.BadRequest("The $search expression is not valid.", "$search");
+        }
+    }
+
+    /// <summary>Holds <c>$search</c> to the limits on its terms' number and length (each term scans every text column).</summary>
+    public static void CheckLimits(SingleValueNode expression, LimitOptions limits)
+    {
+        var terms = new List<string>();
+        Collect(expression);
+        if (limits.MaxSearchTerms > 0 && terms.Count > limits.MaxSearchTerms)
+        {
+            throw ODataProblem.BadRequest($"$search has {terms.Count} terms; the most this service accepts is {limits.MaxSearchTerms}. Search for fewer words.", "$search", "LimitExceeded");
+        }
+
+        if (limits.MaxSearchTermLength > 0 && terms.FirstOrDefault(t => t.Length > limits.MaxSearchTermLength) is { } tooLong)
+        {
+            throw ODataProblem.BadRequest($"A $search term has {tooLong.Length} characters; the longest this service accepts is {limits.MaxSearchTermLength}. Search for a shorter word or phrase.", "$search", "LimitExceeded");
+        }
+
+        void Collect(SingleValueNode node)
+        {
+            switch (node)
+            {
+                case SearchTermNode term:
+                    terms.Add(term.Text);
+                    break;
+                case BinaryOperatorNode binary:
+                    Collect(binary.Left);
+                    Collect(binary.Right);
+                    break;
+                case UnaryOperatorNode unary:
+                    Collect(unary.Operand);
+                    break;
+                case ConvertNode convert:
+                    Collect(convert.Source);
+                    break;
+            }
         }
     }
 }
