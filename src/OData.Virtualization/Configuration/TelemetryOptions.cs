@@ -1,4 +1,3 @@
-using OData.Virtualization.Hosting;
 
 namespace OData.Virtualization.Configuration;
 

@@ -1,4 +1,3 @@
-using OData.Virtualization.Model;
 
 namespace OData.Virtualization.Configuration;
 

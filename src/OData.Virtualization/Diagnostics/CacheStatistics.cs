@@ -1,4 +1,3 @@
-using OData.Virtualization.Caching;
 
 namespace OData.Virtualization.Diagnostics;
 

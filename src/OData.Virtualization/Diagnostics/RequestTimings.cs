@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
-using OData.Virtualization.Caching;
 
 namespace OData.Virtualization.Diagnostics;
 

@@ -112,7 +112,7 @@ internal sealed partial class OpenQuery : IAsyncDisposable
 
             var command = _source.CreateCommand(_connection, data);
             _command = command;
-            _reader = await command.ExecuteReaderAsync(QueryExecutor.Behavior, cancellationToken);
+            _reader = await command.ExecuteReaderAsync(cancellationToken);
         }
     }
 

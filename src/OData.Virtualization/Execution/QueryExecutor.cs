@@ -1,4 +1,3 @@
-using System.Data;
 using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
@@ -147,8 +146,6 @@ internal sealed partial class QueryExecutor(CacheStatistics statistics, ServerMe
     }
 
     internal static long ToCount(object? value) => Convert.ToInt64(value, CultureInfo.InvariantCulture);
-
-    internal static CommandBehavior Behavior => CommandBehavior.Default;
 }
 
 /// <summary>How the rows of a statement are read when related rows must be loaded on the same connection.</summary>

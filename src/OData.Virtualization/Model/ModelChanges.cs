@@ -1,4 +1,3 @@
-using OData.Virtualization.Profiles;
 
 namespace OData.Virtualization.Model;
 

@@ -5,11 +5,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OData.Virtualization.Configuration;
 using OData.Virtualization.Diagnostics;
-using OData.Virtualization.Hosting;
-using OData.Virtualization.Http;
 using OData.Virtualization.Model;
 using OData.Virtualization.Profiles;
-using OData.Virtualization.Security;
 using OData.Virtualization.Serialization;
 using OData.Virtualization.Sources;
 

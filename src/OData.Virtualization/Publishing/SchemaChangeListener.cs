@@ -5,7 +5,6 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using OData.Virtualization.Configuration;
 using OData.Virtualization.Diagnostics;
-using OData.Virtualization.Http;
 using OData.Virtualization.Sources;
 
 namespace OData.Virtualization.Publishing;

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OData.Virtualization.Configuration;
 using OData.Virtualization.Diagnostics;
-using OData.Virtualization.Http;
 
 namespace OData.Virtualization.Publishing;
 

@@ -3,7 +3,6 @@ using Microsoft.OData.Edm;
 using Microsoft.OData.UriParser;
 using OData.Virtualization.Configuration;
 using OData.Virtualization.Errors;
-using OData.Virtualization.Http;
 using OData.Virtualization.Model;
 
 namespace OData.Virtualization.Query;

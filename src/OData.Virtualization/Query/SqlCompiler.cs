@@ -1,6 +1,5 @@
 using System.Text;
 using Microsoft.OData.UriParser;
-using OData.Virtualization.Execution;
 using OData.Virtualization.Model;
 using OData.Virtualization.Sources;
 

@@ -7,7 +7,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OData.Virtualization.Configuration;
 using OData.Virtualization.Diagnostics;
-using OData.Virtualization.Http;
 using OData.Virtualization.Publishing;
 
 namespace OData.Virtualization.Security;

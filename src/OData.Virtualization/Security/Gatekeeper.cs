@@ -5,7 +5,6 @@ using Microsoft.Extensions.Options;
 using OData.Virtualization.Configuration;
 using OData.Virtualization.Diagnostics;
 using OData.Virtualization.Errors;
-using OData.Virtualization.Http;
 using OData.Virtualization.Publishing;
 
 namespace OData.Virtualization.Security;
