@@ -65,6 +65,9 @@ internal static partial class ServerLog
     [LoggerMessage(2003, LogLevel.Error, "Request {RequestId} failed after the response started; the connection was aborted.")]
     public static partial void FailedMidStream(ILogger logger, Exception exception, string requestId);
 
+    [LoggerMessage(2005, LogLevel.Warning, "Request {RequestId}: the response was cut: its client had not read it all {Seconds} s after its first row, the most a statement may hold one of source '{Source}''s slots (its CommandTimeoutSeconds). Server paging (OData:Paging:MaxPageSize) keeps each read short.")]
+    public static partial void SlowReaderCut(ILogger logger, string requestId, string source, int seconds);
+
     [LoggerMessage(2004, LogLevel.Information, "Request {RequestId}: the source rejected the query: {Reason}")]
     public static partial void SourceRejectedQuery(ILogger logger, string requestId, string reason);
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using OData.Virtualization.Caching;
 using OData.Virtualization.Diagnostics;
 using OData.Virtualization.Paging;
@@ -12,7 +13,7 @@ namespace OData.Virtualization.Http;
 /// Answers a collection request: a bounded page with caching on is rendered once into memory and kept (served with an
 /// ETag); otherwise (caching off for the set, or server paging off) rows stream from the reader to the client.
 /// </summary>
-internal sealed class CollectionResponder(PageRenderer renderer, AnswerSender answers, ResponseKeys keys, TimeProvider time)
+internal sealed class CollectionResponder(PageRenderer renderer, AnswerSender answers, ResponseKeys keys, TimeProvider time, ILogger<CollectionResponder> logger)
 {
     public async Task RespondAsync(ODataRequest request, PreparedRequest prepared)
     {
@@ -61,6 +62,19 @@ internal sealed class CollectionResponder(PageRenderer renderer, AnswerSender an
             return;
         }
 
+        // A streamed statement holds its slot while its client reads: however slowly the client reads, at most the
+        // source's statement time limit after the first row (the database's own limit while it still sends). Past it,
+        // the response is cut (an aborted chunked stream, which every client reports) and the slot is free.
+        var source = plan.Query.Set.Source;
+        using var hold = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        using var cut = hold.Token.Register(() =>
+        {
+            if (!context.RequestAborted.IsCancellationRequested)
+            {
+                ServerLog.SlowReaderCut(logger, context.TraceIdentifier, source.Name, source.Options.CommandTimeoutSeconds);
+                context.Abort();
+            }
+        });
         await using var streaming = new StreamingJsonWriter(response.BodyWriter);
         using var serialize = ServerTracing.StartSerialize();
         timings.Rows = await renderer.RenderAsync(render, streaming, beforeFirstByte: () =>
@@ -69,8 +83,9 @@ internal sealed class CollectionResponder(PageRenderer renderer, AnswerSender an
             timings.Sql = timings.Elapsed - (timings.Parse ?? 0);
             WriteHeaders(response, plan, format);
             request.BodyStarted = true;
+            hold.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, source.Options.CommandTimeoutSeconds)));
             return Task.CompletedTask;
-        }, context.RequestAborted);
+        }, hold.Token);
     }
 
     /// <summary>Sets the response headers that describe the page (before the body is written).</summary>
