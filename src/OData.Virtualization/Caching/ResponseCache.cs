@@ -31,7 +31,7 @@ internal sealed class ResponseCache : IDisposable
     private readonly TimeProvider _time;
     private readonly IOptionsMonitor<VirtualizationOptions> _options;
     private readonly ILogger<ResponseCache> _logger;
-    private readonly ConcurrentDictionary<string, Lazy<Task<(CachedResponse Response, bool Refreshed)>>> _inflight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RefreshFlight> _inflight = new(StringComparer.Ordinal);
 
     public ResponseCache(IOptionsMonitor<VirtualizationOptions> options, TimeProvider time, CacheStatistics statistics, ILogger<ResponseCache> logger, ILoggerFactory loggers)
     {
@@ -84,24 +84,50 @@ internal sealed class ResponseCache : IDisposable
             return Count(existing, CacheOutcome.Hit);
         }
 
-        // Whoever's flight is stored runs it; GetOrAdd may call a value factory on several threads, so compare identities.
-        var mine = new Lazy<Task<(CachedResponse Response, bool Refreshed)>>(() => RefreshAsync(key, ttl, maxStale, factory, evictFirst));
-        var flight = _inflight.GetOrAdd(key, mine);
-        var created = ReferenceEquals(flight, mine);
+        var staleAfter = existing is not null && now < existing.CreatedAt + ttl + maxStale && settings.StaleAnswerAfterMilliseconds > 0
+            ? TimeSpan.FromMilliseconds(settings.StaleAnswerAfterMilliseconds)
+            : Timeout.InfiniteTimeSpan;
+        while (true)
+        {
+            var mine = new RefreshFlight((flight, ct) => RefreshAsync(key, ttl, maxStale, factory, evictFirst, flight, ct));
+            var flight = _inflight.GetOrAdd(key, mine);
+            var created = ReferenceEquals(flight, mine);
+            if (!flight.TryJoin())
+            {
+                // Cancelled: its last waiter had gone. Not this request's answer; start another.
+                _inflight.TryRemove(KeyValuePair.Create(key, flight));
+                continue;
+            }
 
-        try
-        {
-            // The refresh runs on its own token: one caller hanging up must not fail the others waiting for it.
-            var (response, refreshed) = await flight.Value.WaitAsync(cancellationToken);
-            var outcome = !created ? CacheOutcome.Joined
-                : !refreshed ? CacheOutcome.Hit
-                : response.Body.Length > settings.MaxEntryKilobytes * 1024L || ttl <= TimeSpan.Zero ? CacheOutcome.Bypass : CacheOutcome.Miss;
-            return Count(response, outcome);
-        }
-        catch (Exception ex) when (IsSourceFailure(ex) && existing is not null && _time.GetUtcNow() < existing.CreatedAt + ttl + maxStale)
-        {
-            ServerLog.ServedStale(_logger, key, ex.Message);
-            return Count(existing, CacheOutcome.Stale);
+            var gone = true;
+            try
+            {
+                var (response, refreshed) = await flight.Task.WaitAsync(staleAfter, _time, cancellationToken);
+                gone = false;
+                var outcome = !created ? CacheOutcome.Joined
+                    : !refreshed ? CacheOutcome.Hit
+                    : response.Body.Length > settings.MaxEntryKilobytes * 1024L || ttl <= TimeSpan.Zero ? CacheOutcome.Bypass : CacheOutcome.Miss;
+                return Count(response, outcome);
+            }
+            catch (TimeoutException) when (!flight.Task.IsCompleted && existing is not null)
+            {
+                // The source is slow or busy (a locked table, every slot taken): the stale entry now, and the refresh
+                // finishes for the cache without this caller.
+                gone = false;
+                flight.Keep();
+                ServerLog.ServedStale(_logger, key, $"the refresh took longer than {settings.StaleAnswerAfterMilliseconds} ms");
+                return Count(existing, CacheOutcome.Stale);
+            }
+            catch (Exception ex) when (IsSourceFailure(ex) && existing is not null && _time.GetUtcNow() < existing.CreatedAt + ttl + maxStale)
+            {
+                gone = false;
+                ServerLog.ServedStale(_logger, key, ex.Message);
+                return Count(existing, CacheOutcome.Stale);
+            }
+            finally
+            {
+                flight.Leave(gone && cancellationToken.IsCancellationRequested);
+            }
         }
     }
 
@@ -122,6 +148,7 @@ internal sealed class ResponseCache : IDisposable
     public static bool IsSourceFailure(Exception exception) => exception is SourceUnavailableException
         or TimeoutException
         or Polly.CircuitBreaker.BrokenCircuitException
+        or Execution.SourceBusyException
         or Npgsql.NpgsqlException { IsTransient: true }
         or Npgsql.PostgresException { SqlState: "57014" or "57P01" or "57P02" or "57P03" }
         || (exception is Npgsql.PostgresException postgres && postgres.SqlState.StartsWith("08", StringComparison.Ordinal));
@@ -153,7 +180,7 @@ internal sealed class ResponseCache : IDisposable
         }
     }
 
-    private async Task<(CachedResponse Response, bool Refreshed)> RefreshAsync(string key, TimeSpan ttl, TimeSpan maxStale, Func<CancellationToken, Task<CachedResponse>> factory, bool evictFirst)
+    private async Task<(CachedResponse Response, bool Refreshed)> RefreshAsync(string key, TimeSpan ttl, TimeSpan maxStale, Func<CancellationToken, Task<CachedResponse>> factory, bool evictFirst, RefreshFlight flight, CancellationToken cancellationToken)
     {
         try
         {
@@ -163,8 +190,8 @@ internal sealed class ResponseCache : IDisposable
                 return (fresh, false);
             }
 
-            // Bounded by the sources' statement timeouts; not by any one caller.
-            var response = await factory(CancellationToken.None);
+            // Bounded by the sources' statement timeouts; cancelled when every caller has gone (RefreshFlight).
+            var response = await factory(cancellationToken);
             var settings = _options.CurrentValue.Cache;
             var sizeKb = (response.Body.Length / 1024) + 1;
             if (ttl > TimeSpan.Zero && sizeKb <= settings.MaxEntryKilobytes)
@@ -179,7 +206,7 @@ internal sealed class ResponseCache : IDisposable
                 };
                 try
                 {
-                    await _cache.SetAsync(key, response, options);
+                    await _cache.SetAsync(key, response, options, CancellationToken.None); // the answer is in hand: keep it
                 }
                 catch (Exception ex)
                 {
@@ -191,7 +218,8 @@ internal sealed class ResponseCache : IDisposable
         }
         finally
         {
-            _inflight.TryRemove(key, out _);
+            // Only this flight: a cancelled one may have been replaced already.
+            _inflight.TryRemove(KeyValuePair.Create(key, flight));
         }
     }
 }

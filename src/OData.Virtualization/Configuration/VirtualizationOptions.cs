@@ -117,6 +117,14 @@ public sealed class CacheOptions
     /// </summary>
     public int MaxStalenessSeconds { get; init; } = 300;
 
+    /// <summary>
+    /// Milliseconds a request waits for the refresh of an expired entry before it is answered from that entry (marked
+    /// <c>X-Cache: STALE</c>, within <see cref="MaxStalenessSeconds"/>) while the refresh goes on for the cache: a locked
+    /// table or a busy source does not hold its clients for the whole statement timeout. 0 waits for the refresh.
+    /// Default: 1,000.
+    /// </summary>
+    public int StaleAnswerAfterMilliseconds { get; init; } = 1_000;
+
     /// <summary>Memory the cache may use, in megabytes; the least recently used entries are evicted beyond it. Default: 256.</summary>
     public int SizeLimitMegabytes { get; init; } = 256;
 
@@ -203,6 +211,14 @@ public sealed class SourceOptions
     /// the share off. Default: half of MaxConcurrentQueries, at least 1 (8 of the default 16).
     /// </summary>
     public int? MaxConcurrentQueriesPerPrincipal { get; init; }
+
+    /// <summary>
+    /// The most statements one entity set of this source runs at once, across all principals: a table that is locked or
+    /// slow holds at most this many slots while the source's other tables are served. Requests beyond it wait up to
+    /// ConnectTimeoutSeconds for one of the set's own statements to finish, then get a 503 (or a stale cached answer).
+    /// Default: three quarters of the principal's share, at least 1 (6 of the default 8); 0 is not allowed.
+    /// </summary>
+    public int? MaxConcurrentQueriesPerSet { get; init; }
 
     /// <summary>Caps for this source's sets, below the global limits (and the principal's): the largest <c>$top</c>.</summary>
     public long? MaxTop { get; init; }

@@ -29,7 +29,7 @@ internal static partial class ServerLog
     [LoggerMessage(1020, LogLevel.Information, "Metrics are not collected: {Path} would be served to no one. To collect and serve them, set OData:Telemetry:ManagementPort (a port kept off the public network) or OData:Telemetry:Metrics:ScrapeTokenHash (a token for Prometheus).")]
     public static partial void MetricsNotServed(ILogger logger, string path);
 
-    [LoggerMessage(3000, LogLevel.Warning, "The source failed ({Reason}); served the cached entry {Key} stale.")]
+    [LoggerMessage(3000, LogLevel.Warning, "The source could not answer ({Reason}); served the cached entry {Key} stale.")]
     public static partial void ServedStale(ILogger logger, string key, string reason);
 
     [LoggerMessage(3001, LogLevel.Warning, "The cache could not be used: {Reason}. Answering from the source.")]

@@ -58,6 +58,11 @@ internal sealed class OptionsValidator : IValidateOptions<VirtualizationOptions>
         }
 
         var cache = options.Cache;
+        if (cache.StaleAnswerAfterMilliseconds < 0)
+        {
+            errors.Add($"OData:Cache:StaleAnswerAfterMilliseconds is {cache.StaleAnswerAfterMilliseconds}. Use a positive number of milliseconds, or 0 to wait for every refresh (default: 1000).");
+        }
+
         if (!string.IsNullOrWhiteSpace(cache.Redis))
         {
             if (cache.EncryptionKeys.Count == 0)
