@@ -61,6 +61,7 @@ internal sealed class ServerMetrics
         RateLimited("password_checks", 0);
         meter.CreateObservableUpDownCounter("odata.source.statements.active", () => Slots(services, inUse: true), "{statement}", "Statements running on a source now (each holds one pooled connection).");
         meter.CreateObservableUpDownCounter("odata.source.statements.limit", () => Slots(services, inUse: false), "{statement}", "The most statements a source runs at once (OData:Sources:<name>:MaxConcurrentQueries).");
+        meter.CreateObservableGauge("odata.source.circuit.open", () => Circuits(services), "{circuit}", "1 while a source's circuit breaker is open (its requests fail fast while it is probed every quarter of a second), else 0.");
     }
 
     /// <summary>One answered request: its count, duration, SQL time, rows and cache outcome.</summary>
@@ -112,6 +113,14 @@ internal sealed class ServerMetrics
     public void SchemaRefreshed(string outcome) => _schemaRefreshes.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     private void RateLimited(string limit, long count) => _rateLimited.Add(count, new KeyValuePair<string, object?>("limit", limit));
+
+    private static IEnumerable<Measurement<int>> Circuits(IServiceProvider services)
+    {
+        foreach (var source in services.GetRequiredService<IPublishedSources>().Sources)
+        {
+            yield return new Measurement<int>(source.Breaker.IsOpen ? 1 : 0, new KeyValuePair<string, object?>("source", source.Name));
+        }
+    }
 
     private static IEnumerable<Measurement<int>> Slots(IServiceProvider services, bool inUse)
     {

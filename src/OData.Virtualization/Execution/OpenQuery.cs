@@ -50,16 +50,16 @@ internal sealed partial class OpenQuery : IAsyncDisposable
     public long? Count { get; private set; }
 
     /// <summary>
-    /// Takes a slot of <paramref name="source"/> within <paramref name="principal"/>'s share, then opens a connection; on
+    /// Takes a slot of <paramref name="set"/>'s source within the set's and <paramref name="principal"/>'s shares, then opens a connection; on
     /// failure releases the slot and the share.
     /// </summary>
-    internal static async Task<OpenQuery> ConnectAsync(QueryExecutor executor, DataSource source, string principal, CancellationToken cancellationToken)
+    internal static async Task<OpenQuery> ConnectAsync(QueryExecutor executor, PublishedSet set, string principal, CancellationToken cancellationToken)
     {
-        var slot = await QueryExecutor.TakeSlotAsync(source, principal, cancellationToken);
+        var slot = await QueryExecutor.TakeSlotAsync(set, principal, cancellationToken);
         try
         {
-            var connection = await source.OpenConnectionAsync(cancellationToken);
-            return new OpenQuery(executor, source, slot, connection);
+            var connection = await set.Source.OpenConnectionAsync(cancellationToken);
+            return new OpenQuery(executor, set.Source, slot, connection);
         }
         catch
         {

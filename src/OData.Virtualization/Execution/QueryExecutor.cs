@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using OData.Virtualization.Diagnostics;
+using OData.Virtualization.Model;
 using OData.Virtualization.Query;
 using OData.Virtualization.Serialization;
 using OData.Virtualization.Sources;
@@ -15,7 +16,7 @@ namespace OData.Virtualization.Execution;
 /// source's resilience pipeline (retries and circuit breaker) until the first row can be read. A request never holds
 /// more than one connection: <c>$expand</c> reads its related rows on the parents' connection (see <see cref="OpenQuery"/>).
 /// Every method takes the <c>principal</c> the statement runs for (the caller's name): no principal holds more than its
-/// share of a source's slots (<see cref="PrincipalShares"/>).
+/// share of a source's slots (<see cref="SlotShares"/>).
 /// </summary>
 internal sealed partial class QueryExecutor(CacheStatistics statistics, ServerMetrics metrics, ServerTracing tracing, ILogger<QueryExecutor> logger)
 {
@@ -23,35 +24,35 @@ internal sealed partial class QueryExecutor(CacheStatistics statistics, ServerMe
     /// Runs the optional count and the data statement in one round trip where the provider batches (PostgreSQL), and
     /// returns the open reader positioned before the first data row: rows are read while the response is written.
     /// </summary>
-    public Task<OpenQuery> OpenAsync(DataSource source, string principal, SqlStatement? count, SqlStatement data, CancellationToken cancellationToken)
-        => OpenAsync(source, principal, count, data, ParentReading.None, cancellationToken);
+    public Task<OpenQuery> OpenAsync(PublishedSet set, string principal, SqlStatement? count, SqlStatement data, CancellationToken cancellationToken)
+        => OpenAsync(set, principal, count, data, ParentReading.None, cancellationToken);
 
     /// <summary>
-    /// Like <see cref="OpenAsync(DataSource, string, SqlStatement?, SqlStatement, CancellationToken)"/>, for parents whose related
+    /// Like <see cref="OpenAsync(PublishedSet, string, SqlStatement?, SqlStatement, CancellationToken)"/>, for parents whose related
     /// rows are loaded between batches on the same connection (<see cref="OpenQuery.ReadBatchAsync"/>). At most
     /// <paramref name="rows"/> parent rows are read (null: all): a bounded page is read whole and its reader closed; a
     /// larger or unbounded read goes through a server-side cursor (PostgreSQL) or a second statement on the same
     /// connection (SQLite), so that memory stays flat.
     /// </summary>
-    public Task<OpenQuery> OpenParentsAsync(DataSource source, string principal, SqlStatement? count, SqlStatement data, long? rows, CancellationToken cancellationToken)
+    public Task<OpenQuery> OpenParentsAsync(PublishedSet set, string principal, SqlStatement? count, SqlStatement data, long? rows, CancellationToken cancellationToken)
     {
-        var reading = source.Provider != SourceProvider.PostgreSql ? ParentReading.Alongside
+        var reading = set.Source.Provider != SourceProvider.PostgreSql ? ParentReading.Alongside
             : rows is { } bounded && bounded <= OpenQuery.MaxBufferedParents ? ParentReading.Buffered
             : ParentReading.Cursor;
-        return OpenAsync(source, principal, count, data, reading, cancellationToken);
+        return OpenAsync(set, principal, count, data, reading, cancellationToken);
     }
 
-    private Task<OpenQuery> OpenAsync(DataSource source, string principal, SqlStatement? count, SqlStatement data, ParentReading reading, CancellationToken cancellationToken)
-        => source.Resilience.ExecuteAsync(
-            static (state, ct) => new ValueTask<OpenQuery>(state.Executor.OpenOnceAsync(state.Source, state.Principal, state.Count, state.Data, state.Reading, ct)),
-            (Executor: this, Source: source, Principal: principal, Count: count, Data: data, Reading: reading),
+    private Task<OpenQuery> OpenAsync(PublishedSet set, string principal, SqlStatement? count, SqlStatement data, ParentReading reading, CancellationToken cancellationToken)
+        => set.Source.Resilience.ExecuteAsync(
+            static (state, ct) => new ValueTask<OpenQuery>(state.Executor.OpenOnceAsync(state.Set, state.Principal, state.Count, state.Data, state.Reading, ct)),
+            (Executor: this, Set: set, Principal: principal, Count: count, Data: data, Reading: reading),
             cancellationToken).AsTask();
 
-    private async Task<OpenQuery> OpenOnceAsync(DataSource source, string principal, SqlStatement? count, SqlStatement data, ParentReading reading, CancellationToken cancellationToken)
+    private async Task<OpenQuery> OpenOnceAsync(PublishedSet set, string principal, SqlStatement? count, SqlStatement data, ParentReading reading, CancellationToken cancellationToken)
     {
         // Until the first row can be read: the rows themselves are read while the response is written.
-        using var activity = tracing.StartSql(source, count, data);
-        var open = await OpenQuery.ConnectAsync(this, source, principal, cancellationToken);
+        using var activity = tracing.StartSql(set.Source, count, data);
+        var open = await OpenQuery.ConnectAsync(this, set, principal, cancellationToken);
         try
         {
             await open.StartAsync(count, data, reading, cancellationToken);
@@ -64,18 +65,18 @@ internal sealed partial class QueryExecutor(CacheStatistics statistics, ServerMe
         }
     }
 
-    public Task<long> CountAsync(DataSource source, string principal, SqlStatement count, CancellationToken cancellationToken)
-        => source.Resilience.ExecuteAsync(
-            static (state, ct) => new ValueTask<long>(state.Executor.CountOnceAsync(state.Source, state.Principal, state.Count, ct)),
-            (Executor: this, Source: source, Principal: principal, Count: count),
+    public Task<long> CountAsync(PublishedSet set, string principal, SqlStatement count, CancellationToken cancellationToken)
+        => set.Source.Resilience.ExecuteAsync(
+            static (state, ct) => new ValueTask<long>(state.Executor.CountOnceAsync(state.Set, state.Principal, state.Count, ct)),
+            (Executor: this, Set: set, Principal: principal, Count: count),
             cancellationToken).AsTask();
 
-    private async Task<long> CountOnceAsync(DataSource source, string principal, SqlStatement count, CancellationToken cancellationToken)
+    private async Task<long> CountOnceAsync(PublishedSet set, string principal, SqlStatement count, CancellationToken cancellationToken)
     {
-        using var activity = tracing.StartSql(source, null, count);
+        using var activity = tracing.StartSql(set.Source, null, count);
         try
         {
-            await using var open = await OpenQuery.ConnectAsync(this, source, principal, cancellationToken);
+            await using var open = await OpenQuery.ConnectAsync(this, set, principal, cancellationToken);
             return await open.ScalarAsync(count, cancellationToken);
         }
         catch (Exception ex) when (ServerTracing.Failed(activity, ex))
@@ -90,7 +91,7 @@ internal sealed partial class QueryExecutor(CacheStatistics statistics, ServerMe
     /// </summary>
     public async Task<BufferedRow?> ReadEntityAsync(EntityQuery query, string principal, SqlStatement statement, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var open = await OpenAsync(query.Set.Source, principal, null, statement, cancellationToken);
+        await using var open = await OpenAsync(query.Set, principal, null, statement, cancellationToken);
         if (!await open.Reader.ReadAsync(cancellationToken))
         {
             return null;
@@ -103,33 +104,44 @@ internal sealed partial class QueryExecutor(CacheStatistics statistics, ServerMe
     }
 
     /// <summary>
-    /// Waits for one of <paramref name="principal"/>'s shares of the source's slots, then for a slot, both within one
-    /// connect timeout; then the source is busy (503). The share comes first: a principal waiting for its own
-    /// statements holds no slot another principal could use.
+    /// Waits for one of <paramref name="set"/>'s shares of its source's slots, then one of <paramref name="principal"/>'s,
+    /// then for a slot, all within one connect timeout; then the source is busy (503, or a stale cached answer). Shares
+    /// come first, the set's before the principal's: a request waiting for its own set's or principal's statements holds
+    /// nothing another set or principal could use.
     /// </summary>
-    internal static async Task<Slot> TakeSlotAsync(DataSource source, string principal, CancellationToken cancellationToken)
+    internal static async Task<Slot> TakeSlotAsync(PublishedSet set, string principal, CancellationToken cancellationToken)
     {
         // A request whose client is already gone never starts its SQL.
         cancellationToken.ThrowIfCancellationRequested();
+        var source = set.Source;
         var timeout = TimeSpan.FromSeconds(source.Options.ConnectTimeoutSeconds);
         var started = Stopwatch.GetTimestamp();
-        var share = await source.Shares.TakeAsync(principal, timeout, cancellationToken)
-            ?? throw new SourceBusyException(source.Name, source.Shares.Share);
+        var setShare = await source.SetShares.TakeAsync(set.Name, timeout, cancellationToken)
+            ?? throw new SourceBusyException(source.Name, set: set.Name);
+        IDisposable? share = null;
         try
         {
-            var left = timeout - Stopwatch.GetElapsedTime(started);
-            if (!await source.Slots.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken))
+            share = await source.Shares.TakeAsync(principal, Left(timeout, started), cancellationToken)
+                ?? throw new SourceBusyException(source.Name, source.Shares.Share);
+            if (!await source.Slots.WaitAsync(Left(timeout, started), cancellationToken))
             {
                 throw new SourceBusyException(source.Name);
             }
         }
         catch
         {
-            share.Dispose();
+            share?.Dispose();
+            setShare.Dispose();
             throw;
         }
 
-        return new Slot(source.Slots, share);
+        return new Slot(source.Slots, share, setShare);
+    }
+
+    private static TimeSpan Left(TimeSpan timeout, long started)
+    {
+        var left = timeout - Stopwatch.GetElapsedTime(started);
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
     }
 
     internal Activity? StartSql(DataSource source, SqlStatement statement) => tracing.StartSql(source, null, statement);

@@ -1,10 +1,10 @@
 namespace OData.Virtualization.Execution;
 
 /// <summary>
-/// One of a source's statement slots and the principal's share that goes with it, both released exactly once however
-/// their holder ends: the slot first (another principal may be waiting for it), then the share.
+/// One of a source's statement slots and the shares that go with it (the principal's and the entity set's), all released
+/// exactly once however their holder ends: the slot first (another request may be waiting for it), then the shares.
 /// </summary>
-internal sealed class Slot(SemaphoreSlim semaphore, IDisposable share) : IDisposable
+internal sealed class Slot(SemaphoreSlim semaphore, IDisposable share, IDisposable setShare) : IDisposable
 {
     private int _released;
 
@@ -18,7 +18,14 @@ internal sealed class Slot(SemaphoreSlim semaphore, IDisposable share) : IDispos
             }
             finally
             {
-                share.Dispose();
+                try
+                {
+                    share.Dispose();
+                }
+                finally
+                {
+                    setShare.Dispose();
+                }
             }
         }
     }

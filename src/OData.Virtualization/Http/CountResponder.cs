@@ -20,7 +20,7 @@ internal sealed class CountResponder(QueryExecutor executor, AnswerSender answer
         await answers.SendAsync(request, key, keys.Ttl(set), async (pipe, t, ct) =>
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            var total = await executor.CountAsync(set.Source, request.Scope.Principal, count, ct);
+            var total = await executor.CountAsync(set, request.Scope.Principal, count, ct);
             t.Sql = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             pipe.Write(Encoding.UTF8.GetBytes(total.ToString(CultureInfo.InvariantCulture)));
             return new RenderResult(StatusCodes.Status200OK, "text/plain;charset=utf-8");

@@ -45,6 +45,9 @@ internal static class ErrorMapping
             case SourceBusyException { Share: { } share } busy:
                 context.Response.Headers.RetryAfter = "2";
                 return new ODataProblem(503, "SourceBusy", $"You are already running {share} {(share == 1 ? "query" : "queries")} on the data source '{busy.SourceName}', your share of it, and none finished in time. Try again when one has finished, or send fewer queries at once.");
+            case SourceBusyException { Set: { } set } busy:
+                context.Response.Headers.RetryAfter = "2";
+                return new ODataProblem(503, "SourceBusy", $"The entity set '{set}' is running as many queries as one set may on the data source '{busy.SourceName}' (its statements are slow or waiting), and none finished in time. Try again in a moment; the source's other sets are still served.");
             case SourceBusyException busy:
                 context.Response.Headers.RetryAfter = "2";
                 return new ODataProblem(503, "SourceBusy", $"The data source '{busy.SourceName}' is busy with other requests right now. Try again in a moment.");

@@ -26,8 +26,8 @@ internal sealed class PageRenderer(QueryExecutor executor, PagePlanner pages)
         var limit = plan.PageRows ?? long.MaxValue;
         var expanding = query.Expands.Count > 0;
         await using var open = expanding
-            ? await executor.OpenParentsAsync(query.Set.Source, render.Principal, count, page.Statement, plan.PageRows is { } rows ? rows + (plan.MayHaveNext ? 1 : 0) : null, ct)
-            : await executor.OpenAsync(query.Set.Source, render.Principal, count, page.Statement, ct);
+            ? await executor.OpenParentsAsync(query.Set, render.Principal, count, page.Statement, plan.PageRows is { } rows ? rows + (plan.MayHaveNext ? 1 : 0) : null, ct)
+            : await executor.OpenAsync(query.Set, render.Principal, count, page.Statement, ct);
         if (beforeFirstByte is not null)
         {
             await beforeFirstByte();

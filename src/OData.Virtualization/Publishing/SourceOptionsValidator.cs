@@ -60,6 +60,11 @@ internal static class SourceOptionsValidator
                 errors.Add((sourceName, $"{path}:MaxConcurrentQueriesPerPrincipal is {source.MaxConcurrentQueriesPerPrincipal}. Use at least 1 (at most MaxConcurrentQueries, {source.MaxConcurrentQueries}, which lets one principal take every slot), or leave it unset for half of MaxConcurrentQueries."));
             }
 
+            if (source.MaxConcurrentQueriesPerSet is < 1)
+            {
+                errors.Add((sourceName, $"{path}:MaxConcurrentQueriesPerSet is {source.MaxConcurrentQueriesPerSet}. Use at least 1 (below MaxConcurrentQueriesPerPrincipal, so that one stuck table leaves a principal room on the others), or leave it unset for three quarters of the principal's share."));
+            }
+
             foreach (var (objectName, set) in source.EntitySets)
             {
                 if (set.Name is { } setName && !Naming.IsValidIdentifier(setName))

@@ -10,19 +10,27 @@ internal abstract class DataSource : IAsyncDisposable
     {
         Name = name;
         Options = options;
-        Resilience = SourceResilience.Create(name);
+        Breaker = new SourceBreaker(ProbeAsync, TimeSpan.FromSeconds(Math.Clamp(options.ConnectTimeoutSeconds, 1, 2)));
+        Resilience = SourceResilience.Create(name, Breaker);
         Slots = new SemaphoreSlim(Math.Max(1, options.MaxConcurrentQueries));
-        Shares = new PrincipalShares(PrincipalShares.ShareOf(options));
+        Shares = new SlotShares(SlotShares.ShareOf(options));
+        SetShares = new SlotShares(SlotShares.SetShareOf(options));
     }
 
     /// <summary>Statements running on this source now, at most <see cref="SourceOptions.MaxConcurrentQueries"/>.</summary>
     public SemaphoreSlim Slots { get; }
 
     /// <summary>Of those, each principal's: at most <see cref="SourceOptions.MaxConcurrentQueriesPerPrincipal"/> at once.</summary>
-    public PrincipalShares Shares { get; }
+    public SlotShares Shares { get; }
+
+    /// <summary>Of those, each entity set's: at most <see cref="SourceOptions.MaxConcurrentQueriesPerSet"/> at once.</summary>
+    public SlotShares SetShares { get; }
 
     /// <summary>Retries with backoff and jitter, and a circuit breaker, around reaching this source.</summary>
     public Polly.ResiliencePipeline Resilience { get; }
+
+    /// <summary>The circuit breaker's state, and the probe that closes it as soon as the source answers again.</summary>
+    public SourceBreaker Breaker { get; }
 
     public string Name { get; }
 
@@ -35,7 +43,23 @@ internal abstract class DataSource : IAsyncDisposable
 
     public abstract Task<SourceSchema> DiscoverAsync(CancellationToken cancellationToken);
 
-    public abstract ValueTask DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        Breaker.Dispose();
+        await DisposeCoreAsync();
+    }
+
+    /// <summary>Closes the provider's pool.</summary>
+    protected abstract ValueTask DisposeCoreAsync();
+
+    /// <summary>Opens a connection outside the slots and runs <c>SELECT 1</c>: whether the source answers at all.</summary>
+    public async Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT 1";
+        await command.ExecuteScalarAsync(cancellationToken);
+    }
 
     public static DataSource Create(string name, SourceOptions options) => ParseProvider(options.Provider) switch
     {

@@ -53,5 +53,5 @@ internal sealed class PostgresDataSource : DataSource
         return await PostgresCatalog.DiscoverAsync(Name, connection, cancellationToken);
     }
 
-    public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+    protected override ValueTask DisposeCoreAsync() => _dataSource.DisposeAsync();
 }

@@ -9,11 +9,13 @@ namespace OData.Virtualization.Sources;
 /// What happens when a source is hard to reach: a failed connection or a transient database error is retried
 /// twice with exponential backoff and jitter (well inside a client's patience), and a circuit breaker per source
 /// stops hammering a source that is down — requests then fail fast (503, or a stale cache entry) until a probe
-/// finds it back.
+/// finds it back: <see cref="SourceBreaker"/> tries to connect every quarter of a second while the circuit is open and
+/// closes it as soon as the source answers, so that requests recover within a second of the source's return, not after
+/// the break.
 /// </summary>
 internal static class SourceResilience
 {
-    public static ResiliencePipeline Create(string sourceName)
+    public static ResiliencePipeline Create(string sourceName, SourceBreaker breaker)
     {
         // A statement that ran past the command timeout is the query's doing, not the source's: retrying it only
         // repeats the cost, and counting it as a failure would let one client's slow queries open the circuit for
@@ -38,6 +40,13 @@ internal static class SourceResilience
                 MinimumThroughput = 4,
                 SamplingDuration = TimeSpan.FromSeconds(30),
                 BreakDuration = TimeSpan.FromSeconds(10),
+                StateProvider = breaker.State,
+                ManualControl = breaker.Control,
+                OnOpened = _ =>
+                {
+                    breaker.Opened();
+                    return ValueTask.CompletedTask;
+                },
             })
             .Build();
     }

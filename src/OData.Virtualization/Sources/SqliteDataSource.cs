@@ -47,7 +47,7 @@ internal sealed class SqliteDataSource : DataSource
         return SqliteCatalog.Discover(Name, connection);
     }
 
-    public override ValueTask DisposeAsync()
+    protected override ValueTask DisposeCoreAsync()
     {
         SqliteConnection.ClearAllPools();
         return ValueTask.CompletedTask;

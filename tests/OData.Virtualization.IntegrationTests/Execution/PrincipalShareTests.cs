@@ -77,6 +77,7 @@ public sealed class PrincipalShareTests(Xunit.Abstractions.ITestOutputHelper out
         {
             s["OData:Sources:bank:ConnectTimeoutSeconds"] = "1";
             s["OData:Sources:bank:CommandTimeoutSeconds"] = "3";
+            s["OData:Sources:bank:MaxConcurrentQueriesPerSet"] = "2"; // what is measured here is the principal's share, not the set's
         });
         using var analyst = bank.Analyst();
         using var teller = bank.Teller();

@@ -8,7 +8,7 @@ namespace OData.Virtualization.Tests.Sources;
 /// statements (not another's) and give up after the timeout; every end gives the share back exactly once, and a
 /// principal with nothing running or waiting leaves no entry behind.
 /// </summary>
-public sealed class PrincipalSharesTests
+public sealed class SlotSharesTests
 {
     private static readonly TimeSpan s_long = TimeSpan.FromSeconds(30);
 
@@ -23,12 +23,12 @@ public sealed class PrincipalSharesTests
     [InlineData(16, 40, 16)]
     [InlineData(2, 2, 2)]
     public void ShareOf_DefaultsToHalfTheSlots_AtLeastOne_NeverMoreThanTheSlots(int slots, int? configured, int expected)
-        => Assert.Equal(expected, PrincipalShares.ShareOf(new SourceOptions { MaxConcurrentQueries = slots, MaxConcurrentQueriesPerPrincipal = configured }));
+        => Assert.Equal(expected, SlotShares.ShareOf(new SourceOptions { MaxConcurrentQueries = slots, MaxConcurrentQueriesPerPrincipal = configured }));
 
     [Fact]
     public async Task TakeAsync_UpToTheShare_AtOnce_ThenTimesOut()
     {
-        var shares = new PrincipalShares(2);
+        var shares = new SlotShares(2);
         using var first = await shares.TakeAsync("analyst", s_long, CancellationToken.None);
         using var second = await shares.TakeAsync("analyst", s_long, CancellationToken.None);
         Assert.NotNull(first);
@@ -42,7 +42,7 @@ public sealed class PrincipalSharesTests
     [Fact]
     public async Task TakeAsync_AnotherPrincipal_IsNeverHeldUpByOnePrincipalsShare()
     {
-        var shares = new PrincipalShares(1);
+        var shares = new SlotShares(1);
         using var analyst = await shares.TakeAsync("analyst", s_long, CancellationToken.None);
         var teller = shares.TakeAsync("teller", TimeSpan.Zero, CancellationToken.None);
         Assert.True(teller.IsCompletedSuccessfully);
@@ -54,7 +54,7 @@ public sealed class PrincipalSharesTests
     [Fact]
     public async Task TakeAsync_OverTheShare_WaitsForOneOfItsOwn_InArrivalOrder()
     {
-        var shares = new PrincipalShares(1);
+        var shares = new SlotShares(1);
         var holding = await shares.TakeAsync("analyst", s_long, CancellationToken.None);
         var next = shares.TakeAsync("analyst", s_long, CancellationToken.None);
         var last = shares.TakeAsync("analyst", s_long, CancellationToken.None);
@@ -74,7 +74,7 @@ public sealed class PrincipalSharesTests
     [Fact]
     public async Task Dispose_Twice_GivesTheShareBackOnce()
     {
-        var shares = new PrincipalShares(1);
+        var shares = new SlotShares(1);
         var lease = await shares.TakeAsync("analyst", s_long, CancellationToken.None);
         lease!.Dispose();
         lease.Dispose();
@@ -87,7 +87,7 @@ public sealed class PrincipalSharesTests
     [Fact]
     public async Task TakeAsync_Cancelled_WhileWaiting_Throws_AndLeavesTheShareAsItWas()
     {
-        var shares = new PrincipalShares(1);
+        var shares = new SlotShares(1);
         var holding = await shares.TakeAsync("analyst", s_long, CancellationToken.None);
         using var cancel = new CancellationTokenSource();
         var waiting = shares.TakeAsync("analyst", s_long, cancel.Token);
@@ -103,7 +103,7 @@ public sealed class PrincipalSharesTests
     [Fact]
     public async Task Principals_WithNothingRunningOrWaiting_LeaveNoEntry()
     {
-        var shares = new PrincipalShares(2);
+        var shares = new SlotShares(2);
         var leases = new List<IDisposable>();
         for (var i = 0; i < 100; i++)
         {
@@ -118,7 +118,7 @@ public sealed class PrincipalSharesTests
     [Fact]
     public async Task ManyConcurrentTakers_NeverHoldMoreThanTheShare_AndAllGetThrough()
     {
-        var shares = new PrincipalShares(3);
+        var shares = new SlotShares(3);
         var holding = 0;
         var most = 0;
         await Task.WhenAll(Enumerable.Range(0, 200).Select(async _ =>
