@@ -101,10 +101,10 @@ internal static class ErrorMapping
 
         if (state.StartsWith("22", StringComparison.Ordinal) || state is PostgresErrorCodes.UndefinedFunction or PostgresErrorCodes.DatatypeMismatch)
         {
-            // A value or comparison the source cannot evaluate: division by zero, a number out of range, ….
-            // MessageText is the server's one-line description, never the statement.
+            // A value or comparison the source cannot evaluate: division by zero, a number out of range, …. The log has
+            // the source's own words; the client gets ours (the source's name its types and functions, not the query's).
             ServerLog.SourceRejectedQuery(logger, context.TraceIdentifier, postgres.MessageText);
-            return ODataProblem.BadRequest($"The data source could not evaluate the query: {postgres.MessageText}.", null, "SourceRejectedQuery");
+            return ODataProblem.BadRequest(Rejected(state), null, "SourceRejectedQuery");
         }
 
         if (state.StartsWith("08", StringComparison.Ordinal) || state.StartsWith("53", StringComparison.Ordinal) || state.StartsWith("57P", StringComparison.Ordinal) || state.StartsWith("28", StringComparison.Ordinal))
@@ -116,6 +116,18 @@ internal static class ErrorMapping
         ServerLog.UnexpectedError(logger, postgres, context.TraceIdentifier);
         return new ODataProblem(500, "InternalError", $"The server could not answer this request. Quote request id '{context.TraceIdentifier}' to the operator.");
     }
+
+    /// <summary>What a value the source could not evaluate means for the request, by the class of its SQLSTATE.</summary>
+    private static string Rejected(string state) => state switch
+    {
+        PostgresErrorCodes.DivisionByZero => "Division by zero: a 'div' or 'mod' in the query divides by a value that is 0 in some row. Exclude those rows, for example with 'and Divisor ne 0' before the division.",
+        PostgresErrorCodes.NumericValueOutOfRange or PostgresErrorCodes.IntervalFieldOverflow => "A computation in the query leaves the range of its type (for example an Int32 property plus 2147483647). Use smaller numbers.",
+        PostgresErrorCodes.DatetimeFieldOverflow or PostgresErrorCodes.InvalidDatetimeFormat => "A date or time in the query, or one computed from it, is out of the range the data source holds (4713 BC to 294276 AD).",
+        PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter => "A text value in the query contains a character the data source cannot hold (such as NUL, %00). Remove it.",
+        PostgresErrorCodes.SubstringError => "substring's length must not be negative: substring(text, start, length).",
+        PostgresErrorCodes.UndefinedFunction or PostgresErrorCodes.DatatypeMismatch => "The data source cannot compare or compute with these types together. Compare values of the same type (cast a literal, for example cast(1.5,Edm.Decimal)).",
+        _ => "The data source could not evaluate a value in the query (out of range or not valid for its type). Check the literals and the functions' arguments.",
+    };
 
     private static ODataProblem FromParser(ODataException exception, HttpContext context)
     {

@@ -50,6 +50,7 @@ public abstract class BadInputTests(ServerFixture fixture)
     [InlineData("sales_orders?$filter=notes eq '%00'")]
     [InlineData("sales_orders?$filter=startswith(notes,'a%00b')")]
     [InlineData("sales_orders?$search=%00")]
+    [InlineData("sales_orders?$filter=notes in ('a%00b','c')")]
     public async Task InputTheParserAcceptsButNoSourceCanTake_Is400_WithoutTheSourcesWords(string url)
     {
         var (response, body) = await Fixture.Client.SendAsync(HttpMethod.Get, url);
@@ -60,6 +61,34 @@ public abstract class BadInputTests(ServerFixture fixture)
             Assert.DoesNotContain("0x00", body, StringComparison.Ordinal);
             Assert.DoesNotContain("Exception", body, StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>Found by <c>Security/FunctionFuzzTests</c>: each was a 500 before its fix, on the dialect named.</summary>
+    [Theory]
+    [InlineData("erp_customers?$filter=customer_id div 1e308 eq 1")] // both: the zero-divisor check converted 1e308 to decimal
+    [InlineData("erp_customers?$filter=customer_id div INF eq 0")] // both: the same, with infinity
+    [InlineData("sales_orders?$filter=year(9999-12-31) eq 9999")] // PostgreSQL: Npgsql wrote the largest date as infinity
+    [InlineData("sales_orders?$filter=ordered_at lt 9999-12-31T23:59:59.9999999Z and year(9999-12-31T23:59:59.9999999Z) eq 9999")] // the same, the largest timestamp
+    [InlineData("sales_orders?$filter=hour(order_date) eq 0 and minute(order_date) eq 0 and second(order_date) eq 0")] // PostgreSQL: no hour of a date
+    [InlineData("sales_orders?$filter=time(order_date) eq 00:00:00")] // PostgreSQL: no cast of a date to a time
+    [InlineData("sales_orders?$orderby=contains('abc',null)")] // PostgreSQL: ORDER BY NULL
+    public async Task ValuesAndFunctionsTheParserAccepts_AreAnswered(string url)
+    {
+        var (response, body) = await Fixture.Client.SendAsync(HttpMethod.Get, url + (url.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "$top=1");
+        using (response)
+        {
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{url}: {(int)response.StatusCode} {ODataAssert.Shorten(body)}");
+        }
+    }
+
+    [Fact]
+    public async Task AFunctionTheServiceDoesNotHave_Is501_NamingTheOnesItHas()
+    {
+        var error = await Fixture.Client.GetErrorAsync("sales_orders?$filter=round(total_amount) eq 1", HttpStatusCode.NotImplemented);
+        var message = error.GetProperty("message").GetString()!;
+        Assert.Contains("'round'", message, StringComparison.Ordinal);
+        Assert.Contains("contains, startswith, endswith", message, StringComparison.Ordinal);
+        Assert.Equal("$filter", error.GetProperty("target").GetString());
     }
 
     [Fact]
@@ -516,7 +545,38 @@ public sealed class PostgresBadInputTests(PostgresFixture fixture) : BadInputTes
         var error = await Fixture.Client.GetErrorAsync("erp_customers?$filter=1 div (customer_id sub customer_id) eq 1", HttpStatusCode.BadRequest);
         Assert.Contains("division by zero", error.GetProperty("message").GetString(), StringComparison.OrdinalIgnoreCase);
     }
+
+    [Theory]
+    [InlineData("loans?$filter=term_months add 32767 gt 0", "smallint out of range")]
+    [InlineData("erp_customers?$filter=customer_id add 2147483647 gt 0", "integer out of range")]
+    [InlineData("sales_orders?$filter=substring(notes,1,-1) eq 'x'", "negative substring length")]
+    public async Task AValueTheSourceCannotEvaluate_Is400_InTheServicesWords(string url, string sourceWords)
+    {
+        var error = await Fixture.Client.GetErrorAsync(url, HttpStatusCode.BadRequest);
+        var message = error.GetProperty("message").GetString()!;
+        Assert.DoesNotContain(sourceWords, message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("SourceRejectedQuery", error.GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task NaN_IsComparedOnPostgreSql()
+    {
+        var (response, body) = await Fixture.Client.SendAsync(HttpMethod.Get, "erp_customers?$filter=customer_id eq NaN&$top=1");
+        using (response)
+        {
+            Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        }
+    }
 }
 
 [Collection(SqliteCollection.Name)]
-public sealed class SqliteBadInputTests(SqliteFixture fixture) : BadInputTests(fixture);
+public sealed class SqliteBadInputTests(SqliteFixture fixture) : BadInputTests(fixture)
+{
+    [Fact]
+    public async Task NaN_Is400OnSqlite_WhichHasNone()
+    {
+        // Was a 500: Microsoft.Data.Sqlite refuses to bind NaN.
+        var error = await Fixture.Client.GetErrorAsync("erp_customers?$filter=customer_id eq NaN", HttpStatusCode.BadRequest);
+        Assert.Contains("NaN", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+}
