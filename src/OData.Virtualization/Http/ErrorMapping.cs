@@ -10,6 +10,7 @@ using OData.Virtualization.Diagnostics;
 using OData.Virtualization.Errors;
 using OData.Virtualization.Execution;
 using OData.Virtualization.Publishing;
+using OData.Virtualization.Query;
 using OData.Virtualization.Security;
 using OData.Virtualization.Sources;
 
@@ -37,7 +38,7 @@ internal static class ErrorMapping
             case UriFormatException:
                 return ODataProblem.BadRequest("The request URL is not valid: check its percent-encoding ('%' must be followed by two hexadecimal digits; write a literal '%' as %25).");
             case InsufficientExecutionStackException:
-                return ODataProblem.BadRequest("The query is nested too deeply to evaluate. Simplify it: fewer nested parentheses or functions.", null, "QueryTooComplex");
+                return FilterComplexity.TooDeep(null, null, 0);
             case SourceUnavailableException unavailable:
                 ServerLog.SourceUnavailable(logger, unavailable.SourceName, unavailable.InnerException?.Message ?? unavailable.Message);
                 context.Response.Headers.RetryAfter = "5";
@@ -134,7 +135,7 @@ internal static class ErrorMapping
         var message = exception.Message;
         if (message.Contains("Recursion depth exceeded", StringComparison.Ordinal))
         {
-            return ODataProblem.BadRequest("The query is nested too deeply (more than 800 levels of parentheses or chained operators). For long lists of values use 'in', for example Id in (1,2,3).", null, "QueryTooComplex");
+            return FilterComplexity.TooDeep(null, null, 0);
         }
 
         return ODataProblem.BadRequest(WithSuggestion(message, context));

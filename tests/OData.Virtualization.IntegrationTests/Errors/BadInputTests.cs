@@ -237,7 +237,11 @@ public abstract class BadInputTests(ServerFixture fixture)
     [Fact]
     public async Task TenThousandTermOr_UnderARaisedUrlLimit_IsRejectedAsTooComplexQuickly()
     {
-        await using var factory = await Fixture.StartAnotherAsync(s => s["OData:Limits:MaxUrlLength"] = "1000000");
+        await using var factory = await Fixture.StartAnotherAsync(s =>
+        {
+            s["OData:Limits:MaxUrlLength"] = "1000000";
+            s["OData:Limits:MaxFilterNodes"] = "2000";
+        });
         using var client = factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://localhost/odata/") });
         var filter = string.Join(" or ", Enumerable.Range(1, 10_000).Select(i => $"customer_id eq {i}"));
         var watch = Stopwatch.StartNew();
@@ -247,7 +251,55 @@ public abstract class BadInputTests(ServerFixture fixture)
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
             var error = ODataAssert.AssertError(response, body, HttpStatusCode.BadRequest, "10,000-term or");
             Assert.Equal("$filter", error.GetProperty("target").GetString());
+            Assert.StartsWith("The $filter expression has 10000 terms (", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+            Assert.Contains("the most this service accepts is 2000", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         }
+
+        // Within a limit raised beyond what the URI parser binds in one chain: the parser's nesting, with the real count.
+        var chain = string.Join(" or ", Enumerable.Range(1, 900).Select(i => $"customer_id eq {i}"));
+        var nested = await client.GetErrorAsync("erp_customers?$filter=" + Uri.EscapeDataString(chain), HttpStatusCode.BadRequest);
+        Assert.Contains("nested more than 800 levels", nested.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("It has 900 terms", nested.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("'in'", nested.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The limit counts terms as a client writes them: 500 comparisons joined by 'or' are 500 terms, whether the URI
+    /// parser could bind them (501) or not (800, 2,000: a chain that long is too deep for its binder), and the answer says
+    /// how many there were and what counts.
+    /// </summary>
+    [Theory]
+    [InlineData(501)]
+    [InlineData(800)]
+    [InlineData(2000)]
+    public async Task AnOrListBeyondTheTermLimit_Is400_SayingHowManyTermsItHas(int comparisons)
+    {
+        var filter = string.Join(" or ", Enumerable.Range(1, comparisons).Select(i => $"customer_id eq {i}"));
+        var (response, body) = await Fixture.Client.SendAsync(HttpMethod.Get, "erp_customers?$filter=" + Uri.EscapeDataString(filter) + "&$top=0");
+        using (response)
+        {
+            var error = ODataAssert.AssertError(response, body, HttpStatusCode.BadRequest, $"{comparisons} comparisons");
+            Assert.Equal("QueryTooComplex", error.GetProperty("code").GetString());
+            Assert.Equal("$filter", error.GetProperty("target").GetString());
+            Assert.Equal(
+                $"The $filter expression has {comparisons} terms (a term is a comparison, an 'in' test, a function call or an arithmetic operation); "
+                + "the most this service accepts is 500. For a long list of values of one property use 'in', for example customer_id in (1,2,3).",
+                error.GetProperty("message").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task AnOrListAtTheTermLimit_IsAnswered()
+    {
+        var filter = string.Join(" or ", Enumerable.Range(1, 500).Select(i => $"customer_id eq {i}"));
+        var json = await Fixture.Client.GetJsonAsync("erp_customers?$filter=" + Uri.EscapeDataString(filter) + "&$count=true&$top=0");
+        Assert.Equal(500, json.GetProperty("@odata.count").GetInt64());
+
+        // A function call and a comparison are two terms: 250 of Salesforce's search form are 500.
+        var search = string.Join(" or ", Enumerable.Range(1, 250).Select(i => $"contains(name,'{i}') eq true"));
+        Assert.Equal(HttpStatusCode.OK, (await Fixture.Client.GetAsync("erp_customers?$filter=" + Uri.EscapeDataString(search) + "&$top=0")).StatusCode);
+        var over = await Fixture.Client.GetErrorAsync("erp_customers?$filter=" + Uri.EscapeDataString(search + " or customer_id eq 1"), HttpStatusCode.BadRequest);
+        Assert.StartsWith("The $filter expression has 501 terms", over.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
