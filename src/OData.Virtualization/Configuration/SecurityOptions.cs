@@ -161,7 +161,7 @@ public sealed class PrincipalLimitOptions
     /// <summary>The deepest <c>$expand</c>. Default: OData:Limits:MaxExpandDepth.</summary>
     public int? MaxExpandDepth { get; init; }
 
-    /// <summary>The most nodes in a <c>$filter</c>. Default: OData:Limits:MaxFilterNodes.</summary>
+    /// <summary>The most terms in a <c>$filter</c>. Default: OData:Limits:MaxFilterNodes.</summary>
     public int? MaxFilterNodes { get; init; }
 
     /// <summary>The most values in an <c>in</c> list. Default: OData:Limits:MaxInListLength.</summary>

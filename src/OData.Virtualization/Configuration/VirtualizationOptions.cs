@@ -226,7 +226,7 @@ public sealed class SourceOptions
     /// <summary>The deepest <c>$expand</c> from this source's sets.</summary>
     public int? MaxExpandDepth { get; init; }
 
-    /// <summary>The most nodes in a <c>$filter</c> on this source's sets.</summary>
+    /// <summary>The most terms in a <c>$filter</c> on this source's sets (see <c>OData:Limits:MaxFilterNodes</c>).</summary>
     public int? MaxFilterNodes { get; init; }
 
     /// <summary>The most values in an <c>in</c> list on this source's sets.</summary>
@@ -276,8 +276,12 @@ public sealed class LimitOptions
     /// <summary>The most rows one expanded collection returns per parent (0: no cap). Default: 1,000.</summary>
     public int MaxExpandedRows { get; init; } = 1_000;
 
-    /// <summary>The most nodes a <c>$filter</c> may have (the URI parser also limits nesting). Default: 2,000.</summary>
-    public int MaxFilterNodes { get; init; } = 2_000;
+    /// <summary>
+    /// The most terms a <c>$filter</c> may have: comparisons, <c>in</c> tests, function calls and arithmetic operations
+    /// (<c>and</c>, <c>or</c>, <c>not</c> and parentheses do not count). The URI parser also refuses nesting beyond 800
+    /// levels, which a single chain of <c>or</c> reaches at about 800 terms. Default: 500.
+    /// </summary>
+    public int MaxFilterNodes { get; init; } = 500;
 
     /// <summary>The most values in one <c>in</c> list. Default: 1,000.</summary>
     public int MaxInListLength { get; init; } = 1_000;

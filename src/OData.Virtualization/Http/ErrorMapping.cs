@@ -10,6 +10,7 @@ using OData.Virtualization.Diagnostics;
 using OData.Virtualization.Errors;
 using OData.Virtualization.Execution;
 using OData.Virtualization.Publishing;
+using OData.Virtualization.Query;
 using OData.Virtualization.Security;
 using OData.Virtualization.Sources;
 
@@ -37,7 +38,7 @@ internal static class ErrorMapping
             case UriFormatException:
                 return ODataProblem.BadRequest("The request URL is not valid: check its percent-encoding ('%' must be followed by two hexadecimal digits; write a literal '%' as %25).");
             case InsufficientExecutionStackException:
-                return ODataProblem.BadRequest("The query is nested too deeply to evaluate. Simplify it: fewer nested parentheses or functions.", null, "QueryTooComplex");
+                return FilterComplexity.TooDeep(null, null, 0);
             case SourceUnavailableException unavailable:
                 ServerLog.SourceUnavailable(logger, unavailable.SourceName, unavailable.InnerException?.Message ?? unavailable.Message);
                 context.Response.Headers.RetryAfter = "5";
@@ -104,10 +105,10 @@ internal static class ErrorMapping
 
         if (state.StartsWith("22", StringComparison.Ordinal) || state is PostgresErrorCodes.UndefinedFunction or PostgresErrorCodes.DatatypeMismatch)
         {
-            // A value or comparison the source cannot evaluate: division by zero, a number out of range, ….
-            // MessageText is the server's one-line description, never the statement.
+            // A value or comparison the source cannot evaluate: division by zero, a number out of range, …. The log has
+            // the source's own words; the client gets ours (the source's name its types and functions, not the query's).
             ServerLog.SourceRejectedQuery(logger, context.TraceIdentifier, postgres.MessageText);
-            return ODataProblem.BadRequest($"The data source could not evaluate the query: {postgres.MessageText}.", null, "SourceRejectedQuery");
+            return ODataProblem.BadRequest(Rejected(state), null, "SourceRejectedQuery");
         }
 
         if (state.StartsWith("08", StringComparison.Ordinal) || state.StartsWith("53", StringComparison.Ordinal) || state.StartsWith("57P", StringComparison.Ordinal) || state.StartsWith("28", StringComparison.Ordinal))
@@ -120,12 +121,24 @@ internal static class ErrorMapping
         return new ODataProblem(500, "InternalError", $"The server could not answer this request. Quote request id '{context.TraceIdentifier}' to the operator.");
     }
 
+    /// <summary>What a value the source could not evaluate means for the request, by the class of its SQLSTATE.</summary>
+    private static string Rejected(string state) => state switch
+    {
+        PostgresErrorCodes.DivisionByZero => "Division by zero: a 'div' or 'mod' in the query divides by a value that is 0 in some row. Exclude those rows, for example with 'and Divisor ne 0' before the division.",
+        PostgresErrorCodes.NumericValueOutOfRange or PostgresErrorCodes.IntervalFieldOverflow => "A computation in the query leaves the range of its type (for example an Int32 property plus 2147483647). Use smaller numbers.",
+        PostgresErrorCodes.DatetimeFieldOverflow or PostgresErrorCodes.InvalidDatetimeFormat => "A date or time in the query, or one computed from it, is out of the range the data source holds (4713 BC to 294276 AD).",
+        PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter => "A text value in the query contains a character the data source cannot hold (such as NUL, %00). Remove it.",
+        PostgresErrorCodes.SubstringError => "substring's length must not be negative: substring(text, start, length).",
+        PostgresErrorCodes.UndefinedFunction or PostgresErrorCodes.DatatypeMismatch => "The data source cannot compare or compute with these types together. Compare values of the same type (cast a literal, for example cast(1.5,Edm.Decimal)).",
+        _ => "The data source could not evaluate a value in the query (out of range or not valid for its type). Check the literals and the functions' arguments.",
+    };
+
     private static ODataProblem FromParser(ODataException exception, HttpContext context)
     {
         var message = exception.Message;
         if (message.Contains("Recursion depth exceeded", StringComparison.Ordinal))
         {
-            return ODataProblem.BadRequest("The query is nested too deeply (more than 800 levels of parentheses or chained operators). For long lists of values use 'in', for example Id in (1,2,3).", null, "QueryTooComplex");
+            return FilterComplexity.TooDeep(null, null, 0);
         }
 
         return ODataProblem.BadRequest(WithSuggestion(message, context));

@@ -127,7 +127,8 @@ internal sealed partial class FilterTranslator
         // divisor up front so that both dialects answer the same 400.
         if (node.OperatorKind is BinaryOperatorKind.Divide or BinaryOperatorKind.Modulo
             && rightNode is ConstantNode { Value: IConvertible divisor and not string }
-            && Convert.ToDecimal(divisor, System.Globalization.CultureInfo.InvariantCulture) == 0)
+            // As a double: 1e308, INF and NaN are divisors too, and a decimal cannot hold them.
+            && Convert.ToDouble(divisor, System.Globalization.CultureInfo.InvariantCulture) == 0)
         {
             throw ODataProblem.BadRequest($"Division by zero: the right operand of '{(node.OperatorKind == BinaryOperatorKind.Divide ? "div" : "mod")}' is 0.", Clause);
         }
@@ -279,9 +280,17 @@ internal sealed partial class FilterTranslator
                     : new SqlValue(Dialect.Now(_sql, _now), ColumnType.Of(ValueKind.DateTimeOffset), CanBeNull: false);
 
             default:
-                throw ODataProblem.NotImplemented($"The function '{node.Name}'", Clause);
+                throw new ODataProblem(
+                    501,
+                    "NotImplemented",
+                    $"The function '{node.Name}' is not supported by this service. The functions it supports are {SupportedFunctions}.",
+                    Clause);
         }
     }
+
+    /// <summary>The functions <see cref="Function"/> translates, named in the answer to any other.</summary>
+    private const string SupportedFunctions = "contains, startswith, endswith, tolower, toupper, length, trim, indexof, substring, concat, "
+        + "year, month, day, hour, minute, second, date, time and now";
 
     private SqlValue TextArgument(SingleValueNode node, string function)
     {

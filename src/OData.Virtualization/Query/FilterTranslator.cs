@@ -54,7 +54,8 @@ internal sealed partial class FilterTranslator
         var value = Value(node, peer: null);
         nullable = value.CanBeNull;
         type = value.Type;
-        return value.Sql;
+        // PostgreSQL refuses a bare NULL in ORDER BY (as it does any non-integer constant); a sub-select is a value.
+        return value.IsNullLiteral ? "(SELECT NULL)" : value.Sql;
     }
 
     private string Predicate(SingleValueNode node, bool strict)

@@ -20,7 +20,7 @@ internal sealed class PostgresDialect : SqlDialect
     // Positional parameters: Npgsql sends them without rewriting the SQL text.
     public override string Placeholder(int index) => "$" + (index + 1).ToString(CultureInfo.InvariantCulture);
 
-    public override object? ToProviderValue(object? value, ColumnType? type) => value switch
+    public override object? ToProviderValue(object? value, ColumnType? type) => NotInfinity(value switch
     {
         null => null,
         // A timestamp without time zone is published read as UTC: compare with the UTC wall-clock time,
@@ -29,6 +29,17 @@ internal sealed class PostgresDialect : SqlDialect
         DateTimeOffset dto when type?.Kind == ValueKind.Date => DateOnly.FromDateTime(dto.UtcDateTime),
         DateTimeOffset dto => dto.UtcDateTime,
         _ => ConvertNumber(value, type),
+    });
+
+    /// <summary>
+    /// Npgsql writes the largest date and timestamp as PostgreSQL's <c>infinity</c>, which no date part, function or
+    /// stored value equals: bind 9999-12-31 as that midnight, and the last tick of 9999 at PostgreSQL's precision.
+    /// </summary>
+    private static object? NotInfinity(object? value) => value switch
+    {
+        DateOnly date when date == DateOnly.MaxValue => date.ToDateTime(TimeOnly.MinValue),
+        DateTime time when time.Ticks == DateTime.MaxValue.Ticks => time.AddTicks(-9),
+        _ => value,
     };
 
     public override DbParameter CreateParameter(DbCommand command, int index, SqlParameterValue value)
@@ -130,13 +141,18 @@ internal sealed class PostgresDialect : SqlDialect
     public override string Concat(string left, string right) => $"({left} || {right})";
 
     public override string DatePart(string part, string value, ValueKind kind)
-        => part == "second"
+    {
+        // The URI parser lets hour(), minute() and second() take a date (as midnight); PostgreSQL has no such units of a date.
+        value = kind == ValueKind.Date && part is "hour" or "minute" or "second" ? $"CAST({value} AS timestamp)" : value;
+        return part == "second"
             ? $"CAST(floor(EXTRACT(SECOND FROM {value})) AS integer)"
             : $"CAST(EXTRACT({part.ToUpperInvariant()} FROM {value}) AS integer)";
+    }
 
     public override string DateOf(string value, ValueKind kind) => $"CAST({value} AS date)";
 
-    public override string TimeOf(string value, ValueKind kind) => $"CAST({value} AS time)";
+    // A date has no time to cast to: its time is midnight.
+    public override string TimeOf(string value, ValueKind kind) => kind == ValueKind.Date ? $"CAST(CAST({value} AS timestamp) AS time)" : $"CAST({value} AS time)";
 
     public override string Now(SqlBuilder builder, DateTimeOffset now) => builder.AddParameter(now, ColumnType.Of(ValueKind.DateTimeOffset));
 

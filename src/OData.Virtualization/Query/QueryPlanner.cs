@@ -18,7 +18,7 @@ internal static class QueryPlanner
         LimitOptions limits,
         Func<string, string?>? rawOption = null)
     {
-        var filter = Parse(model, parser.ParseFilter, "$filter");
+        var filter = Parse(model, parser.ParseFilter, "$filter", rawOption, limits.MaxFilterNodes);
         var orderBy = Parse(model, parser.ParseOrderBy, "$orderby");
         var selectExpand = Parse(model, parser.ParseSelectAndExpand, "$select", rawOption);
         var search = ParseSearch(model, set, parser, rawOption);
@@ -28,7 +28,7 @@ internal static class QueryPlanner
 
         if (filter is not null)
         {
-            CheckComplexity(filter.Expression, limits, "$filter");
+            FilterComplexity.Check(filter.Expression, limits, "$filter");
         }
 
         if (search is not null)
@@ -45,7 +45,7 @@ internal static class QueryPlanner
     }
 
     /// <summary>Runs one of the parser's clauses, naming the query option in the error when it fails.</summary>
-    private static T Parse<T>(PublishedModel model, Func<T> parse, string target, Func<string, string?>? raw = null)
+    private static T Parse<T>(PublishedModel model, Func<T> parse, string target, Func<string, string?>? raw = null, int maxTerms = 0)
     {
         try
         {
@@ -55,10 +55,8 @@ internal static class QueryPlanner
         {
             if (ex.Message.Contains("Recursion depth exceeded", StringComparison.Ordinal))
             {
-                throw ODataProblem.BadRequest(
-                    "The query is nested too deeply (more than 800 levels of parentheses or chained operators). For long lists of values use 'in', for example Id in (1,2,3).",
-                    target,
-                    "QueryTooComplex");
+                // A chain of 'or' is one level per term for the parser's binder: say how many terms there are.
+                throw FilterComplexity.TooDeep(target, target == "$filter" ? raw?.Invoke("$filter") : null, maxTerms);
             }
 
             if (target == "$select" && raw is not null)
@@ -207,7 +205,7 @@ internal static class QueryPlanner
         var navigation = parent.GetNavigation(segment.NavigationProperty);
         if (item.FilterOption is { } nestedFilter)
         {
-            CheckComplexity(nestedFilter.Expression, limits, "$expand");
+            FilterComplexity.Check(nestedFilter.Expression, limits, "$expand");
         }
 
         if (!navigation.IsCollection && (item.TopOption is not null || item.SkipOption is not null || item.OrderByOption is not null || item.FilterOption is not null || item.SearchOption is not null))
@@ -315,55 +313,5 @@ internal static class QueryPlanner
         }
 
         return values;
-    }
-
-    private static void CheckComplexity(SingleValueNode node, LimitOptions limits, string target)
-    {
-        var count = 0;
-        var stack = new Stack<QueryNode>();
-        stack.Push(node);
-        while (stack.Count > 0)
-        {
-            var current = stack.Pop();
-            if (++count > limits.MaxFilterNodes)
-            {
-                throw ODataProblem.BadRequest(
-                    $"The {target} expression has more than {limits.MaxFilterNodes} terms. For long lists of values use 'in', for example Id in (1,2,3).",
-                    target,
-                    "QueryTooComplex");
-            }
-
-            switch (current)
-            {
-                case BinaryOperatorNode binary:
-                    stack.Push(binary.Left);
-                    stack.Push(binary.Right);
-                    break;
-                case UnaryOperatorNode unary:
-                    stack.Push(unary.Operand);
-                    break;
-                case ConvertNode convert:
-                    stack.Push(convert.Source);
-                    break;
-                case SingleValueFunctionCallNode function:
-                    foreach (var parameter in function.Parameters)
-                    {
-                        stack.Push(parameter);
-                    }
-
-                    break;
-                case InNode inNode:
-                    if (inNode.Right is CollectionConstantNode list && list.Collection.Count > limits.MaxInListLength)
-                    {
-                        throw ODataProblem.BadRequest(
-                            $"An 'in' list has {list.Collection.Count} values; the most this service accepts is {limits.MaxInListLength}. Split the request.",
-                            target,
-                            "QueryTooComplex");
-                    }
-
-                    stack.Push(inNode.Left);
-                    break;
-            }
-        }
     }
 }

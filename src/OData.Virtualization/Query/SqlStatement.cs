@@ -24,7 +24,9 @@ internal sealed class SqlBuilder(SqlDialect dialect)
     /// <summary>Adds a parameter and returns its placeholder.</summary>
     public string AddParameter(object? value, ColumnType? type)
     {
-        if (value is string text && text.Contains('\0', StringComparison.Ordinal))
+        // An 'in' list is bound as one array (PostgreSQL): its texts too.
+        if (value is string text && text.Contains('\0', StringComparison.Ordinal)
+            || value is string?[] texts && texts.Any(t => t?.Contains('\0', StringComparison.Ordinal) == true))
         {
             // PostgreSQL text cannot hold NUL (it would answer with its own encoding error); SQLite would compare it.
             throw ODataProblem.BadRequest("A text value in the query contains the NUL character (%00), which no text column holds. Remove it.");

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using OData.Virtualization.Errors;
 using OData.Virtualization.Model;
 using OData.Virtualization.Sources;
 
@@ -43,6 +44,8 @@ internal sealed class SqliteDialect : SqlDialect
         // SQLite binds decimal as text, and an expression (which has no affinity) never equals text:
         // bind as a number. SQLite stores decimals as REAL anyway.
         decimal d => type?.Kind is ValueKind.String ? d.ToString(CultureInfo.InvariantCulture) : (double)d,
+        // SQLite has no NaN (it would store NULL, and Microsoft.Data.Sqlite refuses to bind one).
+        double.NaN or float.NaN => throw ODataProblem.BadRequest("NaN (not a number) cannot be used with this data source: SQLite has no such value. Compare with a number, or test the property for null."),
         float f => (double)f,
         TimeSpan span => span.TotalSeconds,
         _ => value,

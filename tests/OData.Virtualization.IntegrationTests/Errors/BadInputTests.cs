@@ -50,6 +50,7 @@ public abstract class BadInputTests(ServerFixture fixture)
     [InlineData("sales_orders?$filter=notes eq '%00'")]
     [InlineData("sales_orders?$filter=startswith(notes,'a%00b')")]
     [InlineData("sales_orders?$search=%00")]
+    [InlineData("sales_orders?$filter=notes in ('a%00b','c')")]
     public async Task InputTheParserAcceptsButNoSourceCanTake_Is400_WithoutTheSourcesWords(string url)
     {
         var (response, body) = await Fixture.Client.SendAsync(HttpMethod.Get, url);
@@ -60,6 +61,34 @@ public abstract class BadInputTests(ServerFixture fixture)
             Assert.DoesNotContain("0x00", body, StringComparison.Ordinal);
             Assert.DoesNotContain("Exception", body, StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>Found by <c>Security/FunctionFuzzTests</c>: each was a 500 before its fix, on the dialect named.</summary>
+    [Theory]
+    [InlineData("erp_customers?$filter=customer_id div 1e308 eq 1")] // both: the zero-divisor check converted 1e308 to decimal
+    [InlineData("erp_customers?$filter=customer_id div INF eq 0")] // both: the same, with infinity
+    [InlineData("sales_orders?$filter=year(9999-12-31) eq 9999")] // PostgreSQL: Npgsql wrote the largest date as infinity
+    [InlineData("sales_orders?$filter=ordered_at lt 9999-12-31T23:59:59.9999999Z and year(9999-12-31T23:59:59.9999999Z) eq 9999")] // the same, the largest timestamp
+    [InlineData("sales_orders?$filter=hour(order_date) eq 0 and minute(order_date) eq 0 and second(order_date) eq 0")] // PostgreSQL: no hour of a date
+    [InlineData("sales_orders?$filter=time(order_date) eq 00:00:00")] // PostgreSQL: no cast of a date to a time
+    [InlineData("sales_orders?$orderby=contains('abc',null)")] // PostgreSQL: ORDER BY NULL
+    public async Task ValuesAndFunctionsTheParserAccepts_AreAnswered(string url)
+    {
+        var (response, body) = await Fixture.Client.SendAsync(HttpMethod.Get, url + (url.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "$top=1");
+        using (response)
+        {
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{url}: {(int)response.StatusCode} {ODataAssert.Shorten(body)}");
+        }
+    }
+
+    [Fact]
+    public async Task AFunctionTheServiceDoesNotHave_Is501_NamingTheOnesItHas()
+    {
+        var error = await Fixture.Client.GetErrorAsync("sales_orders?$filter=round(total_amount) eq 1", HttpStatusCode.NotImplemented);
+        var message = error.GetProperty("message").GetString()!;
+        Assert.Contains("'round'", message, StringComparison.Ordinal);
+        Assert.Contains("contains, startswith, endswith", message, StringComparison.Ordinal);
+        Assert.Equal("$filter", error.GetProperty("target").GetString());
     }
 
     [Fact]
@@ -208,7 +237,11 @@ public abstract class BadInputTests(ServerFixture fixture)
     [Fact]
     public async Task TenThousandTermOr_UnderARaisedUrlLimit_IsRejectedAsTooComplexQuickly()
     {
-        await using var factory = await Fixture.StartAnotherAsync(s => s["OData:Limits:MaxUrlLength"] = "1000000");
+        await using var factory = await Fixture.StartAnotherAsync(s =>
+        {
+            s["OData:Limits:MaxUrlLength"] = "1000000";
+            s["OData:Limits:MaxFilterNodes"] = "2000";
+        });
         using var client = factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://localhost/odata/") });
         var filter = string.Join(" or ", Enumerable.Range(1, 10_000).Select(i => $"customer_id eq {i}"));
         var watch = Stopwatch.StartNew();
@@ -218,7 +251,55 @@ public abstract class BadInputTests(ServerFixture fixture)
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
             var error = ODataAssert.AssertError(response, body, HttpStatusCode.BadRequest, "10,000-term or");
             Assert.Equal("$filter", error.GetProperty("target").GetString());
+            Assert.StartsWith("The $filter expression has 10000 terms (", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+            Assert.Contains("the most this service accepts is 2000", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         }
+
+        // Within a limit raised beyond what the URI parser binds in one chain: the parser's nesting, with the real count.
+        var chain = string.Join(" or ", Enumerable.Range(1, 900).Select(i => $"customer_id eq {i}"));
+        var nested = await client.GetErrorAsync("erp_customers?$filter=" + Uri.EscapeDataString(chain), HttpStatusCode.BadRequest);
+        Assert.Contains("nested more than 800 levels", nested.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("It has 900 terms", nested.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("'in'", nested.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The limit counts terms as a client writes them: 500 comparisons joined by 'or' are 500 terms, whether the URI
+    /// parser could bind them (501) or not (800, 2,000: a chain that long is too deep for its binder), and the answer says
+    /// how many there were and what counts.
+    /// </summary>
+    [Theory]
+    [InlineData(501)]
+    [InlineData(800)]
+    [InlineData(2000)]
+    public async Task AnOrListBeyondTheTermLimit_Is400_SayingHowManyTermsItHas(int comparisons)
+    {
+        var filter = string.Join(" or ", Enumerable.Range(1, comparisons).Select(i => $"customer_id eq {i}"));
+        var (response, body) = await Fixture.Client.SendAsync(HttpMethod.Get, "erp_customers?$filter=" + Uri.EscapeDataString(filter) + "&$top=0");
+        using (response)
+        {
+            var error = ODataAssert.AssertError(response, body, HttpStatusCode.BadRequest, $"{comparisons} comparisons");
+            Assert.Equal("QueryTooComplex", error.GetProperty("code").GetString());
+            Assert.Equal("$filter", error.GetProperty("target").GetString());
+            Assert.Equal(
+                $"The $filter expression has {comparisons} terms (a term is a comparison, an 'in' test, a function call or an arithmetic operation); "
+                + "the most this service accepts is 500. For a long list of values of one property use 'in', for example customer_id in (1,2,3).",
+                error.GetProperty("message").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task AnOrListAtTheTermLimit_IsAnswered()
+    {
+        var filter = string.Join(" or ", Enumerable.Range(1, 500).Select(i => $"customer_id eq {i}"));
+        var json = await Fixture.Client.GetJsonAsync("erp_customers?$filter=" + Uri.EscapeDataString(filter) + "&$count=true&$top=0");
+        Assert.Equal(500, json.GetProperty("@odata.count").GetInt64());
+
+        // A function call and a comparison are two terms: 250 of Salesforce's search form are 500.
+        var search = string.Join(" or ", Enumerable.Range(1, 250).Select(i => $"contains(name,'{i}') eq true"));
+        Assert.Equal(HttpStatusCode.OK, (await Fixture.Client.GetAsync("erp_customers?$filter=" + Uri.EscapeDataString(search) + "&$top=0")).StatusCode);
+        var over = await Fixture.Client.GetErrorAsync("erp_customers?$filter=" + Uri.EscapeDataString(search + " or customer_id eq 1"), HttpStatusCode.BadRequest);
+        Assert.StartsWith("The $filter expression has 501 terms", over.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -516,7 +597,38 @@ public sealed class PostgresBadInputTests(PostgresFixture fixture) : BadInputTes
         var error = await Fixture.Client.GetErrorAsync("erp_customers?$filter=1 div (customer_id sub customer_id) eq 1", HttpStatusCode.BadRequest);
         Assert.Contains("division by zero", error.GetProperty("message").GetString(), StringComparison.OrdinalIgnoreCase);
     }
+
+    [Theory]
+    [InlineData("loans?$filter=term_months add 32767 gt 0", "smallint out of range")]
+    [InlineData("erp_customers?$filter=customer_id add 2147483647 gt 0", "integer out of range")]
+    [InlineData("sales_orders?$filter=substring(notes,1,-1) eq 'x'", "negative substring length")]
+    public async Task AValueTheSourceCannotEvaluate_Is400_InTheServicesWords(string url, string sourceWords)
+    {
+        var error = await Fixture.Client.GetErrorAsync(url, HttpStatusCode.BadRequest);
+        var message = error.GetProperty("message").GetString()!;
+        Assert.DoesNotContain(sourceWords, message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("SourceRejectedQuery", error.GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task NaN_IsComparedOnPostgreSql()
+    {
+        var (response, body) = await Fixture.Client.SendAsync(HttpMethod.Get, "erp_customers?$filter=customer_id eq NaN&$top=1");
+        using (response)
+        {
+            Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        }
+    }
 }
 
 [Collection(SqliteCollection.Name)]
-public sealed class SqliteBadInputTests(SqliteFixture fixture) : BadInputTests(fixture);
+public sealed class SqliteBadInputTests(SqliteFixture fixture) : BadInputTests(fixture)
+{
+    [Fact]
+    public async Task NaN_Is400OnSqlite_WhichHasNone()
+    {
+        // Was a 500: Microsoft.Data.Sqlite refuses to bind NaN.
+        var error = await Fixture.Client.GetErrorAsync("erp_customers?$filter=customer_id eq NaN", HttpStatusCode.BadRequest);
+        Assert.Contains("NaN", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+}
