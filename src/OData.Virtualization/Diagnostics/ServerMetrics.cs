@@ -61,6 +61,7 @@ internal sealed class ServerMetrics
         RateLimited("password_checks", 0);
         meter.CreateObservableUpDownCounter("odata.source.statements.active", () => Slots(services, inUse: true), "{statement}", "Statements running on a source now (each holds one pooled connection).");
         meter.CreateObservableUpDownCounter("odata.source.statements.limit", () => Slots(services, inUse: false), "{statement}", "The most statements a source runs at once (OData:Sources:<name>:MaxConcurrentQueries).");
+        meter.CreateObservableGauge("odata.cache.distributed.available", () => DistributedCacheAvailable(services), unit: null, "1 while the response cache's distributed level (Redis) answers, 0 while it cannot be reached (misses are then answered from the memory level and the sources); absent without Redis.");
     }
 
     /// <summary>One answered request: its count, duration, SQL time, rows and cache outcome.</summary>
@@ -112,6 +113,14 @@ internal sealed class ServerMetrics
     public void SchemaRefreshed(string outcome) => _schemaRefreshes.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     private void RateLimited(string limit, long count) => _rateLimited.Add(count, new KeyValuePair<string, object?>("limit", limit));
+
+    private static IEnumerable<Measurement<int>> DistributedCacheAvailable(IServiceProvider services)
+    {
+        if (services.GetService<IDistributedCacheStatus>()?.IsAvailable is { } available)
+        {
+            yield return new Measurement<int>(available ? 1 : 0);
+        }
+    }
 
     private static IEnumerable<Measurement<int>> Slots(IServiceProvider services, bool inUse)
     {
