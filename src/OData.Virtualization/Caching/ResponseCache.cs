@@ -1,11 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ZiggyCreatures.Caching.Fusion;
-using ZiggyCreatures.Caching.Fusion.Backplane.StackExchangeRedis;
-using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
 using OData.Virtualization.Configuration;
 using OData.Virtualization.Diagnostics;
 using OData.Virtualization.Sources;
@@ -33,7 +30,7 @@ internal sealed class ResponseCache : IDisposable
     private readonly ILogger<ResponseCache> _logger;
     private readonly ConcurrentDictionary<string, RefreshFlight> _inflight = new(StringComparer.Ordinal);
 
-    public ResponseCache(IOptionsMonitor<VirtualizationOptions> options, TimeProvider time, CacheStatistics statistics, ILogger<ResponseCache> logger, ILoggerFactory loggers)
+    public ResponseCache(IOptionsMonitor<VirtualizationOptions> options, TimeProvider time, CacheStatistics statistics, DistributedLevel distributed, ILogger<ResponseCache> logger, ILoggerFactory loggers)
     {
         _options = options;
         _time = time;
@@ -43,17 +40,11 @@ internal sealed class ResponseCache : IDisposable
 
         // Sizes are counted in kilobytes.
         _memory = new MemoryCache(new MemoryCacheOptions { SizeLimit = Math.Max(1, settings.SizeLimitMegabytes) * 1024L });
-        _cache = new FusionCache(
-            new FusionCacheOptions { CacheName = "odata-virtualization", CacheKeyPrefix = "odv:", DefaultEntryOptions = new FusionCacheEntryOptions { IsFailSafeEnabled = false } },
-            _memory,
-            loggers.CreateLogger<FusionCache>());
-        if (!string.IsNullOrWhiteSpace(settings.Redis))
-        {
-            _cache.SetupDistributedCache(
-                new RedisCache(Options.Create(new RedisCacheOptions { Configuration = settings.Redis, InstanceName = "odata-virtualization:" })),
-                new EncryptingSerializer(new FusionCacheSystemTextJsonSerializer(), settings.EncryptionKeys));
-            _cache.SetupBackplane(new RedisBackplane(Options.Create(new RedisBackplaneOptions { Configuration = settings.Redis }), loggers.CreateLogger<RedisBackplane>()));
-        }
+        var fusion = new FusionCacheOptions { CacheName = "odata-virtualization", CacheKeyPrefix = "odv:", DefaultEntryOptions = new FusionCacheEntryOptions { IsFailSafeEnabled = false } };
+        // Redis, when configured, as a second level that fails fast (DistributedLevel).
+        distributed.Configure(fusion);
+        _cache = new FusionCache(fusion, _memory, loggers.CreateLogger<FusionCache>());
+        distributed.AttachTo(_cache, settings.EncryptionKeys, loggers);
     }
 
     public CacheStatistics Statistics { get; }

@@ -35,6 +35,12 @@ internal static partial class ServerLog
     [LoggerMessage(3001, LogLevel.Warning, "The cache could not be used: {Reason}. Answering from the source.")]
     public static partial void CacheUnavailable(ILogger logger, string reason);
 
+    [LoggerMessage(3010, LogLevel.Warning, "The shared cache (Redis) cannot be reached: answering from the memory level and the sources, asking Redis again every {Seconds} s. Readiness says Degraded and odata.cache.distributed.available is 0 until it answers.")]
+    public static partial void SharedCacheDown(ILogger logger, long seconds);
+
+    [LoggerMessage(3011, LogLevel.Information, "The shared cache (Redis) answers again.")]
+    public static partial void SharedCacheBack(ILogger logger);
+
     [LoggerMessage(4000, LogLevel.Warning, "The row filter of a policy for '{EntitySet}' cannot be parsed for this caller ('{Filter}'): the set is not visible to it. Check the filter and the claims it uses.")]
     public static partial void InvalidRowFilter(ILogger logger, string entitySet, string filter);
 

@@ -62,6 +62,7 @@ internal sealed class ServerMetrics
         meter.CreateObservableUpDownCounter("odata.source.statements.active", () => Slots(services, inUse: true), "{statement}", "Statements running on a source now (each holds one pooled connection).");
         meter.CreateObservableUpDownCounter("odata.source.statements.limit", () => Slots(services, inUse: false), "{statement}", "The most statements a source runs at once (OData:Sources:<name>:MaxConcurrentQueries).");
         meter.CreateObservableGauge("odata.source.circuit.open", () => Circuits(services), "{circuit}", "1 while a source's circuit breaker is open (its requests fail fast while it is probed every quarter of a second), else 0.");
+        meter.CreateObservableGauge("odata.cache.distributed.available", () => DistributedCacheAvailable(services), unit: null, "1 while the response cache's distributed level (Redis) answers, 0 while it cannot be reached (misses are then answered from the memory level and the sources); absent without Redis.");
     }
 
     /// <summary>One answered request: its count, duration, SQL time, rows and cache outcome.</summary>
@@ -119,6 +120,14 @@ internal sealed class ServerMetrics
         foreach (var source in services.GetRequiredService<IPublishedSources>().Sources)
         {
             yield return new Measurement<int>(source.Breaker.IsOpen ? 1 : 0, new KeyValuePair<string, object?>("source", source.Name));
+        }
+    }
+
+    private static IEnumerable<Measurement<int>> DistributedCacheAvailable(IServiceProvider services)
+    {
+        if (services.GetService<IDistributedCacheStatus>()?.IsAvailable is { } available)
+        {
+            yield return new Measurement<int>(available ? 1 : 0);
         }
     }
 

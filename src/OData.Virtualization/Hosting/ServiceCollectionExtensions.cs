@@ -51,6 +51,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ResponseKeys>();
         services.AddSingleton<AnswerSender>();
         services.AddSingleton<CacheStatistics>();
+        services.AddSingleton<DistributedLevel>();
+        services.AddSingleton<IDistributedCacheStatus>(provider => provider.GetRequiredService<DistributedLevel>());
         services.AddSingleton<ResponseCache>();
         services.AddSingleton<RepresentationSender>();
         services.AddSingleton<RequestMemo>();
@@ -66,7 +68,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RequestLimiter>();
         services.AddCors();
         services.AddODataTelemetry(configuration);
-        services.AddHealthChecks().AddCheck<SourcesHealthCheck>("sources", tags: ["ready"]);
+        services.AddHealthChecks()
+            .AddCheck<SourcesHealthCheck>("sources", tags: ["ready"])
+            .AddCheck<SharedCacheHealthCheck>("cache", tags: ["ready"]);
         services.AddAuthentication(Schemes.Selector)
             .AddPolicyScheme(Schemes.Selector, null, selector => selector.ForwardDefaultSelector = SelectScheme)
             .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(Schemes.Basic, null)

@@ -7,13 +7,14 @@ namespace OData.Virtualization.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// A throwaway <c>redis-server</c> on a free loopback port, without persistence, for the tests of several
-/// instances sharing one cache. Killed when disposed.
+/// instances sharing one cache. Killed when disposed; <see cref="KillAsync"/> and <see cref="RestartAsync"/> make an
+/// outage (the process gone, its port refusing connections) and end it on the same port.
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
     public const string Executable = "/usr/bin/redis-server";
 
-    private readonly Process _process;
+    private Process _process;
 
     private RedisServer(Process process, int port)
     {
@@ -32,6 +33,34 @@ public sealed class RedisServer : IAsyncDisposable
             File.Exists(Executable),
             $"{Executable} is missing: the shared-cache tests need a real Redis. Install it with 'apt-get install -y redis-server' (CI's .ci/run installs it); the tests start it themselves on a free port.");
         var port = LocalProcess.FreePort();
+        var server = new RedisServer(Launch(port), port);
+        await server.WaitForPingAsync();
+        return server;
+    }
+
+    /// <summary>Kills redis-server (SIGKILL: no goodbye to its clients) and waits until it has gone.</summary>
+    public Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            _process.WaitForExit(5_000);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Starts redis-server again on the same port (empty: nothing persisted) once <see cref="KillAsync"/> ended it.</summary>
+    public async Task RestartAsync()
+    {
+        Assert.True(_process.HasExited, "RestartAsync is for a killed redis-server.");
+        _process.Dispose();
+        _process = Launch(Port);
+        await WaitForPingAsync();
+    }
+
+    private static Process Launch(int port)
+    {
         var start = new ProcessStartInfo(Executable, ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
         {
             RedirectStandardOutput = true,
@@ -42,20 +71,22 @@ public sealed class RedisServer : IAsyncDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new RedisServer(process, port);
+        return process;
+    }
+
+    private async Task WaitForPingAsync()
+    {
         var deadline = Stopwatch.StartNew();
-        while (!await server.PingAsync())
+        while (!await PingAsync())
         {
-            if (process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(10))
+            if (_process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(10))
             {
-                await server.DisposeAsync();
-                throw new InvalidOperationException($"redis-server did not answer PING on port {port} within 10 s.");
+                await DisposeAsync();
+                throw new InvalidOperationException($"redis-server did not answer PING on port {Port} within 10 s.");
             }
 
             await Task.Delay(50);
         }
-
-        return server;
     }
 
     public ValueTask DisposeAsync()
