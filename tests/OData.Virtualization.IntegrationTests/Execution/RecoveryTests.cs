@@ -12,6 +12,7 @@ namespace OData.Virtualization.IntegrationTests.Execution;
 /// PostgreSQL was down closes within a second of its return (its probe, not the 10 s break); readiness says Degraded
 /// while every statement slot of a source is taken, and Healthy again after.
 /// </summary>
+[Collection(UnderLoadCollection.Name)]
 public sealed class RecoveryTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]

@@ -12,6 +12,7 @@ namespace OData.Virtualization.IntegrationTests.Execution;
 /// the next request is a 200, and a response the server had to cut ends in a way the client detects (no chunked
 /// terminator). Slots are read where the <c>odata.source.statements.active</c> gauge reads them.
 /// </summary>
+[Collection(UnderLoadCollection.Name)]
 public sealed class SlotReleaseTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int StatementTimeoutSeconds = 3;
