@@ -76,6 +76,63 @@ public sealed class SlotReleaseTests(Xunit.Abstractions.ITestOutputHelper output
         Assert.All(outcomes, o => Assert.True(o.Elapsed < TimeSpan.FromSeconds(40), $"a slow reader was never cut: {o}"));
     }
 
+    [Fact]
+    public async Task EveryWayAStatementEnds_GivesItsSlotBack()
+    {
+        // Server paging off (a whole-table read streams), a 2 s statement timeout.
+        const string slow = "transactions?$filter=contains(tolower(toupper(tolower(toupper(tolower(toupper(concat(concat(concat(concat(concat(iban,category),iban),category),iban),category))))))),'zzzz')&$top=1";
+        await using var server = await StartAsync(timeoutSeconds: 2);
+        var root = server.StartKestrel();
+        var paths = new List<(string Path, Func<Task<string>> End)>
+        {
+            ("completed", async () => $"{(int)(await server.Client.GetAsync("accounts?$top=5")).StatusCode}"),
+            ("the database refused it (division by zero in the data)", async () => $"{(int)(await server.Client.GetAsync("accounts?$filter=1 div (interest_rate sub interest_rate) gt 1")).StatusCode}"),
+            ("statement timeout", async () =>
+            {
+                using var response = await server.Client.GetAsync(slow);
+                return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+            }),
+            ("client cancelled before the answer", async () =>
+            {
+                using var leave = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+                try
+                {
+                    await server.Client.GetAsync(slow, leave.Token);
+                    return "answered";
+                }
+                catch (OperationCanceledException)
+                {
+                    return "left";
+                }
+            }),
+            ("client hung up mid-stream", async () => (await SlowClient.GetAsync(root, "/odata/transactions", 4_096, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(20))).StatusLine),
+            ("statement timeout after the response started", async () =>
+            {
+                // A fast reader of a million rows: the database cuts the statement at 2 s, after headers and rows were sent.
+                using var response = await server.Client.GetAsync("transactions?$orderby=amount desc,transaction_id", HttpCompletionOption.ResponseHeadersRead);
+                try
+                {
+                    await response.Content.ReadAsStringAsync();
+                    return $"{(int)response.StatusCode}, complete";
+                }
+                catch (Exception ex) when (ex is HttpRequestException or IOException)
+                {
+                    return $"{(int)response.StatusCode}, cut: {ex.GetType().Name}";
+                }
+            }),
+        };
+
+        var expected = new[] { "200", "400", "50", "left", "HTTP/1.1 200", "200, cut" }; // 503 or 504 for the timeout
+        foreach (var ((path, end), want) in paths.Zip(expected))
+        {
+            var outcome = await end();
+            Assert.True(outcome.StartsWith(want, StringComparison.Ordinal), $"{path}: expected {want}…, got {outcome}");
+            var free = await WaitForFreeSlotsAsync(server, TimeSpan.FromSeconds(3));
+            output.WriteLine($"{path}: {outcome}; slots free after {free.Waited.TotalMilliseconds:F0} ms");
+            Assert.True(free.Free, $"{path} ({outcome}): {free.Active} slots still taken 3 s later");
+        }
+    }
+
     internal static async Task<(bool Free, int Active, TimeSpan Waited)> WaitForFreeSlotsAsync(InProcessServer server, TimeSpan within)
     {
         var watch = Stopwatch.StartNew();
@@ -98,12 +155,12 @@ public sealed class SlotReleaseTests(Xunit.Abstractions.ITestOutputHelper output
     internal static int ActiveStatements(InProcessServer server)
         => server.Services.GetRequiredService<ModelHost>().Sources.Sum(s => Math.Max(1, s.Options.MaxConcurrentQueries) - s.Slots.CurrentCount);
 
-    private static async Task<InProcessServer> StartAsync()
+    private static async Task<InProcessServer> StartAsync(int timeoutSeconds = StatementTimeoutSeconds)
     {
         var cluster = await PostgresCluster.GetAsync();
         var settings = InProcessServer.PostgresSettings("bank", cluster.ConnectionString("bank"));
         settings["OData:Paging:MaxPageSize"] = "0";
-        settings["OData:Sources:bank:CommandTimeoutSeconds"] = StatementTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["OData:Sources:bank:CommandTimeoutSeconds"] = timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings["OData:Sources:bank:MaxConcurrentQueries"] = "16";
         settings["OData:Sources:bank:MaxConcurrentQueriesPerPrincipal"] = "16";
         settings["OData:Refresh:NotifyChannel"] = string.Empty;
