@@ -34,6 +34,7 @@ internal sealed partial class OpenQuery : IAsyncDisposable
     private List<BufferedRow>? _buffered;
     private int _consumed;
     private bool _exhausted;
+    private bool _peeked;
 
     private OpenQuery(QueryExecutor executor, DataSource source, Slot slot, DbConnection connection)
     {
@@ -48,6 +49,21 @@ internal sealed partial class OpenQuery : IAsyncDisposable
 
     /// <summary>The count statement's result, when one was sent.</summary>
     public long? Count { get; private set; }
+
+    /// <summary>
+    /// Advances to the next row of a streaming read (<see cref="Reader"/>); the first row of a windowed page was read
+    /// already, for its count, and is not skipped.
+    /// </summary>
+    public ValueTask<bool> ReadAsync(CancellationToken cancellationToken)
+    {
+        if (_peeked)
+        {
+            _peeked = false;
+            return ValueTask.FromResult(true);
+        }
+
+        return new ValueTask<bool>(Reader.ReadAsync(cancellationToken));
+    }
 
     /// <summary>
     /// Takes a slot of <paramref name="set"/>'s source within the set's and <paramref name="principal"/>'s shares, then opens a connection; on
@@ -68,10 +84,23 @@ internal sealed partial class OpenQuery : IAsyncDisposable
         }
     }
 
-    internal async Task StartAsync(SqlStatement? count, SqlStatement data, ParentReading reading, CancellationToken cancellationToken)
+    internal async Task StartAsync(SqlStatement? count, SqlStatement data, ParentReading reading, CancellationToken cancellationToken, WindowedPage? windowed = null)
     {
         _reading = reading;
         _data = data;
+        if (count is not null && windowed is not null && reading == ParentReading.None && _connection.CanCreateBatch
+            && await _executor.Counts.UseWindowAsync(_source, _connection, count, data, windowed.Statement, cancellationToken))
+        {
+            // The count beside every row of the page: one scan. No row, no match (a first page without OFFSET).
+            _executor.Sending(_source, windowed.Statement);
+            var command = _source.CreateCommand(_connection, windowed.Statement);
+            _command = command;
+            _reader = await command.ExecuteReaderAsync(cancellationToken);
+            _peeked = await _reader.ReadAsync(cancellationToken);
+            Count = _peeked ? QueryExecutor.ToCount(_reader.GetValue(windowed.CountOrdinal)) : 0;
+            return;
+        }
+
         _executor.Sending(_source, count);
         if (reading == ParentReading.Cursor)
         {
@@ -96,8 +125,8 @@ internal sealed partial class OpenQuery : IAsyncDisposable
             var batch = _connection.CreateBatch();
             _command = batch;
             batch.Timeout = _source.Options.CommandTimeoutSeconds;
-            batch.BatchCommands.Add(CreateBatchCommand(batch, count));
-            batch.BatchCommands.Add(CreateBatchCommand(batch, data));
+            batch.BatchCommands.Add(SourceCommands.BatchCommand(batch, _source, count));
+            batch.BatchCommands.Add(SourceCommands.BatchCommand(batch, _source, data));
             _reader = await batch.ExecuteReaderAsync(cancellationToken);
             await _reader.ReadAsync(cancellationToken);
             Count = QueryExecutor.ToCount(_reader.GetValue(0));
@@ -179,19 +208,5 @@ internal sealed partial class OpenQuery : IAsyncDisposable
         {
             _slot.Dispose();
         }
-    }
-
-    private DbBatchCommand CreateBatchCommand(DbBatch batch, SqlStatement statement)
-    {
-        var command = batch.CreateBatchCommand();
-        command.CommandText = statement.Text;
-        using var scratch = batch.Connection!.CreateCommand();
-        var dialect = _source.Dialect;
-        for (var i = 0; i < statement.Parameters.Count; i++)
-        {
-            command.Parameters.Add(dialect.CreateParameter(scratch, i, statement.Parameters[i]));
-        }
-
-        return command;
     }
 }

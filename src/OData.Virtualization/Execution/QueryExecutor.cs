@@ -24,8 +24,15 @@ internal sealed partial class QueryExecutor(CacheStatistics statistics, ServerMe
     /// Runs the optional count and the data statement in one round trip where the provider batches (PostgreSQL), and
     /// returns the open reader positioned before the first data row: rows are read while the response is written.
     /// </summary>
-    public Task<OpenQuery> OpenAsync(PublishedSet set, string principal, SqlStatement? count, SqlStatement data, CancellationToken cancellationToken)
-        => OpenAsync(set, principal, count, data, ParentReading.None, cancellationToken);
+    /// <remarks>
+    /// <paramref name="windowed"/>: the same page with its count beside each row; used instead of the two statements
+    /// where PostgreSQL estimates it cheaper (<see cref="CountShapes"/>). Read the rows with <see cref="OpenQuery.ReadAsync"/>.
+    /// </remarks>
+    public Task<OpenQuery> OpenAsync(PublishedSet set, string principal, SqlStatement? count, SqlStatement data, CancellationToken cancellationToken, WindowedPage? windowed = null)
+        => OpenAsync(set, principal, count, data, ParentReading.None, cancellationToken, windowed);
+
+    /// <summary>The first page and its count in one choice of statements (<see cref="CountShapes"/>).</summary>
+    internal CountShapes Counts { get; } = new();
 
     /// <summary>
     /// Like <see cref="OpenAsync(PublishedSet, string, SqlStatement?, SqlStatement, CancellationToken)"/>, for parents whose related
@@ -42,20 +49,20 @@ internal sealed partial class QueryExecutor(CacheStatistics statistics, ServerMe
         return OpenAsync(set, principal, count, data, reading, cancellationToken);
     }
 
-    private Task<OpenQuery> OpenAsync(PublishedSet set, string principal, SqlStatement? count, SqlStatement data, ParentReading reading, CancellationToken cancellationToken)
+    private Task<OpenQuery> OpenAsync(PublishedSet set, string principal, SqlStatement? count, SqlStatement data, ParentReading reading, CancellationToken cancellationToken, WindowedPage? windowed = null)
         => set.Source.Resilience.ExecuteAsync(
-            static (state, ct) => new ValueTask<OpenQuery>(state.Executor.OpenOnceAsync(state.Set, state.Principal, state.Count, state.Data, state.Reading, ct)),
-            (Executor: this, Set: set, Principal: principal, Count: count, Data: data, Reading: reading),
+            static (state, ct) => new ValueTask<OpenQuery>(state.Executor.OpenOnceAsync(state.Set, state.Principal, state.Count, state.Data, state.Reading, state.Windowed, ct)),
+            (Executor: this, Set: set, Principal: principal, Count: count, Data: data, Reading: reading, Windowed: windowed),
             cancellationToken).AsTask();
 
-    private async Task<OpenQuery> OpenOnceAsync(PublishedSet set, string principal, SqlStatement? count, SqlStatement data, ParentReading reading, CancellationToken cancellationToken)
+    private async Task<OpenQuery> OpenOnceAsync(PublishedSet set, string principal, SqlStatement? count, SqlStatement data, ParentReading reading, WindowedPage? windowed, CancellationToken cancellationToken)
     {
         // Until the first row can be read: the rows themselves are read while the response is written.
         using var activity = tracing.StartSql(set.Source, count, data);
         var open = await OpenQuery.ConnectAsync(this, set, principal, cancellationToken);
         try
         {
-            await open.StartAsync(count, data, reading, cancellationToken);
+            await open.StartAsync(count, data, reading, cancellationToken, windowed);
             return open;
         }
         catch (Exception ex) when (!ServerTracing.Failed(activity, ex))
@@ -159,6 +166,9 @@ internal sealed partial class QueryExecutor(CacheStatistics statistics, ServerMe
 
     internal static long ToCount(object? value) => Convert.ToInt64(value, CultureInfo.InvariantCulture);
 }
+
+/// <summary>A first page with <c>COUNT(*) OVER ()</c> beside each row, at <paramref name="CountOrdinal"/>.</summary>
+internal sealed record WindowedPage(SqlStatement Statement, int CountOrdinal);
 
 /// <summary>How the rows of a statement are read when related rows must be loaded on the same connection.</summary>
 internal enum ParentReading

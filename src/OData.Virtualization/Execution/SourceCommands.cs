@@ -21,4 +21,19 @@ internal static class SourceCommands
 
         return command;
     }
+
+    /// <summary>A command of <paramref name="batch"/>, its parameters bound by the source's dialect.</summary>
+    public static DbBatchCommand BatchCommand(DbBatch batch, DataSource source, SqlStatement statement)
+    {
+        var command = batch.CreateBatchCommand();
+        command.CommandText = statement.Text;
+        using var scratch = batch.Connection!.CreateCommand();
+        var dialect = source.Dialect;
+        for (var i = 0; i < statement.Parameters.Count; i++)
+        {
+            command.Parameters.Add(dialect.CreateParameter(scratch, i, statement.Parameters[i]));
+        }
+
+        return command;
+    }
 }

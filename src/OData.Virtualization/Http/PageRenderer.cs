@@ -27,7 +27,7 @@ internal sealed class PageRenderer(QueryExecutor executor, PagePlanner pages)
         var expanding = query.Expands.Count > 0;
         await using var open = expanding
             ? await executor.OpenParentsAsync(query.Set, render.Principal, count, page.Statement, plan.PageRows is { } rows ? rows + (plan.MayHaveNext ? 1 : 0) : null, ct)
-            : await executor.OpenAsync(query.Set, render.Principal, count, page.Statement, ct);
+            : await executor.OpenAsync(query.Set, render.Principal, count, page.Statement, ct, Windowed(query, plan, count, render.Now));
         if (beforeFirstByte is not null)
         {
             await beforeFirstByte();
@@ -55,7 +55,7 @@ internal sealed class PageRenderer(QueryExecutor executor, PagePlanner pages)
         if (!expanding)
         {
             var order = plan.MayHaveNext ? new object?[page.OrderOrdinals.Count] : null;
-            while (written < limit && await open.Reader.ReadAsync(ct))
+            while (written < limit && await open.ReadAsync(ct))
             {
                 entities.WriteFromReader(writer, open.Reader, query);
                 written++;
@@ -95,7 +95,7 @@ internal sealed class PageRenderer(QueryExecutor executor, PagePlanner pages)
         writer.WriteEndArray();
 
         // One row more than the page was asked for: if it came, another page follows.
-        if (plan.MayHaveNext && written == limit && (expanding ? await open.HasMoreAsync(query.ReadColumns, ct) : await open.Reader.ReadAsync(ct)))
+        if (plan.MayHaveNext && written == limit && (expanding ? await open.HasMoreAsync(query.ReadColumns, ct) : await open.ReadAsync(ct)))
         {
             var token = pages.Codec.Encode(new SkipToken(plan.Fingerprint, plan.Returned + written, plan.PageSize!.Value, last!));
             writer.WriteString("@odata.nextLink", PagePlanner.NextLink(render.ServiceRoot, render.RelativeTarget, token));
@@ -104,6 +104,22 @@ internal sealed class PageRenderer(QueryExecutor executor, PagePlanner pages)
         writer.WriteEndObject();
         await stream.FlushAsync(ct);
         return written;
+    }
+
+    /// <summary>
+    /// The page with its count beside each row, for a first page of PostgreSQL whose count was asked for and whose
+    /// statement returns a row whenever one matches (no OFFSET, a limit above 0); null otherwise.
+    /// </summary>
+    private static WindowedPage? Windowed(EntityQuery query, PagePlan plan, SqlStatement? count, DateTimeOffset now)
+    {
+        if (count is null || query.Set.Source.Provider != Sources.SourceProvider.PostgreSql || query.Paging?.After is not null
+            || query.Skip is > 0 || query.Top is 0 || plan.PageRows is 0)
+        {
+            return null;
+        }
+
+        var windowed = SqlCompiler.Page(query, now, windowCount: true);
+        return new WindowedPage(windowed.Statement, windowed.CountOrdinal);
     }
 
     private static object?[] ReadOrderValues(DbDataReader reader, SqlCompiler.PageStatement page, object?[] values)

@@ -21,7 +21,12 @@ internal static class SqlCompiler
     /// position by key (a keyset predicate on the order terms, never OFFSET), fetches one row more than the page to
     /// learn whether another page follows, and reads the order terms' values so that the next link can be minted.
     /// </summary>
-    public static PageStatement Page(EntityQuery query, DateTimeOffset now)
+    /// <remarks>
+    /// With <paramref name="windowCount"/>, the total of rows the predicate matches comes beside every row
+    /// (<c>COUNT(*) OVER ()</c>, at <see cref="PageStatement.CountOrdinal"/>): the count and the page in one scan, for a
+    /// first page (no keyset position, no OFFSET) whose count was asked for.
+    /// </remarks>
+    public static PageStatement Page(EntityQuery query, DateTimeOffset now, bool windowCount = false)
     {
         var sql = new SqlBuilder(query.Set.Source.Dialect);
         var text = sql.Text;
@@ -49,6 +54,13 @@ internal static class SqlCompiler
             }
         }
 
+        var countOrdinal = -1;
+        if (windowCount)
+        {
+            countOrdinal = query.ReadColumns.Count + orderOrdinals.Count(i => i >= query.ReadColumns.Count);
+            text.Append(", COUNT(*) OVER () AS ").Append(SqlDialect.Quote("__count"));
+        }
+
         text.Append(" FROM ").Append(SqlDialect.Table(query.Set.Object)).Append(" AS ").Append(Alias);
         var after = paging?.After;
         AppendWhere(sql, query, now, extra: after is null ? null : () => Keyset.After(sql, OrderTerms(sql, query, now), after));
@@ -69,7 +81,7 @@ internal static class SqlCompiler
             AppendPaging(sql, query.Top, query.Skip);
         }
 
-        return new PageStatement(sql.Build(), terms ?? [], orderOrdinals);
+        return new PageStatement(sql.Build(), terms ?? [], orderOrdinals, countOrdinal);
     }
 
     /// <summary><c>SELECT COUNT(*)</c> over the same predicate (paging does not apply to counts).</summary>
@@ -305,7 +317,8 @@ internal static class SqlCompiler
     }
 
     /// <summary>A page's statement, its order terms, and where each term's value is in a result row.</summary>
-    internal sealed record PageStatement(SqlStatement Statement, IReadOnlyList<OrderTerm> Terms, IReadOnlyList<int> OrderOrdinals);
+    /// <summary>A page's statement, its order terms, where the row carries their values, and (−1: none) its window count.</summary>
+    internal sealed record PageStatement(SqlStatement Statement, IReadOnlyList<OrderTerm> Terms, IReadOnlyList<int> OrderOrdinals, int CountOrdinal = -1);
 
     /// <summary>One term of the total order: its SQL, type, direction and whether it can be NULL.</summary>
     internal sealed record OrderTerm(string Sql, ColumnType? Type, bool Descending, bool Nullable, PublishedColumn? Column);
