@@ -130,7 +130,7 @@ internal sealed partial class QueryExecutor(CacheStatistics statistics, ServerMe
         {
             share = await source.Shares.TakeAsync(principal, Left(timeout, started), cancellationToken)
                 ?? throw new SourceBusyException(source.Name, source.Shares.Share);
-            if (!await source.Slots.WaitAsync(Left(timeout, started), cancellationToken))
+            if (!source.Slots.Wait(0, CancellationToken.None) && !await source.Slots.WaitAsync(Left(timeout, started), cancellationToken))
             {
                 throw new SourceBusyException(source.Name);
             }

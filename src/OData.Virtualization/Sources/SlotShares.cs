@@ -60,7 +60,8 @@ internal sealed class SlotShares(int share)
         var taken = false;
         try
         {
-            taken = await holder.Shares.WaitAsync(timeout, cancellationToken);
+            // Free now (the common case): no timer, no task. Else wait, in arrival order.
+            taken = holder.Shares.Wait(0, CancellationToken.None) || await holder.Shares.WaitAsync(timeout, cancellationToken);
         }
         finally
         {

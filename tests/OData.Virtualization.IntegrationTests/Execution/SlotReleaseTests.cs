@@ -105,7 +105,13 @@ public sealed class SlotReleaseTests(Xunit.Abstractions.ITestOutputHelper output
                     return "left";
                 }
             }),
-            ("client hung up mid-stream", async () => (await SlowClient.GetAsync(root, "/odata/transactions", 4_096, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(20))).StatusLine),
+            ("client hung up mid-stream", async () =>
+            {
+                // Mid-stream on a quiet machine (headers and rows arrive within the second); on a loaded one perhaps
+                // still before the headers: a client gone either way.
+                var slowReader = await SlowClient.GetAsync(root, "/odata/transactions", 4_096, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(20));
+                return slowReader.HungUp ? "hung up after " + slowReader.Bytes + " bytes" : slowReader.ToString();
+            }),
             ("statement timeout after the response started", async () =>
             {
                 // A fast reader of a million rows: the database cuts the statement at 2 s, after headers and rows were sent.
@@ -122,7 +128,7 @@ public sealed class SlotReleaseTests(Xunit.Abstractions.ITestOutputHelper output
             }),
         };
 
-        var expected = new[] { "200", "400", "50", "left", "HTTP/1.1 200", "200, cut" }; // 503 or 504 for the timeout
+        var expected = new[] { "200", "400", "50", "left", "hung up", "200, cut" }; // 503 or 504 for the timeout
         foreach (var ((path, end), want) in paths.Zip(expected))
         {
             var outcome = await end();
