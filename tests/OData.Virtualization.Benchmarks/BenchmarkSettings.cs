@@ -26,8 +26,8 @@ internal sealed record BenchmarkSettings
     /// <summary>Concurrent clients in the throughput part (issue 17: 16).</summary>
     public int Workers { get; init; } = 16;
 
-    /// <summary>How long one side sends one scenario under load, per repeat.</summary>
-    public TimeSpan ConcurrentBudget { get; init; } = TimeSpan.FromSeconds(2.5);
+    /// <summary>How long one side sends one scenario under load, per repeat (whole seconds: wrk takes no fractions).</summary>
+    public TimeSpan ConcurrentBudget { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>Repeats per side in the throughput part; the order of the sides is reversed every repeat.</summary>
     public int ConcurrentSegments { get; init; } = 2;

@@ -77,7 +77,7 @@ internal static partial class ConcurrentLoad
         foreach (var argument in new[]
         {
             "-t1", "-c" + clients.ToString(CultureInfo.InvariantCulture),
-            "-d" + duration.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + "s",
+            "-d" + Math.Ceiling(duration.TotalSeconds).ToString(CultureInfo.InvariantCulture) + "s", // whole seconds only
             "--timeout", "20s", "-H", "X-API-Key: " + apiKey, "-s", s_script.Value, url.AbsoluteUri,
         })
         {
