@@ -502,6 +502,10 @@ internal static class BenchmarkRun
             // An operator's key too: GET /status/cache (the cache counters of the paging part) needs an administrator.
             ["OData__Security__ApiKeys__benchmark__Roles__0"] = "odata-admin",
             ["OData__Limits__RequestsPerMinute"] = "0",
+            // 16 statements at once for the one principal and the one set, as the baselines (no limit) run 16: by default
+            // one principal holds 8 slots and one set 6, and 16 clients of slow $skip pages then wait and get 503.
+            ["OData__Sources__bank__MaxConcurrentQueriesPerPrincipal"] = "16",
+            ["OData__Sources__bank__MaxConcurrentQueriesPerSet"] = "16",
             ["OData__Limits__ConcurrentRequests"] = "0",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
