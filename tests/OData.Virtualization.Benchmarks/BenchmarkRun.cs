@@ -27,6 +27,11 @@ internal static class BenchmarkRun
 
     private static readonly Stopwatch s_clock = new();
 
+    /// <summary>One at a time, a request slower than this (hand-written) is measured under load until its last answer is in.</summary>
+    private const double SlowMilliseconds = 20;
+
+    private static readonly string s_skipTokenKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+
     public static async Task<int> MainAsync(string[] args)
     {
         var settings = BenchmarkSettings.Parse(args);
@@ -57,6 +62,11 @@ internal static class BenchmarkRun
             Publish(settings, PagingReport.Render(settings, paging), PagingReport.StartMarker, PagingReport.EndMarker);
             Progress("Done");
             return 0;
+        }
+        catch (BenchmarkStopped stopped)
+        {
+            await Console.Error.WriteLineAsync($"The benchmark stopped after {s_clock.Elapsed.TotalSeconds:0} s: {stopped.Message}");
+            return 4;
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
@@ -106,17 +116,31 @@ internal static class BenchmarkRun
             var planFile = Path.Combine(work.FullName, "baseline.json");
             await File.WriteAllTextAsync(planFile, JsonSerializer.Serialize(new BaselinePlan(BaselineConnectionString(cluster), results.Sql)), ct);
 
-            Progress("Starting our server and the baseline (separate processes, loopback Kestrel)");
+            Progress("Starting our server and the baselines (separate processes, loopback Kestrel)");
             await using (var ours = ServerProcess.Start("our server", OurEnvironment(cluster, OurMode.Pages, debugSql: false)))
             await using (var baseline = ServerProcess.Start("the baseline", BaselineEnvironment(), ["--baseline-server", planFile], benchmarkDll))
             {
                 await ours.WaitReadyAsync("odata/", TimeSpan.FromSeconds(90), client, ct);
                 await baseline.WaitReadyAsync(BaselineServer.ReadyPath.TrimStart('/'), TimeSpan.FromSeconds(60), client, ct);
 
-                Progress("Checking that both answer with the same rows");
+                Progress("Checking that the baselines answer with our rows");
+                var ourSqlComparable = new HashSet<Scenario>();
                 foreach (var scenario in Workload.Timed)
                 {
-                    results.Checks.Add(await CompareAsync(client, scenario, OursUrl(ours, scenario), BaselineUrl(baseline, scenario), ct));
+                    var hand = await CompareAsync(client, scenario, Side.HandWritten, OursUrl(ours, scenario), HandUrl(baseline, scenario), ct);
+                    results.Checks.Add(hand);
+                    if (!hand.Same)
+                    {
+                        throw new BenchmarkStopped($"The hand-written answer to '{scenario.Id}' is not ours ({hand.Note}): its statement "
+                            + $"(Baseline/HandWritten.cs) or our server is wrong, and comparing their speed would mean nothing. Fix that first.");
+                    }
+
+                    var ourSql = await CompareAsync(client, scenario, Side.OurSql, OursUrl(ours, scenario), BaselineUrl(baseline, scenario), ct);
+                    results.Checks.Add(ourSql);
+                    if (ourSql.Same)
+                    {
+                        ourSqlComparable.Add(scenario);
+                    }
                 }
 
                 if (settings.Diagnose)
@@ -129,41 +153,72 @@ internal static class BenchmarkRun
                     return results;
                 }
 
-                Progress($"Warming up ({settings.Warmup} requests each per scenario)");
+                Uri[] Urls(Scenario scenario) => ourSqlComparable.Contains(scenario)
+                    ? [OursUrl(ours, scenario), HandUrl(baseline, scenario), BaselineUrl(baseline, scenario)]
+                    : [OursUrl(ours, scenario), HandUrl(baseline, scenario)];
+
+                Progress($"Warming up (up to {settings.Warmup} requests to each side per scenario)");
                 foreach (var scenario in Workload.Timed)
                 {
-                    await Measurement.InterleavedAsync(client, (OursUrl(ours, scenario), ours), (BaselineUrl(baseline, scenario), baseline), settings.Warmup, settings.WarmupBudget, ct);
+                    await Measurement.InterleavedAsync(client, Urls(scenario), settings.Warmup, settings.WarmupBudget, ct);
                 }
 
                 for (var pass = 1; pass <= settings.Passes; pass++)
                 {
                     foreach (var scenario in Workload.Timed)
                     {
-                        var (oursTimes, baselineTimes, oursCpu, baselineCpu, serverTimings) = await Measurement.InterleavedAsync(
-                            client, (OursUrl(ours, scenario), ours), (BaselineUrl(baseline, scenario), baseline), settings.MaxPairs, settings.PassBudget, ct);
-                        var result = new LatencyResult(scenario, pass, oursTimes, baselineTimes, oursCpu, baselineCpu) { OursServerTimings = serverTimings };
+                        var (times, serverTimings) = await Measurement.InterleavedAsync(client, Urls(scenario), settings.MaxPairs, settings.PassBudget, ct);
+                        var result = new LatencyResult(scenario, pass, times[0], times[1], times.Length > 2 ? times[2] : [])
+                        {
+                            OursServerTimings = serverTimings,
+                        };
                         results.Latency.Add(result);
-                        Progress($"pass {pass} {scenario.Id,-8} ours {result.OursMedian,8:0.000} ms  baseline {result.BaselineMedian,8:0.000} ms  ratio {result.Ratio:0.00}  "
-                            + $"server CPU/request {oursCpu.TotalMicroseconds / oursTimes.Count:0} / {baselineCpu.TotalMicroseconds / baselineTimes.Count:0} us  (n={oursTimes.Count})");
+                        Progress(Invariant($"pass {pass} {scenario.Id,-9} ours {result.OursMedian,8:0.000} ms  hand-written {result.HandMedian,8:0.000} ms  our SQL {result.OurSqlMedian,8:0.000} ms  ")
+                            + Invariant($"ours÷hand {result.RatioHand:0.00}  ours÷our-SQL {result.RatioOurSql:0.00}  (n={result.Ours.Count})"));
                     }
                 }
 
+                PostgresProcesses? postgres = null;
+                try
+                {
+                    postgres = await PostgresProcesses.FindAsync(cluster, ct);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or NpgsqlException)
+                {
+                    Progress($"PostgreSQL's processes cannot be read here ({e.Message}): no PostgreSQL CPU per request.");
+                }
+
+                results.LoadClient = ConcurrentLoad.Client;
+                Progress($"Throughput: {settings.Workers} clients, each side alone for {settings.ConcurrentBudget.TotalSeconds:0.#} s, {settings.ConcurrentSegments} repeat(s), with {results.LoadClient}");
                 foreach (var scenario in Workload.Timed)
                 {
-                    var throughput = new ThroughputResult(scenario, settings.Workers);
+                    var comparable = ourSqlComparable.Contains(scenario);
+                    var throughput = new ThroughputResult(scenario, settings.Workers) { OurSql = comparable ? new ThroughputCell() : null };
+                    // Slow requests (tens of ms or more, one at a time) are measured until their last answer is in.
+                    var slow = results.Latency.Where(l => l.Scenario == scenario).Select(l => l.HandMedian).DefaultIfEmpty(0).Max() > SlowMilliseconds;
+                    Side[] sides = comparable ? [Side.Ours, Side.HandWritten, Side.OurSql] : [Side.Ours, Side.HandWritten];
                     for (var segment = 0; segment < settings.ConcurrentSegments; segment++)
                     {
-                        // Alternate which goes first, so that a drift in machine load does not favour one side.
-                        foreach (var oursTurn in segment % 2 == 0 ? new[] { true, false } : [false, true])
+                        // Reverse the order every repeat, so that a drift in machine load does not favour one side.
+                        foreach (var side in segment % 2 == 0 ? sides : sides.Reverse())
                         {
-                            var url = oursTurn ? OursUrl(ours, scenario) : BaselineUrl(baseline, scenario);
-                            var (requests, seconds) = await Measurement.ConcurrentAsync(client, url, settings.Workers, settings.ConcurrentRequests, settings.ConcurrentBudget, ct);
-                            throughput.Add(oursTurn, requests, seconds);
+                            var (url, process) = side switch
+                            {
+                                Side.Ours => (OursUrl(ours, scenario), ours),
+                                Side.HandWritten => (HandUrl(baseline, scenario), baseline),
+                                _ => (BaselineUrl(baseline, scenario), baseline),
+                            };
+                            var serverBefore = process.CpuTime();
+                            var postgresBefore = postgres?.CpuTime();
+                            var outcome = await ConcurrentLoad.RunAsync(client, url, s_apiKey, settings.Workers, settings.ConcurrentBudget, slow, ct);
+                            throughput.Cell(side).Add(outcome, process.CpuTime() - serverBefore, postgres?.CpuTime() - postgresBefore);
                         }
                     }
 
                     results.Throughput.Add(throughput);
-                    Progress($"{settings.Workers} clients {scenario.Id,-8} ours {throughput.OursPerSecond,8:0} req/s  baseline {throughput.BaselinePerSecond,8:0} req/s  cost ratio {throughput.CostRatio:0.00}");
+                    Progress(Invariant($"{settings.Workers} clients {scenario.Id,-9} ours {throughput.Ours.PerSecond,7:0}/s  hand-written {throughput.Hand.PerSecond,7:0}/s  ")
+                        + Invariant($"our SQL {throughput.OurSql?.PerSecond ?? double.NaN,7:0}/s  ours÷hand {throughput.RatioHand:0.00}  ours÷our-SQL {throughput.RatioOurSql:0.00}  ")
+                        + Invariant($"CPU/request ours {throughput.Ours.ServerMicroseconds:0}+{throughput.Ours.PostgresMicroseconds:0} µs, hand {throughput.Hand.ServerMicroseconds:0}+{throughput.Hand.PostgresMicroseconds:0} µs (server+PostgreSQL)"));
                 }
             }
 
@@ -228,6 +283,11 @@ internal static class BenchmarkRun
         await server.WaitReadyAsync("odata/", TimeSpan.FromSeconds(90), client, ct);
         foreach (var scenario in scenarios)
         {
+            if (scenario.NextLinkOf && !s_paths.ContainsKey(scenario.Id))
+            {
+                s_paths[scenario.Id] = await ResolveNextLinkAsync(client, server, scenario, ct);
+            }
+
             var from = server.Lines.Count; // what came before this request is not read
             var url = OursUrl(server, scenario);
             if (scenario == Workload.FullTable)
@@ -241,50 +301,35 @@ internal static class BenchmarkRun
                 response.EnsureSuccessStatusCode();
             }
 
+            // However many statements the request ran: every SQL line logged until the log has been quiet for a second.
             var statements = new List<string>();
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            wait.CancelAfter(TimeSpan.FromSeconds(15));
-            await using var lines = server.ReadLinesAsync(from, wait.Token).GetAsyncEnumerator(wait.Token);
-            while (statements.Count < scenario.Statements)
+            var read = from;
+            var quietSince = Stopwatch.StartNew();
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < TimeSpan.FromSeconds(15) && (statements.Count == 0 || quietSince.Elapsed < TimeSpan.FromSeconds(1)))
             {
-                bool read;
-                try
+                var lines = server.Lines;
+                for (; read < lines.Count; read++)
                 {
-                    read = await lines.MoveNextAsync();
-                }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                {
-                    read = false;
-                }
+                    quietSince.Restart();
+                    if (!lines[read].StartsWith('{'))
+                    {
+                        continue;
+                    }
 
-                if (!read)
-                {
-                    throw new InvalidOperationException($"Our server logged {statements.Count} SQL statements for {url}; expected {scenario.Statements}.\n{server.Tail()}");
-                }
-
-                var line = lines.Current;
-
-                if (!line.StartsWith('{'))
-                {
-                    continue;
+                    using var entry = JsonDocument.Parse(lines[read]);
+                    if (entry.RootElement.TryGetProperty("EventId", out var eventId) && eventId.GetInt32() == 2000)
+                    {
+                        statements.Add(entry.RootElement.GetProperty("State").GetProperty("Sql").GetString()!);
+                    }
                 }
 
-                using var entry = JsonDocument.Parse(line);
-                if (!entry.RootElement.TryGetProperty("EventId", out var eventId) || eventId.GetInt32() != 2000)
-                {
-                    continue;
-                }
+                await Task.Delay(100, ct);
+            }
 
-                var state = entry.RootElement.GetProperty("State");
-                var sql = state.GetProperty("Sql").GetString()!;
-                var parameters = int.Parse(state.GetProperty("ParameterCount").ToString(), CultureInfo.InvariantCulture);
-                var expected = scenario.ParameterCounts[statements.Count];
-                if (parameters != expected)
-                {
-                    throw new InvalidOperationException($"Statement {statements.Count + 1} for {url} has {parameters} parameters; the baseline binds {expected}:\n{sql}");
-                }
-
-                statements.Add(sql);
+            if (statements.Count == 0)
+            {
+                throw new InvalidOperationException($"Our server logged no SQL statement for {url}.\n{server.Tail()}");
             }
 
             captured[scenario.Id] = [.. statements];
@@ -293,40 +338,94 @@ internal static class BenchmarkRun
         return captured;
     }
 
-    private static async Task<ResultCheck> CompareAsync(HttpClient client, Scenario scenario, Uri ours, Uri baseline, CancellationToken ct)
+    /// <summary>
+    /// The measured URL of a keyset scenario: the <c>@odata.nextLink</c> of its first request, asked with
+    /// <c>Prefer: odata.maxpagesize=100</c> (every server of ours in a run signs with the same key, so any of them
+    /// continues it).
+    /// </summary>
+    private static async Task<string> ResolveNextLinkAsync(HttpClient client, ServerProcess server, Scenario scenario, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(server.Root, "odata/" + scenario.ODataPath));
+        request.Headers.Add("Prefer", "odata.maxpagesize=" + Workload.DeepPage.ToString(CultureInfo.InvariantCulture));
+        using var response = await client.SendAsync(request, ct);
+        response.EnsureSuccessStatusCode();
+        var json = JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!;
+        var link = json["@odata.nextLink"]?.GetValue<string>()
+            ?? throw new InvalidOperationException($"Our server gave no @odata.nextLink for {scenario.ODataPath} with Prefer: odata.maxpagesize={Workload.DeepPage}.");
+        var odata = new Uri(server.Root, "odata/").AbsoluteUri;
+        return link.StartsWith(odata, StringComparison.Ordinal) ? link[odata.Length..] : new Uri(link).PathAndQuery.TrimStart('/')["odata/".Length..];
+    }
+
+    /// <summary>
+    /// Compares a baseline's answer with ours: the same JSON but for <c>@odata.context</c> (its host differs) and
+    /// <c>@odata.nextLink</c> (signed by our server; a hand-written endpoint has none), or the same count.
+    /// </summary>
+    private static async Task<ResultCheck> CompareAsync(HttpClient client, Scenario scenario, Side side, Uri ours, Uri baseline, CancellationToken ct)
     {
         var oursText = await client.GetStringAsync(ours, ct);
-        var baselineText = await client.GetStringAsync(baseline, ct);
+        using var response = await client.GetAsync(baseline, ct);
+        var baselineText = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            var failed = new ResultCheck(scenario, side, false, "–", oursText.Length, baselineText.Length, $"answered {(int)response.StatusCode}: {Truncate(baselineText)}");
+            Progress($"WARNING: {scenario.Id}: the {Label(side)} baseline {failed.Note}");
+            return failed;
+        }
+
         bool same;
         string rows;
+        string? note = null;
         if (scenario.IsCount)
         {
             same = string.Equals(oursText.Trim(), baselineText.Trim(), StringComparison.Ordinal);
             rows = "count " + oursText.Trim();
+            note = same ? null : $"count {baselineText.Trim()}, ours {oursText.Trim()}";
         }
         else
         {
             var oursJson = JsonNode.Parse(oursText)!.AsObject();
             var baselineJson = JsonNode.Parse(baselineText)!.AsObject();
-            oursJson.Remove("@odata.context");
-            baselineJson.Remove("@odata.context");
+            foreach (var annotation in new[] { "@odata.context", "@odata.nextLink" })
+            {
+                oursJson.Remove(annotation);
+                baselineJson.Remove(annotation);
+            }
+
             same = JsonNode.DeepEquals(oursJson, baselineJson);
             rows = oursJson["value"] is JsonArray array ? $"{array.Count} rows" : "1 entity";
             if (oursJson["@odata.count"] is { } count)
             {
                 rows += $", count {count}";
             }
+
+            if (!same)
+            {
+                var theirs = baselineJson["value"] is JsonArray other ? $"{other.Count} rows" : "1 entity";
+                if (baselineJson["@odata.count"] is { } otherCount)
+                {
+                    theirs += $", count {otherCount}";
+                }
+
+                note = theirs == rows ? $"{rows} on both sides, but different values" : $"{theirs}, ours {rows}";
+            }
         }
 
         if (!same)
         {
-            Progress($"WARNING: {scenario.Id}: the baseline's answer differs from ours.\n  ours:     {Truncate(oursText)}\n  baseline: {Truncate(baselineText)}");
+            Progress($"WARNING: {scenario.Id}: the {Label(side)} baseline's answer differs from ours ({note}).\n  ours:     {Truncate(oursText)}\n  baseline: {Truncate(baselineText)}");
         }
 
-        return new ResultCheck(scenario, same, rows, oursText.Length, baselineText.Length);
+        return new ResultCheck(scenario, side, same, rows, oursText.Length, baselineText.Length, note);
 
         static string Truncate(string text) => text.Length > 400 ? text[..400] + "…" : text;
     }
+
+    internal static string Label(Side side) => side switch
+    {
+        Side.Ours => "our server",
+        Side.HandWritten => "hand-written",
+        _ => "our-SQL",
+    };
 
     private static async Task<MemoryResult> MeasureStreamAsync(HttpClient client, ServerProcess server, string label, Uri url, Uri[] warmUrls, CancellationToken ct)
     {
@@ -403,9 +502,15 @@ internal static class BenchmarkRun
             // An operator's key too: GET /status/cache (the cache counters of the paging part) needs an administrator.
             ["OData__Security__ApiKeys__benchmark__Roles__0"] = "odata-admin",
             ["OData__Limits__RequestsPerMinute"] = "0",
+            // 16 statements at once for the one principal and the one set, as the baselines (no limit) run 16: by default
+            // one principal holds 8 slots and one set 6, and 16 clients of slow $skip pages then wait and get 503.
+            ["OData__Sources__bank__MaxConcurrentQueriesPerPrincipal"] = "16",
+            ["OData__Sources__bank__MaxConcurrentQueriesPerSet"] = "16",
             ["OData__Limits__ConcurrentRequests"] = "0",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
+            // One signing key for every server of ours in the run, so that a nextLink resolved on one is valid on all.
+            ["OData__Paging__SkipTokenKey"] = s_skipTokenKey,
         };
         if (mode == OurMode.Streaming)
         {
@@ -438,9 +543,19 @@ internal static class BenchmarkRun
             Options = "-c default_transaction_read_only=on -c statement_timeout=30000",
         }.ConnectionString;
 
-    private static Uri OursUrl(ServerProcess server, Scenario scenario) => new(server.Root, "odata/" + scenario.ODataPath);
+    /// <summary>The measured URL under <c>/odata/</c> per scenario id, where it is resolved at run time (a nextLink).</summary>
+    private static readonly Dictionary<string, string> s_paths = new(StringComparer.Ordinal);
+
+    /// <summary>The path measured on our server for <paramref name="scenario"/> (under <c>/odata/</c>).</summary>
+    internal static string MeasuredPath(Scenario scenario) => s_paths.GetValueOrDefault(scenario.Id, scenario.ODataPath);
+
+    private static Uri OursUrl(ServerProcess server, Scenario scenario) => new(server.Root, "odata/" + MeasuredPath(scenario));
 
     private static Uri BaselineUrl(ServerProcess server, Scenario scenario) => new(server.Root, "baseline/" + scenario.Id);
+
+    private static Uri HandUrl(ServerProcess server, Scenario scenario) => new(server.Root, "hand/" + scenario.Id);
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     internal static void Progress(string message) => Console.WriteLine($"[{s_clock.Elapsed.TotalSeconds,6:0.0} s] {message}");
 
@@ -477,4 +592,7 @@ internal static class BenchmarkRun
             }
         }
     }
+
+    /// <summary>A condition under which measuring would mean nothing (a hand-written answer that is not ours).</summary>
+    private sealed class BenchmarkStopped(string message) : Exception(message);
 }

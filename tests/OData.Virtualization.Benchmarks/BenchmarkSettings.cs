@@ -11,31 +11,32 @@ internal sealed record BenchmarkSettings
     public string? WritePath { get; init; }
 
     /// <summary>Measured passes over all scenarios (the spread between passes shows the noise).</summary>
-    public int Passes { get; init; } = 4;
+    public int Passes { get; init; } = 3;
 
-    public int Warmup { get; init; } = 200;
+    /// <summary>Warm-up rounds (one request to each side) per scenario, bounded by <see cref="WarmupBudget"/>.</summary>
+    public int Warmup { get; init; } = 100;
 
-    public TimeSpan WarmupBudget { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan WarmupBudget { get; init; } = TimeSpan.FromSeconds(2.5);
 
-    /// <summary>Request pairs (ours + baseline) per scenario and pass.</summary>
-    public int MaxPairs { get; init; } = 3000;
+    /// <summary>Rounds (one request to each side) per scenario and pass.</summary>
+    public int MaxPairs { get; init; } = 1500;
 
-    public TimeSpan PassBudget { get; init; } = TimeSpan.FromSeconds(6);
+    public TimeSpan PassBudget { get; init; } = TimeSpan.FromSeconds(2.5);
 
-    public int Workers { get; init; } = 8;
+    /// <summary>Concurrent clients in the throughput part (issue 17: 16).</summary>
+    public int Workers { get; init; } = 16;
 
-    public int ConcurrentRequests { get; init; } = 4000;
+    /// <summary>How long one side sends one scenario under load, per repeat (whole seconds: wrk takes no fractions).</summary>
+    public TimeSpan ConcurrentBudget { get; init; } = TimeSpan.FromSeconds(3);
 
-    public TimeSpan ConcurrentBudget { get; init; } = TimeSpan.FromSeconds(2);
-
-    /// <summary>Segments per side in the concurrency run, alternating which side goes first.</summary>
+    /// <summary>Repeats per side in the throughput part; the order of the sides is reversed every repeat.</summary>
     public int ConcurrentSegments { get; init; } = 2;
 
     /// <summary>Also stream the full table from a fresh baseline process, for comparison.</summary>
     public bool BaselineMemory { get; init; } = true;
 
     /// <summary>The whole run is cancelled after this long.</summary>
-    public TimeSpan Deadline { get; init; } = TimeSpan.FromMinutes(10);
+    public TimeSpan Deadline { get; init; } = TimeSpan.FromMinutes(12);
 
     public string CommandLine { get; init; } = string.Empty;
 
@@ -59,12 +60,11 @@ internal sealed record BenchmarkSettings
             {
                 Quick = true,
                 Passes = 1,
-                Warmup = 100,
-                WarmupBudget = TimeSpan.FromSeconds(1.5),
-                MaxPairs = 300,
-                PassBudget = TimeSpan.FromSeconds(2),
-                ConcurrentRequests = 600,
-                ConcurrentBudget = TimeSpan.FromSeconds(0.5),
+                Warmup = 30,
+                WarmupBudget = TimeSpan.FromSeconds(0.7),
+                MaxPairs = 200,
+                PassBudget = TimeSpan.FromSeconds(1),
+                ConcurrentBudget = TimeSpan.FromSeconds(1),
                 ConcurrentSegments = 1,
                 BaselineMemory = false,
                 PagingPart = PagingSettings.Quick,

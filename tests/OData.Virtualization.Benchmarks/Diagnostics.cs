@@ -27,7 +27,7 @@ internal static class Diagnostics
             ("ours: point", new Uri(o, "odata/transactions(123456)"), ours),
             ("ours: point, $select=transaction_id", new Uri(o, "odata/transactions(123456)?$select=transaction_id"), ours),
             ("baseline: page50 (count + page, one batch)", new Uri(b, "baseline/page50"), baseline),
-            ("baseline: page50 without count", new Uri(b, "baseline/page50-nocount"), baseline),
+            ("hand-written: page50 without count", new Uri(b, "hand/page50-nocount"), baseline),
             ("ours: page50 ($count=true)", new Uri(o, $"odata/transactions?$filter=iban eq '{iban}'&$top=50&$count=true"), ours),
             ("ours: page50 without $count", new Uri(o, $"odata/transactions?$filter=iban eq '{iban}'&$top=50"), ours),
             ("ours: page50 $count=true, $select=transaction_id", new Uri(o, $"odata/transactions?$filter=iban eq '{iban}'&$top=50&$count=true&$select=transaction_id"), ours),

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using OData.Virtualization.IntegrationTests.Infrastructure;
 
 namespace OData.Virtualization.Benchmarks.Infrastructure;
 
@@ -36,35 +35,27 @@ internal static class Measurement
     }
 
     /// <summary>
-    /// Sequential requests, ours and the baseline's alternating (which goes first alternates too), so that noise from
-    /// other work on the machine falls on both. Stops after <paramref name="maxPairs"/> pairs or when the budget is spent.
+    /// Sequential requests to each of <paramref name="urls"/> in turn (which one goes first rotates every round), so
+    /// that noise from other work on the machine falls on all of them. Stops after <paramref name="maxRounds"/> rounds
+    /// or when the budget is spent. Also returns the <c>Server-Timing</c> headers of the first URL's responses.
     /// </summary>
-    /// <remarks>Also returns the CPU time each server process used meanwhile (each served only its own requests).</remarks>
-    public static async Task<(List<double> Ours, List<double> Baseline, TimeSpan OursCpu, TimeSpan BaselineCpu, List<string> OursServerTimings)> InterleavedAsync(
-        HttpClient client, (Uri Url, ServerProcess Process) ours, (Uri Url, ServerProcess Process) baseline, int maxPairs, TimeSpan budget, CancellationToken ct)
+    public static async Task<(List<double>[] Times, List<string> FirstServerTimings)> InterleavedAsync(
+        HttpClient client, IReadOnlyList<Uri> urls, int maxRounds, TimeSpan budget, CancellationToken ct)
     {
-        var oursCpu = ours.Process.CpuTime();
-        var baselineCpu = baseline.Process.CpuTime();
         var buffer = new byte[64 * 1024];
-        var oursTimes = new List<double>(maxPairs);
-        var baselineTimes = new List<double>(maxPairs);
-        var serverTimings = new List<string>(maxPairs);
+        var times = urls.Select(_ => new List<double>(maxRounds)).ToArray();
+        var serverTimings = new List<string>(maxRounds);
         var clock = Stopwatch.StartNew();
-        for (var i = 0; i < maxPairs && clock.Elapsed < budget; i++)
+        for (var round = 0; round < maxRounds && clock.Elapsed < budget; round++)
         {
-            if (i % 2 == 0)
+            for (var k = 0; k < urls.Count; k++)
             {
-                oursTimes.Add((await GetAsync(client, ours.Url, buffer, serverTimings, ct)).Milliseconds);
-                baselineTimes.Add((await GetAsync(client, baseline.Url, buffer, ct)).Milliseconds);
-            }
-            else
-            {
-                baselineTimes.Add((await GetAsync(client, baseline.Url, buffer, ct)).Milliseconds);
-                oursTimes.Add((await GetAsync(client, ours.Url, buffer, serverTimings, ct)).Milliseconds);
+                var i = (round + k) % urls.Count;
+                times[i].Add((await GetAsync(client, urls[i], buffer, i == 0 ? serverTimings : null, ct)).Milliseconds);
             }
         }
 
-        return (oursTimes, baselineTimes, ours.Process.CpuTime() - oursCpu, baseline.Process.CpuTime() - baselineCpu, serverTimings);
+        return (times, serverTimings);
     }
 
     /// <summary><paramref name="workers"/> clients, each sending requests back to back; returns completed requests and seconds.</summary>
