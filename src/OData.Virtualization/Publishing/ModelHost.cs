@@ -287,6 +287,16 @@ internal sealed partial class ModelHost(
         // request memo forgets them now. Keys made after this point carry the new model's stamp too, so a plan an old
         // request remembers after this is never found by a new one.
         Published?.Invoke(published);
+
+        // Pooled sessions prepared statements for the old tables; a changed column type would fail them.
+        if (published.Generation > 1)
+        {
+            foreach (var source in Sources)
+            {
+                source.ForgetSessions();
+            }
+        }
+
         return published;
     }
 

@@ -52,6 +52,11 @@ internal abstract class DataSource : IAsyncDisposable
     /// <summary>Closes the provider's pool.</summary>
     protected abstract ValueTask DisposeCoreAsync();
 
+    /// <summary>A new model was published: sessions holding state planned for the old schema are closed (PostgreSQL).</summary>
+    public virtual void ForgetSessions()
+    {
+    }
+
     /// <summary>Opens a connection outside the slots and runs <c>SELECT 1</c>: whether the source answers at all.</summary>
     public async Task ProbeAsync(CancellationToken cancellationToken)
     {

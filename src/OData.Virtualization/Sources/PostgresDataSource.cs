@@ -23,6 +23,15 @@ internal sealed class PostgresDataSource : DataSource
         };
         builder.ApplicationName ??= "odata-virtualization";
 
+        // Statements prepared on each connection after their second use: PostgreSQL parses and plans a repeated shape
+        // once per connection instead of on every request (a point read cost PostgreSQL 207 µs unprepared, 141 µs
+        // prepared, decision 51). An operator who sets it (0 behind a transaction-pooling PgBouncer) keeps theirs.
+        if (!HasSetting(options.ConnectionString, "Max Auto Prepare", "MaxAutoPrepare"))
+        {
+            builder.MaxAutoPrepare = 256;
+            builder.AutoPrepareMinUsages = 2;
+        }
+
         // Read-only sessions and a statement timeout enforced by the server itself, set at connection
         // start-up so they cost no round trip: even a bug in the compiler cannot write.
         var statementTimeoutMs = checked(options.CommandTimeoutSeconds * 1000).ToString(CultureInfo.InvariantCulture);
@@ -34,6 +43,13 @@ internal sealed class PostgresDataSource : DataSource
     }
 
     public override SourceProvider Provider => SourceProvider.PostgreSql;
+
+    /// <summary>
+    /// Closes the idle connections (and those in use when they come back): their prepared statements were planned for
+    /// the tables as they were, and a column whose type changed would fail them ("cached plan must not change result
+    /// type").
+    /// </summary>
+    public override void ForgetSessions() => _dataSource.Clear();
 
     public override async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
@@ -51,6 +67,12 @@ internal sealed class PostgresDataSource : DataSource
     {
         await using var connection = (NpgsqlConnection)await OpenConnectionAsync(cancellationToken);
         return await PostgresCatalog.DiscoverAsync(Name, connection, cancellationToken);
+    }
+
+    private static bool HasSetting(string? connectionString, params string[] names)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString ?? string.Empty };
+        return names.Any(n => given.ContainsKey(n));
     }
 
     protected override ValueTask DisposeCoreAsync() => _dataSource.DisposeAsync();

@@ -49,6 +49,27 @@ public sealed class SchemaRefreshTests
     }
 
     [Fact]
+    public async Task ColumnTypeChanged_AfterItsStatementsWerePrepared_IsServedWithTheNewTypeAfterARefresh_NotAFailedCachedPlan()
+    {
+        // Statements are prepared on each pooled connection after their second use (Max Auto Prepare): a column whose
+        // type changes would fail them ("cached plan must not change result type") unless a new model closes the
+        // sessions that prepared them.
+        await using var database = await ScratchDatabase.CreateAsync("refresh_type", Setup);
+        await using var server = await RefreshServer.StartAsync(database.ConnectionString, s => s["OData:Cache:DefaultTtlSeconds"] = "0");
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal("city 1", (await server.Client.GetValuesAsync("items?$select=id,city&$filter=id eq 1"))[0].GetProperty("city").GetString());
+        }
+
+        await database.ExecuteAsync("ALTER TABLE items ALTER COLUMN city TYPE text");
+        Assert.Equal("Published", (await server.RefreshAsync()).GetProperty("outcome").GetString());
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal("city 1", (await server.Client.GetValuesAsync("items?$select=id,city&$filter=id eq 1"))[0].GetProperty("city").GetString());
+        }
+    }
+
+    [Fact]
     public async Task Notify_FromAnEventTrigger_PublishesTheNewColumnWithoutAnyRequest()
     {
         await using var database = await ScratchDatabase.CreateAsync("refresh_notify", Setup + """
