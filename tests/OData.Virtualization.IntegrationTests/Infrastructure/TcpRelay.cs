@@ -104,6 +104,10 @@ public sealed class TcpRelay : IAsyncDisposable
         try
         {
             await upstream.ConnectAsync(_target, cancellationToken);
+
+            // Chunks pass on as they come: Nagle's algorithm would hold a chunk for the ACK of the one before (40 ms).
+            client.NoDelay = true;
+            upstream.NoDelay = true;
             var toDatabase = client.GetStream().CopyToAsync(upstream.GetStream(), cancellationToken);
             var fromDatabase = CopyLaggingAsync(upstream.GetStream(), client.GetStream(), cancellationToken);
             await Task.WhenAny(toDatabase, fromDatabase);
