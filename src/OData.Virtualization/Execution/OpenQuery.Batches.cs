@@ -9,6 +9,69 @@ namespace OData.Virtualization.Execution;
 /// <summary>Parents in batches and their related rows (<c>$expand</c>), all on this query's one connection.</summary>
 internal sealed partial class OpenQuery
 {
+    /// <summary>The levels that came in the page's batch (<see cref="ExpandBatch"/>), their rows by join key once read.</summary>
+    private ExpandBatch? _batched;
+    private Dictionary<ExpandedQuery, Dictionary<object?[], List<BufferedRow>>>? _batchedRows;
+
+    /// <summary>
+    /// Sends the optional count, the page and the expanded levels of <paramref name="levels"/> in one batch, in one
+    /// read-only snapshot: one round trip. The page is read whole by <see cref="ReadBatchAsync"/> (a bounded page), then
+    /// the levels' rows.
+    /// </summary>
+    internal async Task StartBatchedAsync(SqlStatement? count, SqlStatement data, ExpandBatch levels, CancellationToken cancellationToken)
+    {
+        if (!_connection.CanCreateBatch)
+        {
+            await StartAsync(count, data, ParentReading.Buffered, cancellationToken);
+            return;
+        }
+
+        _reading = ParentReading.Buffered;
+        _data = data;
+        _batched = levels;
+        _executor.Sending(_source, count);
+        _executor.Sending(_source, data);
+        var batch = _connection.CreateBatch();
+        _command = batch;
+        batch.Timeout = _source.Options.CommandTimeoutSeconds;
+        batch.BatchCommands.Add(SourceCommands.BatchCommand(batch, _source, new SqlStatement(ExpandBatch.Begin, [])));
+        if (count is not null)
+        {
+            batch.BatchCommands.Add(SourceCommands.BatchCommand(batch, _source, count));
+        }
+
+        batch.BatchCommands.Add(SourceCommands.BatchCommand(batch, _source, data));
+        foreach (var (_, statement) in levels.Levels)
+        {
+            _executor.Sending(_source, statement);
+            batch.BatchCommands.Add(SourceCommands.BatchCommand(batch, _source, statement));
+        }
+
+        batch.BatchCommands.Add(SourceCommands.BatchCommand(batch, _source, new SqlStatement(ExpandBatch.Commit, [])));
+        _reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (count is not null)
+        {
+            // BEGIN has no result: the reader starts at the count.
+            await _reader.ReadAsync(cancellationToken);
+            Count = QueryExecutor.ToCount(_reader.GetValue(0));
+            await _reader.NextResultAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>After the page's rows: the rows of each level in the batch, by the join values of their parent.</summary>
+    private async Task ReadBatchedLevelsAsync(CancellationToken cancellationToken)
+    {
+        _batchedRows = new(ReferenceEqualityComparer.Instance);
+        foreach (var (expand, _) in _batched!.Levels)
+        {
+            if (!await Reader.NextResultAsync(cancellationToken))
+            {
+                throw new InvalidOperationException("The batch ended before the rows of an expanded level.");
+            }
+
+            _batchedRows[expand] = (await ReadRelatedAsync(Reader, expand, cancellationToken)).ByParent;
+        }
+    }
     /// <summary>
     /// The next at most <paramref name="max"/> parent rows (none when the statement has no more), each with the values
     /// <paramref name="readOrder"/> takes from its row (what a next link continues after). Between two batches the
@@ -25,6 +88,11 @@ internal sealed partial class OpenQuery
                     // The page statement is bounded (its LIMIT is the page and one row more): read it whole, then free
                     // the connection for the related rows.
                     _buffered = await ReadRowsAsync(Reader, columns, OpenQuery.MaxBufferedParents, readOrder, cancellationToken);
+                    if (_batched is not null)
+                    {
+                        await ReadBatchedLevelsAsync(cancellationToken);
+                    }
+
                     await CloseReaderAsync();
                 }
 
@@ -80,37 +148,30 @@ internal sealed partial class OpenQuery
             var expand = query.Expands[e];
             var join = expand.Navigation.Join;
             var localIndexes = join.Select(j => query.ReadColumns.IndexOfColumn(j.Local)).ToArray();
-            var parentValues = rows.Select(r => localIndexes.Select(i => r.Values[i]).ToArray()).ToList();
-            var statement = SqlCompiler.Expand(expand, parentValues, now);
-            _executor.Sending(_source, statement);
-
-            var childColumns = expand.Query.ReadColumns;
-            var byParent = new Dictionary<object?[], List<BufferedRow>>(JoinKeyComparer.Instance);
-            var children = new List<BufferedRow>();
-            using (_executor.StartSql(_source, statement))
-            await using (var command = _source.CreateCommand(_connection, statement))
+            Dictionary<object?[], List<BufferedRow>> byParent;
+            List<BufferedRow> children;
+            var batched = _batchedRows?.GetValueOrDefault(expand);
+            if (batched is not null)
             {
-                command.Transaction = _transaction;
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
+                // Read in the page's batch, for every parent of the page: these parents' share of them.
+                byParent = batched;
+                children = [];
+            }
+            else
+            {
+                var parentValues = rows.Select(r => localIndexes.Select(i => r.Values[i]).ToArray()).ToList();
+                var statement = SqlCompiler.Expand(expand, parentValues, now);
+                _executor.Sending(_source, statement);
+                using (_executor.StartSql(_source, statement))
+                await using (var command = _source.CreateCommand(_connection, statement))
                 {
-                    var child = RowReader.Read(reader, childColumns);
-                    var joinKey = new object?[join.Count];
-                    for (var j = 0; j < joinKey.Length; j++)
-                    {
-                        joinKey[j] = ValueWriter.ReadBoxed(reader, childColumns.Count + j, join[j].Remote.Type);
-                    }
-
-                    children.Add(child);
-                    if (!byParent.TryGetValue(joinKey, out var list))
-                    {
-                        byParent[joinKey] = list = [];
-                    }
-
-                    list.Add(child);
+                    command.Transaction = _transaction;
+                    await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                    (byParent, children) = await ReadRelatedAsync(reader, expand, cancellationToken);
                 }
             }
 
+            var seen = batched is null ? null : new HashSet<BufferedRow>(ReferenceEqualityComparer.Instance);
             foreach (var row in rows)
             {
                 var joinKey = new object?[localIndexes.Length];
@@ -119,11 +180,45 @@ internal sealed partial class OpenQuery
                     joinKey[j] = row.Values[localIndexes[j]];
                 }
 
-                row.Expanded![e] = byParent.GetValueOrDefault(joinKey) ?? [];
+                var related = byParent.GetValueOrDefault(joinKey) ?? [];
+                row.Expanded![e] = related;
+                if (seen is not null)
+                {
+                    // A related row may belong to several parents (a to-one navigation): its own levels once.
+                    children.AddRange(related.Where(seen.Add));
+                }
             }
 
             await LoadExpandsAsync(expand.Query, children, now, cancellationToken);
         }
+    }
+
+    /// <summary>An expanded level's rows from <paramref name="reader"/>, in its order, and by their parents' join values.</summary>
+    private static async Task<(Dictionary<object?[], List<BufferedRow>> ByParent, List<BufferedRow> Rows)> ReadRelatedAsync(DbDataReader reader, ExpandedQuery expand, CancellationToken cancellationToken)
+    {
+        var join = expand.Navigation.Join;
+        var childColumns = expand.Query.ReadColumns;
+        var byParent = new Dictionary<object?[], List<BufferedRow>>(JoinKeyComparer.Instance);
+        var children = new List<BufferedRow>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var child = RowReader.Read(reader, childColumns);
+            var joinKey = new object?[join.Count];
+            for (var j = 0; j < joinKey.Length; j++)
+            {
+                joinKey[j] = ValueWriter.ReadBoxed(reader, childColumns.Count + j, join[j].Remote.Type);
+            }
+
+            children.Add(child);
+            if (!byParent.TryGetValue(joinKey, out var list))
+            {
+                byParent[joinKey] = list = [];
+            }
+
+            list.Add(child);
+        }
+
+        return (byParent, children);
     }
 
     private async Task<List<BufferedRow>> FetchAsync(IReadOnlyList<PublishedColumn> columns, int count, Func<DbDataReader, object?[]>? readOrder, CancellationToken cancellationToken)

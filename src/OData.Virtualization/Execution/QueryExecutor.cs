@@ -39,30 +39,42 @@ internal sealed partial class QueryExecutor(CacheStatistics statistics, ServerMe
     /// rows are loaded between batches on the same connection (<see cref="OpenQuery.ReadBatchAsync"/>). At most
     /// <paramref name="rows"/> parent rows are read (null: all): a bounded page is read whole and its reader closed; a
     /// larger or unbounded read goes through a server-side cursor (PostgreSQL) or a second statement on the same
-    /// connection (SQLite), so that memory stays flat.
+    /// connection (SQLite), so that memory stays flat. A bounded page on PostgreSQL sends its expanded levels in its own
+    /// batch where it can (<see cref="ExpandBatch"/>): one round trip. <paramref name="data"/> is the page statement
+    /// <see cref="SqlCompiler.Page"/> compiled for <paramref name="query"/> at <paramref name="now"/>.
     /// </summary>
-    public Task<OpenQuery> OpenParentsAsync(PublishedSet set, string principal, SqlStatement? count, SqlStatement data, long? rows, CancellationToken cancellationToken)
+    public Task<OpenQuery> OpenParentsAsync(EntityQuery query, string principal, SqlStatement? count, SqlStatement data, long? rows, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var set = query.Set;
         var reading = set.Source.Provider != SourceProvider.PostgreSql ? ParentReading.Alongside
             : rows is { } bounded && bounded <= OpenQuery.MaxBufferedParents ? ParentReading.Buffered
             : ParentReading.Cursor;
-        return OpenAsync(set, principal, count, data, reading, cancellationToken);
+        var batched = reading == ParentReading.Buffered ? ExpandBatch.Plan(query, now) : null;
+        return OpenAsync(set, principal, count, data, reading, cancellationToken, batched: batched);
     }
 
-    private Task<OpenQuery> OpenAsync(PublishedSet set, string principal, SqlStatement? count, SqlStatement data, ParentReading reading, CancellationToken cancellationToken, WindowedPage? windowed = null)
+    private Task<OpenQuery> OpenAsync(PublishedSet set, string principal, SqlStatement? count, SqlStatement data, ParentReading reading, CancellationToken cancellationToken, WindowedPage? windowed = null, ExpandBatch? batched = null)
         => set.Source.Resilience.ExecuteAsync(
-            static (state, ct) => new ValueTask<OpenQuery>(state.Executor.OpenOnceAsync(state.Set, state.Principal, state.Count, state.Data, state.Reading, state.Windowed, ct)),
-            (Executor: this, Set: set, Principal: principal, Count: count, Data: data, Reading: reading, Windowed: windowed),
+            static (state, ct) => new ValueTask<OpenQuery>(state.Executor.OpenOnceAsync(state.Set, state.Principal, state.Count, state.Data, state.Reading, state.Windowed, state.Batched, ct)),
+            (Executor: this, Set: set, Principal: principal, Count: count, Data: data, Reading: reading, Windowed: windowed, Batched: batched),
             cancellationToken).AsTask();
 
-    private async Task<OpenQuery> OpenOnceAsync(PublishedSet set, string principal, SqlStatement? count, SqlStatement data, ParentReading reading, WindowedPage? windowed, CancellationToken cancellationToken)
+    private async Task<OpenQuery> OpenOnceAsync(PublishedSet set, string principal, SqlStatement? count, SqlStatement data, ParentReading reading, WindowedPage? windowed, ExpandBatch? batched, CancellationToken cancellationToken)
     {
         // Until the first row can be read: the rows themselves are read while the response is written.
         using var activity = tracing.StartSql(set.Source, count, data);
         var open = await OpenQuery.ConnectAsync(this, set, principal, cancellationToken);
         try
         {
-            await open.StartAsync(count, data, reading, cancellationToken, windowed);
+            if (batched is not null)
+            {
+                await open.StartBatchedAsync(count, data, batched, cancellationToken);
+            }
+            else
+            {
+                await open.StartAsync(count, data, reading, cancellationToken, windowed);
+            }
+
             return open;
         }
         catch (Exception ex) when (!ServerTracing.Failed(activity, ex))

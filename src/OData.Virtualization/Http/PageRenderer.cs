@@ -26,7 +26,7 @@ internal sealed class PageRenderer(QueryExecutor executor, PagePlanner pages)
         var limit = plan.PageRows ?? long.MaxValue;
         var expanding = query.Expands.Count > 0;
         await using var open = expanding
-            ? await executor.OpenParentsAsync(query.Set, render.Principal, count, page.Statement, plan.PageRows is { } rows ? rows + (plan.MayHaveNext ? 1 : 0) : null, ct)
+            ? await executor.OpenParentsAsync(query, render.Principal, count, page.Statement, plan.PageRows is { } rows ? rows + (plan.MayHaveNext ? 1 : 0) : null, render.Now, ct)
             : await executor.OpenAsync(query.Set, render.Principal, count, page.Statement, ct, Windowed(query, plan, count, render.Now));
         if (beforeFirstByte is not null)
         {

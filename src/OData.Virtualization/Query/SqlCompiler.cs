@@ -9,7 +9,7 @@ namespace OData.Virtualization.Query;
 /// Compiles an <see cref="EntityQuery"/> into one parameterized statement in the source's dialect.
 /// Every client value becomes a parameter; identifiers come only from the discovered schema and are quoted.
 /// </summary>
-internal static class SqlCompiler
+internal static partial class SqlCompiler
 {
     private const string Alias = "t0";
 
@@ -61,6 +61,18 @@ internal static class SqlCompiler
             text.Append(", COUNT(*) OVER () AS ").Append(SqlDialect.Quote("__count"));
         }
 
+        terms = AppendPageRows(sql, query, now, terms);
+        return new PageStatement(sql.Build(), terms ?? [], orderOrdinals, countOrdinal);
+    }
+
+    /// <summary>
+    /// <c>FROM … WHERE … ORDER BY … LIMIT … OFFSET …</c> of a page: which rows it holds, the same in <see cref="Page"/>
+    /// and in <see cref="PageRows"/>. Returns the order terms (null for an entity by key).
+    /// </summary>
+    private static IReadOnlyList<OrderTerm>? AppendPageRows(SqlBuilder sql, EntityQuery query, DateTimeOffset now, IReadOnlyList<OrderTerm>? terms)
+    {
+        var text = sql.Text;
+        var paging = query.Paging;
         text.Append(" FROM ").Append(SqlDialect.Table(query.Set.Object)).Append(" AS ").Append(Alias);
         var after = paging?.After;
         AppendWhere(sql, query, now, extra: after is null ? null : () => Keyset.After(sql, OrderTerms(sql, query, now), after));
@@ -81,7 +93,7 @@ internal static class SqlCompiler
             AppendPaging(sql, query.Top, query.Skip);
         }
 
-        return new PageStatement(sql.Build(), terms ?? [], orderOrdinals, countOrdinal);
+        return terms;
     }
 
     /// <summary><c>SELECT COUNT(*)</c> over the same predicate (paging does not apply to counts).</summary>
@@ -91,117 +103,6 @@ internal static class SqlCompiler
         sql.Text.Append("SELECT COUNT(*) FROM ").Append(SqlDialect.Table(query.Set.Object)).Append(" AS ").Append(Alias);
         AppendWhere(sql, query, now, extra: null);
         return sql.Build();
-    }
-
-    /// <summary>
-    /// One statement for an expanded level: the related rows of every parent in <paramref name="parentValues"/>
-    /// (the parents' values of the navigation's local join columns), with the nested options applied per parent.
-    /// The join columns are read after <see cref="EntityQuery.ReadColumns"/>.
-    /// </summary>
-    public static SqlStatement Expand(ExpandedQuery expand, IReadOnlyList<object?[]> parentValues, DateTimeOffset now)
-    {
-        var query = expand.Query;
-        var join = expand.Navigation.Join;
-        var sql = new SqlBuilder(query.Set.Source.Dialect);
-        var dialect = sql.Dialect;
-        var text = sql.Text;
-        var windowed = query.Top is not null || query.Skip is not null;
-
-        text.Append("SELECT ");
-        AppendColumns(text, dialect, query.ReadColumns);
-        foreach (var (_, remote) in join)
-        {
-            text.Append(", ").Append(Alias).Append('.').Append(SqlDialect.Quote(remote.ColumnName));
-        }
-
-        var orderBy = new StringBuilder();
-        AppendOrderTerms(orderBy, dialect, OrderTerms(sql, query, now));
-        if (windowed)
-        {
-            text.Append(", ROW_NUMBER() OVER (PARTITION BY ");
-            text.AppendJoin(", ", join.Select(j => Alias + "." + SqlDialect.Quote(j.Remote.ColumnName)));
-            text.Append(" ORDER BY ").Append(orderBy).Append(") AS ").Append(SqlDialect.Quote("__rn"));
-        }
-
-        text.Append(" FROM ").Append(SqlDialect.Table(query.Set.Object)).Append(" AS ").Append(Alias);
-        AppendWhere(sql, query, now, extra: () => JoinPredicate(sql, join, parentValues));
-
-        if (windowed)
-        {
-            var inner = text.ToString();
-            text.Clear();
-            text.Append("SELECT * FROM (").Append(inner).Append(") AS w WHERE ");
-            var skip = query.Skip ?? 0;
-            text.Append("w.").Append(SqlDialect.Quote("__rn")).Append(" > ").Append(sql.AddParameter(skip, ColumnType.Of(ValueKind.Int64)));
-            if (query.Top is { } top)
-            {
-                text.Append(" AND w.").Append(SqlDialect.Quote("__rn")).Append(" <= ")
-                    .Append(sql.AddParameter(skip + top, ColumnType.Of(ValueKind.Int64)));
-            }
-
-            text.Append(" ORDER BY w.").Append(SqlDialect.Quote("__rn"));
-        }
-        else
-        {
-            text.Append(" ORDER BY ").Append(orderBy);
-        }
-
-        return sql.Build();
-    }
-
-    private static string JoinPredicate(SqlBuilder sql, IReadOnlyList<(PublishedColumn Local, PublishedColumn Remote)> join, IReadOnlyList<object?[]> parentValues)
-    {
-        var dialect = sql.Dialect;
-        var distinct = parentValues.Where(v => v.All(x => x is not null)).Distinct(JoinKeyComparer.Instance).ToList();
-        if (distinct.Count == 0)
-        {
-            return "(1 = 0)";
-        }
-
-        if (join.Count == 1 && dialect.Provider == SourceProvider.PostgreSql)
-        {
-            // One array parameter for the whole batch of parents. Types that are read as text (enums, unconstrained
-            // numerics) are matched as text; others are bound as the column's own type, so its index serves the join.
-            var column = join[0].Remote;
-            var asText = column.Type.ReadAsText || column.Type.CompareAs is not null;
-            var converted = distinct.Select(d => asText
-                ? Convert.ToString(d[0], System.Globalization.CultureInfo.InvariantCulture)
-                : dialect.ToProviderValue(d[0], column.Type)).ToList();
-            var values = Array.CreateInstance(converted[0]!.GetType(), converted.Count);
-            for (var i = 0; i < converted.Count; i++)
-            {
-                values.SetValue(converted[i], i);
-            }
-
-            var left = Alias + "." + SqlDialect.Quote(column.ColumnName) + (asText ? "::text" : string.Empty);
-            return $"({left} = ANY({sql.AddParameter(values, null)}))";
-        }
-
-        var text = new StringBuilder("((");
-        text.AppendJoin(", ", join.Select(j => Alias + "." + SqlDialect.Quote(j.Remote.ColumnName)));
-        text.Append(") IN (");
-        for (var i = 0; i < distinct.Count; i++)
-        {
-            if (i > 0)
-            {
-                text.Append(", ");
-            }
-
-            text.Append('(');
-            for (var c = 0; c < join.Count; c++)
-            {
-                if (c > 0)
-                {
-                    text.Append(", ");
-                }
-
-                text.Append(sql.AddParameter(distinct[i][c], join[c].Remote.Type));
-            }
-
-            text.Append(')');
-        }
-
-        return text.Append("))").ToString();
     }
 
     private static void AppendColumns(StringBuilder text, SqlDialect dialect, IReadOnlyList<PublishedColumn> columns)

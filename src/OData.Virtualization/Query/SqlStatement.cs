@@ -15,6 +15,12 @@ internal sealed class SqlBuilder(SqlDialect dialect)
 {
     private readonly List<SqlParameterValue> _parameters = [];
 
+    private SqlBuilder(SqlDialect dialect, List<SqlParameterValue> parameters)
+        : this(dialect)
+    {
+        _parameters = parameters;
+    }
+
     public StringBuilder Text { get; } = new();
 
     public SqlDialect Dialect { get; } = dialect;
@@ -37,4 +43,10 @@ internal sealed class SqlBuilder(SqlDialect dialect)
     }
 
     public SqlStatement Build() => new(Text.ToString(), _parameters.ToArray());
+
+    /// <summary>
+    /// A builder for a subquery: text of its own, parameters numbered in this statement's sequence (never renumbered
+    /// in SQL text afterwards, where a quoted identifier could hold anything).
+    /// </summary>
+    public SqlBuilder Nested() => new(Dialect, _parameters);
 }

@@ -13,6 +13,9 @@ namespace OData.Virtualization.IntegrationTests.Infrastructure;
 /// (requests to the database pass at once). With a lag, a client's own command timeout fires before the database's
 /// statement-timeout error arrives (the path Npgsql reports as a <see cref="TimeoutException"/>), deterministically
 /// instead of a race between the two timers; concurrent identical requests meet one running statement.</item>
+/// <item>While <see cref="Latency"/> is set, every chunk from the database is passed on that long after it arrived, the
+/// chunks of one answer overlapping as on a network: each round trip costs the latency once, however many chunks its
+/// answer spans.</item>
 /// </list>
 /// </summary>
 public sealed class TcpRelay : IAsyncDisposable
@@ -36,6 +39,9 @@ public sealed class TcpRelay : IAsyncDisposable
 
     /// <summary>How long each chunk from the database is held back; zero (the default) passes it on at once.</summary>
     public TimeSpan Lag { get; set; }
+
+    /// <summary>How long after it arrived each chunk from the database is passed on, chunks overlapping; zero: at once.</summary>
+    public TimeSpan Latency { get; set; }
 
     /// <summary>Closes the listener and every relayed connection: the database is gone.</summary>
     public void Stop()
@@ -98,6 +104,10 @@ public sealed class TcpRelay : IAsyncDisposable
         try
         {
             await upstream.ConnectAsync(_target, cancellationToken);
+
+            // Chunks pass on as they come: Nagle's algorithm would hold a chunk for the ACK of the one before (40 ms).
+            client.NoDelay = true;
+            upstream.NoDelay = true;
             var toDatabase = client.GetStream().CopyToAsync(upstream.GetStream(), cancellationToken);
             var fromDatabase = CopyLaggingAsync(upstream.GetStream(), client.GetStream(), cancellationToken);
             await Task.WhenAny(toDatabase, fromDatabase);
@@ -117,17 +127,43 @@ public sealed class TcpRelay : IAsyncDisposable
 
     private async Task CopyLaggingAsync(Stream from, Stream to, CancellationToken cancellationToken)
     {
-        var buffer = new byte[64 * 1024];
-        int read;
-        while ((read = await from.ReadAsync(buffer, cancellationToken)) > 0)
+        var chunks = System.Threading.Channels.Channel.CreateUnbounded<(long Due, byte[] Bytes)>();
+        var writing = WriteWhenDueAsync(chunks.Reader, to, cancellationToken);
+        try
         {
-            var lag = Lag;
-            if (lag > TimeSpan.Zero)
+            var buffer = new byte[64 * 1024];
+            int read;
+            while ((read = await from.ReadAsync(buffer, cancellationToken)) > 0)
             {
-                await Task.Delay(lag, cancellationToken);
+                var lag = Lag;
+                if (lag > TimeSpan.Zero)
+                {
+                    await Task.Delay(lag, cancellationToken);
+                }
+
+                var due = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(Latency.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+                await chunks.Writer.WriteAsync((due, buffer.AsSpan(0, read).ToArray()), cancellationToken);
+            }
+        }
+        finally
+        {
+            chunks.Writer.TryComplete();
+        }
+
+        await writing;
+    }
+
+    private static async Task WriteWhenDueAsync(System.Threading.Channels.ChannelReader<(long Due, byte[] Bytes)> chunks, Stream to, CancellationToken cancellationToken)
+    {
+        await foreach (var (due, bytes) in chunks.ReadAllAsync(cancellationToken))
+        {
+            var wait = System.Diagnostics.Stopwatch.GetElapsedTime(System.Diagnostics.Stopwatch.GetTimestamp(), due);
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, cancellationToken);
             }
 
-            await to.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            await to.WriteAsync(bytes, cancellationToken);
         }
     }
 }

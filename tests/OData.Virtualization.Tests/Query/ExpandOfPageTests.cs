@@ -1,0 +1,48 @@
+using OData.Virtualization.Configuration;
+using OData.Virtualization.Query;
+using OData.Virtualization.Tests.Infrastructure;
+
+namespace OData.Virtualization.Tests.Query;
+
+/// <summary>
+/// An expanded level read in its page's batch (issue 17): the parents are the page itself, compiled as a subquery into
+/// the level's statement, its parameters numbered after the level's own.
+/// </summary>
+public sealed class ExpandOfPageTests
+{
+    private static CompilerHarness Pg => CompilerHarness.Postgres;
+
+    [Fact]
+    public void ExpandOfPage_ParentsAreThePagesRows_ParametersInOneSequence()
+    {
+        var query = Pg.Plan("customers?$select=id&$filter=name eq 'Zoë'&$orderby=name&$top=20&$expand=sales_orders($select=order_id;$filter=status eq 'open')");
+        var statement = SqlCompiler.Expand(query.Expands[0], SqlCompiler.PageRows(query, CompilerHarness.Now), CompilerHarness.Now);
+
+        // The page's WHERE, order (ending with the key) and limit, selecting only the join column.
+        SqlAssert.Sql(
+            "SELECT t0.\"order_id\", t0.\"customer_id\" FROM \"sales\".\"sales_orders\" AS t0 WHERE (t0.\"customer_id\" IN (SELECT p.\"id\" FROM (" +
+            "SELECT t0.\"id\" FROM \"sales\".\"customers\" AS t0 WHERE (t0.\"name\" = $1) ORDER BY t0.\"name\" ASC, t0.\"id\" ASC LIMIT $2) AS p)) " +
+            "AND (t0.\"status\"::text = $3) ORDER BY t0.\"order_id\" ASC",
+            statement);
+        SqlAssert.Parameters(statement, "Zoë", 20L, "open");
+    }
+
+    [Fact]
+    public void ExpandOfExpand_NestedLevelsParentsAreTheLevelAboveWithItsCap()
+    {
+        var query = Pg.Plan("customers?$select=id&$top=5&$expand=sales_orders($select=order_id;$top=2;$skip=1;$expand=order_lines($select=line_no))", new LimitOptions());
+        var orders = query.Expands[0];
+        var page = SqlCompiler.PageRows(query, CompilerHarness.Now);
+        var statement = SqlCompiler.Expand(orders.Query.Expands[0], SqlCompiler.ExpandRows(orders, page, CompilerHarness.Now), CompilerHarness.Now);
+
+        // The lines' parents are the orders the level above returns: the same window per customer ($skip=1, $top=2).
+        SqlAssert.Sql(
+            "SELECT * FROM (SELECT t0.\"line_no\", t0.\"order_id\", t0.\"order_id\", ROW_NUMBER() OVER (PARTITION BY t0.\"order_id\" ORDER BY t0.\"order_id\" ASC, t0.\"line_no\" ASC) AS \"__rn\" " +
+            "FROM \"sales\".\"order_lines\" AS t0 WHERE (t0.\"order_id\" IN (SELECT p.\"order_id\" FROM (" +
+            "SELECT w.\"order_id\" FROM (SELECT t0.\"order_id\", ROW_NUMBER() OVER (PARTITION BY t0.\"customer_id\" ORDER BY t0.\"order_id\" ASC) AS \"__rn\" " +
+            "FROM \"sales\".\"sales_orders\" AS t0 WHERE (t0.\"customer_id\" IN (SELECT p.\"id\" FROM (SELECT t0.\"id\" FROM \"sales\".\"customers\" AS t0 ORDER BY t0.\"id\" ASC LIMIT $1) AS p))) " +
+            "AS w WHERE w.\"__rn\" > $2 AND w.\"__rn\" <= $3) AS p))) AS w WHERE w.\"__rn\" > $4 AND w.\"__rn\" <= $5 ORDER BY w.\"__rn\"",
+            statement);
+        SqlAssert.Parameters(statement, 5L, 1L, 3L, 0L, 1000L);
+    }
+}
