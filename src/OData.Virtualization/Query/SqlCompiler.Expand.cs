@@ -148,8 +148,13 @@ internal static partial class SqlCompiler
         var rows = parents(sql, join.Select(j => j.Local).ToList());
         var left = string.Join(", ", join.Select(j => Alias + "." + SqlDialect.Quote(j.Remote.ColumnName)));
         var right = string.Join(", ", join.Select(j => ParentAlias + "." + SqlDialect.Quote(j.Local.ColumnName)));
+        // One column on PostgreSQL: = ANY(ARRAY(…)) makes the parents an InitPlan, run once, and the children an index
+        // scan on the array as when the parents' values are bound; IN (SELECT …) let the planner choose a semi-join
+        // that cost PostgreSQL half as much again per 20-parent expand (the issue-17 benchmark).
         return join.Count == 1
-            ? $"({left} IN (SELECT {right} FROM ({rows}) AS {ParentAlias}))"
+            ? sql.Dialect.Provider == SourceProvider.PostgreSql
+                ? $"({left} = ANY(ARRAY(SELECT {right} FROM ({rows}) AS {ParentAlias})))"
+                : $"({left} IN (SELECT {right} FROM ({rows}) AS {ParentAlias}))"
             : $"(({left}) IN (SELECT {right} FROM ({rows}) AS {ParentAlias}))";
     }
 

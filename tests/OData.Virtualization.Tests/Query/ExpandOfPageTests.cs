@@ -20,8 +20,8 @@ public sealed class ExpandOfPageTests
 
         // The page's WHERE, order (ending with the key) and limit, selecting only the join column.
         SqlAssert.Sql(
-            "SELECT t0.\"order_id\", t0.\"customer_id\" FROM \"sales\".\"sales_orders\" AS t0 WHERE (t0.\"customer_id\" IN (SELECT p.\"id\" FROM (" +
-            "SELECT t0.\"id\" FROM \"sales\".\"customers\" AS t0 WHERE (t0.\"name\" = $1) ORDER BY t0.\"name\" ASC, t0.\"id\" ASC LIMIT $2) AS p)) " +
+            "SELECT t0.\"order_id\", t0.\"customer_id\" FROM \"sales\".\"sales_orders\" AS t0 WHERE (t0.\"customer_id\" = ANY(ARRAY(SELECT p.\"id\" FROM (" +
+            "SELECT t0.\"id\" FROM \"sales\".\"customers\" AS t0 WHERE (t0.\"name\" = $1) ORDER BY t0.\"name\" ASC, t0.\"id\" ASC LIMIT $2) AS p))) " +
             "AND (t0.\"status\"::text = $3) ORDER BY t0.\"order_id\" ASC",
             statement);
         SqlAssert.Parameters(statement, "Zoë", 20L, "open");
@@ -38,10 +38,10 @@ public sealed class ExpandOfPageTests
         // The lines' parents are the orders the level above returns: the same window per customer ($skip=1, $top=2).
         SqlAssert.Sql(
             "SELECT * FROM (SELECT t0.\"line_no\", t0.\"order_id\", t0.\"order_id\", ROW_NUMBER() OVER (PARTITION BY t0.\"order_id\" ORDER BY t0.\"order_id\" ASC, t0.\"line_no\" ASC) AS \"__rn\" " +
-            "FROM \"sales\".\"order_lines\" AS t0 WHERE (t0.\"order_id\" IN (SELECT p.\"order_id\" FROM (" +
+            "FROM \"sales\".\"order_lines\" AS t0 WHERE (t0.\"order_id\" = ANY(ARRAY(SELECT p.\"order_id\" FROM (" +
             "SELECT w.\"order_id\" FROM (SELECT t0.\"order_id\", ROW_NUMBER() OVER (PARTITION BY t0.\"customer_id\" ORDER BY t0.\"order_id\" ASC) AS \"__rn\" " +
-            "FROM \"sales\".\"sales_orders\" AS t0 WHERE (t0.\"customer_id\" IN (SELECT p.\"id\" FROM (SELECT t0.\"id\" FROM \"sales\".\"customers\" AS t0 ORDER BY t0.\"id\" ASC LIMIT $1) AS p))) " +
-            "AS w WHERE w.\"__rn\" > $2 AND w.\"__rn\" <= $3) AS p))) AS w WHERE w.\"__rn\" > $4 AND w.\"__rn\" <= $5 ORDER BY w.\"__rn\"",
+            "FROM \"sales\".\"sales_orders\" AS t0 WHERE (t0.\"customer_id\" = ANY(ARRAY(SELECT p.\"id\" FROM (SELECT t0.\"id\" FROM \"sales\".\"customers\" AS t0 ORDER BY t0.\"id\" ASC LIMIT $1) AS p)))) " +
+            "AS w WHERE w.\"__rn\" > $2 AND w.\"__rn\" <= $3) AS p)))) AS w WHERE w.\"__rn\" > $4 AND w.\"__rn\" <= $5 ORDER BY w.\"__rn\"",
             statement);
         SqlAssert.Parameters(statement, 5L, 1L, 3L, 0L, 1000L);
     }
