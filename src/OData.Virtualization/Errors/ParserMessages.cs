@@ -31,6 +31,12 @@ internal static partial class ParserMessages
                    (suggestion is null ? " The service document at the service root lists them." : $" Did you mean '{suggestion}'?");
         }
 
+        if (message.Contains("unterminated string literal", StringComparison.OrdinalIgnoreCase) || message.Contains("unterminated literal", StringComparison.OrdinalIgnoreCase))
+        {
+            // Most often a quote inside a string (O'Neil): OData doubles it, as SQL does.
+            return message.TrimEnd() + " A quote inside a string is written twice: 'O''Neil' (in a URL, %27O%27%27Neil%27).";
+        }
+
         return message;
     }
 

@@ -40,6 +40,17 @@ public abstract class BadInputTests(ServerFixture fixture)
     }
 
     [Theory]
+    [InlineData("erp_customers?$filter=name eq 'O'Neil'")]
+    [InlineData("erp_customers?$filter=startswith(name,'O'Ne')")]
+    public async Task AQuoteInsideAString_Is400SayingQuotesAreDoubled(string url)
+    {
+        // Issue 18: the parser's "unterminated string literal" did not say why, nor how to write O'Neil.
+        var error = await Fixture.Client.GetErrorAsync(url, HttpStatusCode.BadRequest);
+        var message = error.GetProperty("message").GetString()!;
+        Assert.Contains("written twice: 'O''Neil'", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("sales_orders?$filter=cast(null)")]
     [InlineData("sales_orders?$filter=cast(1e308)")]
     [InlineData("sales_orders?$filter=isof(priority,1)")]
