@@ -24,7 +24,15 @@ internal static partial class SqlCompiler
     public static SqlStatement Expand(ExpandedQuery expand, IReadOnlyList<object?[]> parentValues, DateTimeOffset now)
     {
         var sql = new SqlBuilder(expand.Query.Set.Source.Dialect);
-        AppendExpand(sql, expand, now, () => JoinPredicate(sql, expand.Navigation.Join, parentValues), only: null);
+        if (Lateral(sql, expand, bound: true))
+        {
+            AppendLateral(sql, expand, now, () => BoundParents(sql, expand.Navigation.Join, parentValues), only: null);
+        }
+        else
+        {
+            AppendExpand(sql, expand, now, () => JoinPredicate(sql, expand.Navigation.Join, parentValues), only: null);
+        }
+
         return sql.Build();
     }
 
@@ -36,7 +44,15 @@ internal static partial class SqlCompiler
     public static SqlStatement Expand(ExpandedQuery expand, ParentRows parents, DateTimeOffset now)
     {
         var sql = new SqlBuilder(expand.Query.Set.Source.Dialect);
-        AppendExpand(sql, expand, now, () => JoinSubquery(sql, expand.Navigation.Join, parents), only: null);
+        if (Lateral(sql, expand))
+        {
+            AppendLateral(sql, expand, now, () => DistinctParents(sql, expand.Navigation.Join, parents), only: null);
+        }
+        else
+        {
+            AppendExpand(sql, expand, now, () => JoinSubquery(sql, expand.Navigation.Join, parents), only: null);
+        }
+
         return sql.Build();
     }
 
@@ -59,7 +75,15 @@ internal static partial class SqlCompiler
     public static ParentRows ExpandRows(ExpandedQuery expand, ParentRows parents, DateTimeOffset now) => (outer, columns) =>
     {
         var sql = outer.Nested();
-        AppendExpand(sql, expand, now, () => JoinSubquery(sql, expand.Navigation.Join, parents), only: columns);
+        if (Lateral(sql, expand))
+        {
+            AppendLateral(sql, expand, now, () => DistinctParents(sql, expand.Navigation.Join, parents), only: columns);
+        }
+        else
+        {
+            AppendExpand(sql, expand, now, () => JoinSubquery(sql, expand.Navigation.Join, parents), only: columns);
+        }
+
         return sql.Text.ToString();
     };
 
@@ -176,21 +200,8 @@ internal static partial class SqlCompiler
 
         if (join.Count == 1 && dialect.Provider == SourceProvider.PostgreSql)
         {
-            // One array parameter for the whole batch of parents. Types that are read as text (enums, unconstrained
-            // numerics) are matched as text; others are bound as the column's own type, so its index serves the join.
-            var column = join[0].Remote;
-            var asText = column.Type.ReadAsText || column.Type.CompareAs is not null;
-            var converted = distinct.Select(d => asText
-                ? Convert.ToString(d[0], System.Globalization.CultureInfo.InvariantCulture)
-                : dialect.ToProviderValue(d[0], column.Type)).ToList();
-            var values = Array.CreateInstance(converted[0]!.GetType(), converted.Count);
-            for (var i = 0; i < converted.Count; i++)
-            {
-                values.SetValue(converted[i], i);
-            }
-
-            var left = Alias + "." + SqlDialect.Quote(column.ColumnName) + (asText ? "::text" : string.Empty);
-            return $"({left} = ANY({sql.AddParameter(values, null)}))";
+            var (left, values) = ArrayParameter(sql, join[0].Remote, distinct);
+            return $"({left} = ANY({values}))";
         }
 
         var text = new StringBuilder("((");
@@ -218,5 +229,32 @@ internal static partial class SqlCompiler
         }
 
         return text.Append("))").ToString();
+    }
+
+    /// <summary>
+    /// The distinct non-null values of one join column as one array parameter (null when there are none), and the
+    /// column as it is compared with them. Types that are read as text (enums, unconstrained numerics) are matched as
+    /// text; others are bound as the column's own type, so its index serves the join.
+    /// </summary>
+    private static (string Left, string? Values) ArrayParameter(SqlBuilder sql, PublishedColumn column, IReadOnlyList<object?[]> parentValues)
+    {
+        var dialect = sql.Dialect;
+        var asText = column.Type.ReadAsText || column.Type.CompareAs is not null;
+        var left = Alias + "." + SqlDialect.Quote(column.ColumnName) + (asText ? "::text" : string.Empty);
+        var converted = parentValues.Where(v => v[0] is not null).Distinct(JoinKeyComparer.Instance).Select(d => asText
+            ? Convert.ToString(d[0], System.Globalization.CultureInfo.InvariantCulture)
+            : dialect.ToProviderValue(d[0], column.Type)).ToList();
+        if (converted.Count == 0)
+        {
+            return (left, null);
+        }
+
+        var values = Array.CreateInstance(converted[0]!.GetType(), converted.Count);
+        for (var i = 0; i < converted.Count; i++)
+        {
+            values.SetValue(converted[i], i);
+        }
+
+        return (left, sql.AddParameter(values, null));
     }
 }

@@ -50,6 +50,20 @@ internal static class PostgresCatalog
         ORDER BY con.conrelid, con.conname
         """;
 
+    // Each index's key columns up to its first expression (attnum 0), for the tables found; partial indexes serve only
+    // some rows, and only B-tree and hash indexes find rows equal to a value.
+    private const string IndexesSql = """
+        SELECT i.indrelid,
+               ARRAY(SELECT a.attname FROM unnest(i.indkey[0:i.indnkeyatts - 1]) WITH ORDINALITY k(num, ord)
+                     JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.num
+                     WHERE k.ord < COALESCE((SELECT min(z.ord) FROM unnest(i.indkey[0:i.indnkeyatts - 1]) WITH ORDINALITY z(num, ord) WHERE z.num = 0), 2147483647)
+                     ORDER BY k.ord) AS cols
+        FROM pg_catalog.pg_index i
+        JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+        JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+        WHERE i.indrelid = ANY($1) AND i.indisvalid AND i.indpred IS NULL AND am.amname IN ('btree', 'hash')
+        """;
+
     public static async Task<SourceSchema> DiscoverAsync(string sourceName, NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         var objects = new List<(uint Oid, string Schema, string Name, bool IsView)>();
@@ -106,6 +120,29 @@ internal static class PostgresCatalog
             }
         }
 
+        var indexes = new Dictionary<uint, List<IReadOnlyList<string>>>();
+        await using (var command = new NpgsqlCommand(IndexesSql, connection))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = oids, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Oid });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var oid = reader.GetFieldValue<uint>(0);
+                var cols = reader.GetFieldValue<string[]>(1);
+                if (cols.Length == 0)
+                {
+                    continue;
+                }
+
+                if (!indexes.TryGetValue(oid, out var list))
+                {
+                    indexes[oid] = list = [];
+                }
+
+                list.Add(cols);
+            }
+        }
+
         var result = objects
             .Select(o => new DbObject(
                 o.Schema,
@@ -113,7 +150,10 @@ internal static class PostgresCatalog
                 o.IsView,
                 columns.GetValueOrDefault(o.Oid) ?? [],
                 primaryKeys.GetValueOrDefault(o.Oid) ?? [],
-                foreignKeys.GetValueOrDefault(o.Oid) ?? []))
+                foreignKeys.GetValueOrDefault(o.Oid) ?? [])
+            {
+                Indexes = indexes.GetValueOrDefault(o.Oid) ?? [],
+            })
             .ToList();
         return new SourceSchema(sourceName, SourceProvider.PostgreSql, result);
     }

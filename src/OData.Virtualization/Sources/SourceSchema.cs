@@ -14,6 +14,17 @@ internal sealed record DbObject(
 {
     /// <summary><c>schema.name</c>, or just the name where the source has no schemas.</summary>
     public string QualifiedName => Schema is null ? Name : Schema + "." + Name;
+
+    /// <summary>
+    /// The key columns of each index that can find rows by equality on its leading columns (valid, not partial,
+    /// B-tree or hash), in index order, up to the first expression. Empty where discovery does not read indexes.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<string>> Indexes { get; init; } = [];
+
+    /// <summary>Whether an index's leading columns are exactly <paramref name="columns"/> (in any order): rows equal on them are found without a scan.</summary>
+    public bool HasIndexOn(IReadOnlyCollection<string> columns)
+        => Indexes.Any(index => index.Count >= columns.Count
+                                && index.Take(columns.Count).ToHashSet(StringComparer.Ordinal).SetEquals(columns));
 }
 
 /// <summary>A column and its declared store type (for example <c>numeric(12,2)</c> or <c>character varying(40)</c>).</summary>

@@ -46,6 +46,7 @@ internal static class ShopSchema
             ],
             ["order_id"],
             ForeignKey("fk_sales_orders_customer", "customer_id", schema, "customers", "id"));
+        orders = orders with { Indexes = [.. orders.Indexes, ["customer_id", "ordered_on"]] }; // found by customer (line_notes' foreign key has no index)
 
         var lines = Table(schema, "order_lines",
             [

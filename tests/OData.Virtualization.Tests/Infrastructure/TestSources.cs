@@ -31,7 +31,7 @@ internal static class TestSources
     }
 
     public static DbObject Table(string? schema, string name, IReadOnlyList<DbColumn> columns, IReadOnlyList<string> key, params DbForeignKey[] foreignKeys)
-        => new(schema, name, IsView: false, columns, key, foreignKeys);
+        => new(schema, name, IsView: false, columns, key, foreignKeys) { Indexes = key.Count > 0 ? [key] : [] }; // a primary key has its index
 
     public static DbObject View(string? schema, string name, IReadOnlyList<DbColumn> columns)
         => new(schema, name, IsView: true, columns, [], []);

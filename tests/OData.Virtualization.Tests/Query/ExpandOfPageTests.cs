@@ -37,12 +37,13 @@ public sealed class ExpandOfPageTests
 
         // The lines' parents are the orders the level above returns: the same window per customer ($skip=1, $top=2).
         SqlAssert.Sql(
-            "SELECT * FROM (SELECT t0.\"line_no\", t0.\"order_id\", t0.\"order_id\", ROW_NUMBER() OVER (PARTITION BY t0.\"order_id\" ORDER BY t0.\"order_id\" ASC, t0.\"line_no\" ASC) AS \"__rn\" " +
-            "FROM \"sales\".\"order_lines\" AS t0 WHERE (t0.\"order_id\" = ANY(ARRAY(SELECT p.\"order_id\" FROM (" +
-            "SELECT w.\"order_id\" FROM (SELECT t0.\"order_id\", ROW_NUMBER() OVER (PARTITION BY t0.\"customer_id\" ORDER BY t0.\"order_id\" ASC) AS \"__rn\" " +
-            "FROM \"sales\".\"sales_orders\" AS t0 WHERE (t0.\"customer_id\" = ANY(ARRAY(SELECT p.\"id\" FROM (SELECT t0.\"id\" FROM \"sales\".\"customers\" AS t0 ORDER BY t0.\"id\" ASC LIMIT $1) AS p)))) " +
-            "AS w WHERE w.\"__rn\" > $2 AND w.\"__rn\" <= $3) AS p)))) AS w WHERE w.\"__rn\" > $4 AND w.\"__rn\" <= $5 ORDER BY w.\"__rn\"",
+            "SELECT c.* FROM (SELECT DISTINCT p.\"order_id\" FROM (" +
+            "SELECT c.\"order_id\" FROM (SELECT DISTINCT p.\"id\" FROM (SELECT t0.\"id\" FROM \"sales\".\"customers\" AS t0 ORDER BY t0.\"id\" ASC LIMIT $1) AS p) AS p " +
+            "CROSS JOIN LATERAL (SELECT t0.\"order_id\" FROM \"sales\".\"sales_orders\" AS t0 WHERE t0.\"customer_id\" = p.\"id\" ORDER BY t0.\"order_id\" ASC LIMIT $2 OFFSET $3) AS c" +
+            ") AS p) AS p CROSS JOIN LATERAL (SELECT t0.\"line_no\", t0.\"order_id\", t0.\"order_id\", t0.\"order_id\" AS \"__o0\", t0.\"line_no\" AS \"__o1\" " +
+            "FROM \"sales\".\"order_lines\" AS t0 WHERE t0.\"order_id\" = p.\"order_id\" ORDER BY t0.\"order_id\" ASC, t0.\"line_no\" ASC LIMIT $4) AS c " +
+            "ORDER BY c.\"__o0\" ASC, c.\"__o1\" ASC",
             statement);
-        SqlAssert.Parameters(statement, 5L, 1L, 3L, 0L, 1000L);
+        SqlAssert.Parameters(statement, 5L, 2L, 1L, 1000L);
     }
 }

@@ -618,7 +618,8 @@ public sealed class PostgresSqlCompilerTests
         var query = Pg.Plan("customers?$select=id&$expand=sales_orders($select=order_id)", new LimitOptions());
         var statement = SqlCompiler.Expand(query.Expands[0], [[1]], CompilerHarness.Now);
 
-        Assert.Contains("ROW_NUMBER() OVER (PARTITION BY t0.\"customer_id\"", statement.Text, StringComparison.Ordinal);
+        // Each parent's orders stop at the cap: a lateral join with LIMIT, not a window over every order.
+        Assert.Contains("CROSS JOIN LATERAL (SELECT t0.\"order_id\", t0.\"customer_id\", t0.\"order_id\" AS \"__o0\" FROM \"sales\".\"sales_orders\" AS t0 WHERE t0.\"customer_id\" = p.v ORDER BY t0.\"order_id\" ASC LIMIT $2) AS c", statement.Text, StringComparison.Ordinal);
         Assert.Equal(1000L, statement.Parameters[^1].Value);
     }
 
@@ -646,16 +647,26 @@ public sealed class PostgresSqlCompilerTests
     }
 
     [Fact]
-    public void Expand_NestedTopAndSkip_RowNumberPerParent()
+    public void Expand_NestedTopAndSkip_LateralLimitPerParent()
     {
         var statement = Pg.Expand("customers?$select=id&$expand=sales_orders($select=order_id;$orderby=ordered_on desc;$top=2;$skip=1)", [1], [2]);
 
         SqlAssert.Sql(
-            "SELECT * FROM (SELECT t0.\"order_id\", t0.\"customer_id\", ROW_NUMBER() OVER (PARTITION BY t0.\"customer_id\" " +
-            "ORDER BY t0.\"ordered_on\" DESC, t0.\"order_id\" DESC) AS \"__rn\" FROM \"sales\".\"sales_orders\" AS t0 " +
-            "WHERE (t0.\"customer_id\" = ANY($1))) AS w WHERE w.\"__rn\" > $2 AND w.\"__rn\" <= $3 ORDER BY w.\"__rn\"",
+            "SELECT c.* FROM unnest($1) AS p(v) CROSS JOIN LATERAL (SELECT t0.\"order_id\", t0.\"customer_id\", t0.\"ordered_on\" AS \"__o0\", t0.\"order_id\" AS \"__o1\" " +
+            "FROM \"sales\".\"sales_orders\" AS t0 WHERE t0.\"customer_id\" = p.v ORDER BY t0.\"ordered_on\" DESC, t0.\"order_id\" DESC LIMIT $2 OFFSET $3) AS c " +
+            "ORDER BY c.\"__o0\" DESC, c.\"__o1\" DESC",
             statement);
-        SqlAssert.Parameters(statement, new[] { 1, 2 }, 1L, 3L);
+        SqlAssert.Parameters(statement, new[] { 1, 2 }, 2L, 1L);
+    }
+
+    [Fact]
+    public void Expand_TopWhereNoIndexFindsTheRelatedRows_NumbersThemInOneScan()
+    {
+        // line_notes(order_id, line_no) has no index: a lateral join would scan line_notes once per parent.
+        var statement = Pg.Expand("order_lines?$select=sku&$expand=line_notes($select=note;$top=2)", [5000000001L, 1], [5000000001L, 2]);
+
+        Assert.StartsWith("SELECT * FROM (SELECT t0.\"note\", t0.\"note_id\", t0.\"order_id\", t0.\"line_no\", ROW_NUMBER() OVER (PARTITION BY t0.\"order_id\", t0.\"line_no\"", statement.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("LATERAL", statement.Text, StringComparison.Ordinal);
     }
 
     [Fact]
