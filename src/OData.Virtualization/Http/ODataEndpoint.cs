@@ -116,20 +116,23 @@ internal sealed class ODataEndpoint(
         // Plans and remembered cache keys are shared by callers with the same rules, model and limits (the memo scope),
         // and forgotten when the options change (the generation moves; a request planned under the old options stores
         // under it).
-        var memoKey = RequestMemo.Key(scope.MemoScope(memo.Generation), target.ServiceRoot, target.Relative, http.Headers.Accept.ToString(), http.Headers["Prefer"].ToString());
+        // A walk's continuations share one key, their token's value left out.
+        var walk = RequestMemo.WalkOf(target.Relative);
+        var memoKey = RequestMemo.Key(scope.MemoScope(memo.Generation), target.ServiceRoot, walk ?? target.Relative, http.Headers.Accept.ToString(), http.Headers["Prefer"].ToString());
         var request = new ODataRequest(context, scope, target, timings, memoKey);
         started(request);
         if (memo.TryGet(memoKey, out var known))
         {
             // A repeated request whose answer is in the cache skips parsing, planning and SQL compilation; one planned
-            // before (its answer not cached, or caching off) skips the parser and the planner.
+            // before (its answer not cached, or caching off) skips the parser and the planner; a walk's next page only
+            // reads its token.
             if (known.Answer is { } answer && await answers.TryRepeatAsync(request, answer, known.Prepared.Set.Name))
             {
                 return;
             }
 
             timings.EntitySet = known.Prepared.Set.Name;
-            await responders.RespondAsync(request, known.Prepared);
+            await responders.RespondAsync(request, walk is null ? known.Prepared : planner.Continue(request, known.Prepared));
             return;
         }
 

@@ -15,7 +15,8 @@ namespace OData.Virtualization.Http;
 /// </summary>
 /// <remarks>
 /// One bound for everything remembered; when it is full, the memo starts again empty. Links with a <c>$skiptoken</c> are
-/// not remembered: each is followed once, and a walk would push out the first pages that clients repeat. Everything is
+/// remembered once per walk, without the token (<see cref="WalkOf"/>): each link is followed once, but every page of a
+/// walk has the same plan, and a walk of a million rows no longer parses its URL ten thousand times. Everything is
 /// forgotten when the options change (the generation moves, and is part of every key) and when a model is published.
 /// </remarks>
 internal sealed class RequestMemo : IDisposable
@@ -54,10 +55,53 @@ internal sealed class RequestMemo : IDisposable
 
     public bool TryGet(string key, out Entry entry) => _entries.TryGetValue(key, out entry!);
 
-    /// <summary>Remembers the plan of the request <paramref name="key"/> names (unless it continues a walk).</summary>
+    /// <summary>
+    /// The request <paramref name="relative"/> names with its <c>$skiptoken</c>'s value left out, when it has one: what
+    /// every continuation of one walk shares (its plan; its position is the token's). Null without a token, or when the
+    /// query string is not one this can read exactly (then the request is planned every time, as before).
+    /// </summary>
+    public static string? WalkOf(string relative)
+    {
+        var question = relative.IndexOf('?', StringComparison.Ordinal);
+        if (question < 0 || !Continues(relative))
+        {
+            return null;
+        }
+
+        var walk = new System.Text.StringBuilder(relative.Length).Append(relative, 0, question + 1);
+        var tokens = 0;
+        foreach (var pair in relative.AsSpan(question + 1).ToString().Split('&'))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            var name = equals < 0 ? pair : pair[..equals];
+            if (walk[^1] != '?')
+            {
+                walk.Append('&');
+            }
+
+            if (name.Equals("$skiptoken", StringComparison.OrdinalIgnoreCase) || name.Equals("%24skiptoken", StringComparison.OrdinalIgnoreCase))
+            {
+                tokens++;
+                walk.Append("$skiptoken=");
+            }
+            else
+            {
+                walk.Append(pair);
+            }
+        }
+
+        // One token, spelled plainly: anything else is planned (and refused, or read) by the parser every time.
+        return tokens == 1 ? walk.ToString() : null;
+    }
+
+    /// <summary>
+    /// Remembers the plan of the request <paramref name="key"/> names. The continuation of a walk is remembered by its
+    /// <see cref="WalkOf">walk</see>, its page planned again for each token, and never answered from a remembered key.
+    /// </summary>
     public void Remember(string key, string relative, PreparedRequest prepared)
     {
-        if (!Remembers(relative))
+        var continues = Continues(relative);
+        if (continues && (prepared.Kind != PreparedKind.Collection || prepared.Page is null || WalkOf(relative) is null))
         {
             return;
         }
@@ -69,7 +113,7 @@ internal sealed class RequestMemo : IDisposable
             Interlocked.Increment(ref _count);
         }
 
-        _entries[key] = new Entry(prepared, CanRepeat(relative));
+        _entries[key] = new Entry(prepared, !continues && CanRepeat(relative));
     }
 
     /// <summary>Remembers where the answer to a remembered request is cached, and for how long.</summary>
@@ -98,8 +142,8 @@ internal sealed class RequestMemo : IDisposable
 
     private void OnPublished(ModelSnapshot snapshot) => Clear();
 
-    private static bool Remembers(string relative)
-        => !relative.Contains("$skiptoken", StringComparison.OrdinalIgnoreCase) && !relative.Contains("%24skiptoken", StringComparison.OrdinalIgnoreCase);
+    private static bool Continues(string relative)
+        => relative.Contains("$skiptoken", StringComparison.OrdinalIgnoreCase) || relative.Contains("%24skiptoken", StringComparison.OrdinalIgnoreCase);
 
     /// <summary><c>now()</c> binds a new instant every time: its answer is never the one cached before.</summary>
     private static bool CanRepeat(string relative) => !relative.Contains("now(", StringComparison.OrdinalIgnoreCase);

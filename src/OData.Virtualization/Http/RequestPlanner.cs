@@ -94,6 +94,13 @@ internal sealed class RequestPlanner(PagePlanner pages)
         }
     }
 
+    /// <summary>
+    /// The page of a walk's continuation whose plan is remembered (<see cref="RequestMemo.WalkOf"/>): the same query,
+    /// continued from this request's <c>$skiptoken</c> (checked against the query as on every page).
+    /// </summary>
+    public PreparedRequest Continue(ODataRequest request, PreparedRequest walk)
+        => walk with { Page = pages.Plan(request.Context.Request, walk.Query, request.Relative, request.Scope.Id, request.Scope.MaxPageSize) };
+
     /// <summary>Plans a query, holding it to the caller's limits.</summary>
     private static EntityQuery Plan(AccessScope scope, PublishedSet set, ODataUriParser parser, KeySegment? key, LimitOptions limits, Func<string, string?> rawOption)
     {

@@ -7,13 +7,36 @@ public sealed class RequestMemoTests
     private static readonly PreparedRequest s_prepared = Prepared("customers?$top=5");
 
     [Theory]
-    [InlineData("transactions?$skiptoken=abc")]
-    [InlineData("transactions?$top=5&%24skiptoken=abc")]
-    [InlineData("transactions?$SKIPTOKEN=abc")]
-    public void Remember_ALinkWithASkipToken_IsNotRemembered(string relative)
+    [InlineData("transactions?$skiptoken=abc", "transactions?$skiptoken=")]
+    [InlineData("transactions?$top=5&%24skiptoken=abc.def&$select=id", "transactions?$top=5&$skiptoken=&$select=id")]
+    [InlineData("transactions?$SKIPTOKEN=abc", "transactions?$skiptoken=")]
+    [InlineData("transactions?$top=5", null)] // no token: its own key
+    [InlineData("transactions?$skiptoken=a&$skiptoken=b", null)] // two tokens: planned (and refused) every time
+    [InlineData("transactions?$skip%74oken=a", null)] // spelled in a way this does not read: planned every time
+    public void WalkOf_LeavesOutTheTokensValueOnly(string relative, string? walk)
+        => Assert.Equal(walk, RequestMemo.WalkOf(relative));
+
+    [Fact]
+    public void Remember_AContinuation_IsRememberedByItsWalk_AndNeverAnsweredFromARememberedKey()
     {
         using var memo = new RequestMemo(new ChangeableOptions());
-        var key = RequestMemo.Key("scope", "http://h/odata/", relative, "", "");
+        const string relative = "customers?$top=50&$skiptoken=abc";
+        var key = RequestMemo.Key("scope", "http://h/odata/", RequestMemo.WalkOf(relative)!, "", "");
+        var paged = s_prepared with { Page = new OData.Virtualization.Paging.PagePlan(s_prepared.Query, 5, true, 0, 5, "f", null) };
+        memo.Remember(key, relative, paged);
+        memo.RememberAnswer(key, "cache-key", TimeSpan.FromSeconds(30));
+
+        Assert.True(memo.TryGet(key, out var entry));
+        Assert.Same(paged, entry.Prepared);
+        Assert.Null(entry.Answer); // each token is its own page
+    }
+
+    [Fact]
+    public void Remember_AContinuationThatIsNotAPagedCollection_IsNotRemembered()
+    {
+        using var memo = new RequestMemo(new ChangeableOptions());
+        const string relative = "customers?$top=50&$skiptoken=abc";
+        var key = RequestMemo.Key("scope", "http://h/odata/", RequestMemo.WalkOf(relative)!, "", "");
         memo.Remember(key, relative, s_prepared);
         Assert.False(memo.TryGet(key, out _));
     }
