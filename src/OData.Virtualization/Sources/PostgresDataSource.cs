@@ -32,6 +32,16 @@ internal sealed class PostgresDataSource : DataSource
             builder.AutoPrepareMinUsages = 2;
         }
 
+        // A connection goes back to the pool as it came: this server never changes a session (no SET, LISTEN, advisory
+        // lock or temporary table; its settings are start-up options, which RESET ALL keeps anyway), and Npgsql rolls
+        // back a transaction left open whatever this says. The reset Npgsql would otherwise send before the next
+        // statement (SET SESSION AUTHORIZATION DEFAULT; RESET ALL; CLOSE ALL; UNLISTEN *; …) cost PostgreSQL 0.15 ms
+        // on every request, twice the point read itself (decision 53). An operator who sets it keeps theirs.
+        if (!HasSetting(options.ConnectionString, "No Reset On Close", "NoResetOnClose"))
+        {
+            builder.NoResetOnClose = true;
+        }
+
         // Read-only sessions and a statement timeout enforced by the server itself, set at connection
         // start-up so they cost no round trip: even a bug in the compiler cannot write.
         var statementTimeoutMs = checked(options.CommandTimeoutSeconds * 1000).ToString(CultureInfo.InvariantCulture);

@@ -1,0 +1,64 @@
+using System.Net;
+using Npgsql;
+using OData.Virtualization.IntegrationTests.Infrastructure;
+
+namespace OData.Virtualization.IntegrationTests.Execution;
+
+/// <summary>
+/// Connections go back to the pool without Npgsql's session reset (decision 53): nothing a request does may stay on the
+/// session for the next one. The riskiest case is a client that hangs up while its read holds a transaction and a
+/// cursor open (an <c>$expand</c> with paging off): the one pooled connection must come back usable, not in a transaction.
+/// </summary>
+public sealed class PooledSessionTests
+{
+    [Fact]
+    public async Task ClientGoneInsideACursorTransaction_TheOneConnectionComesBackClean()
+    {
+        var cluster = await PostgresCluster.GetAsync();
+        var application = "odv-session-" + Guid.NewGuid().ToString("N")[..8];
+        var settings = InProcessServer.PostgresSettings("erp", cluster.ConnectionString("erp") + ";Application Name=" + application);
+        settings["OData:Refresh:NotifyChannel"] = string.Empty;
+        settings["OData:Refresh:IntervalSeconds"] = "0";
+        settings["OData:Sources:erp:MaxConcurrentQueries"] = "1"; // one connection: the next request gets the same session
+        settings["OData:Sources:erp:CacheTtlSeconds"] = "0";
+        settings["OData:Paging:MaxPageSize"] = "0";
+        await using var server = new InProcessServer(settings);
+        var root = server.StartKestrel(); // a real socket: the client's hang-up reaches the server as it would in production
+        using var client = new HttpClient { BaseAddress = new Uri(root, "odata/") };
+
+        for (var i = 0; i < 3; i++)
+        {
+            // The parents stream through a cursor in a transaction; hang up after the first bytes.
+            using (var gone = await client.GetAsync("customers?$select=customer_id&$expand=sales_orders($select=order_id)", HttpCompletionOption.ResponseHeadersRead))
+            {
+                Assert.Equal(HttpStatusCode.OK, gone.StatusCode);
+                await using var stream = await gone.Content.ReadAsStreamAsync();
+                await stream.ReadExactlyAsync(new byte[64]);
+            }
+
+            using var next = await client.GetAsync("customers?$select=customer_id&$top=3&$orderby=customer_id");
+            var body = await next.Content.ReadAsStringAsync();
+            Assert.True(next.StatusCode == HttpStatusCode.OK, body);
+        }
+
+        await using var connection = new NpgsqlConnection(cluster.ConnectionString("erp"));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT state, backend_xid IS NULL AND backend_xmin IS NULL FROM pg_stat_activity WHERE application_name = $1", connection)
+        {
+            Parameters = { new() { Value = application } },
+        };
+        var sessions = new List<(string State, bool NoSnapshot)>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                sessions.Add((reader.GetString(0), reader.GetBoolean(1)));
+            }
+        }
+
+        var session = Assert.Single(sessions);
+        Assert.Equal("idle", session.State); // not "idle in transaction": nothing holds a snapshot or a cursor
+        Assert.True(session.NoSnapshot);
+    }
+}
