@@ -22,10 +22,10 @@ internal sealed class EntityResponder(QueryExecutor executor, AnswerSender answe
         request.Timings.Parse = request.Timings.Elapsed;
         if (prepared.Kind == PreparedKind.Entity)
         {
-            CacheKey entityKey() => ResponseKeys.WithExpandShape(ResponseKeys.For(request.Scope, "entity", set, request.ServiceRoot, format).Add("sql", SqlCompiler.Select(query, now)), query, now);
+            CacheKey entityKey() => ResponseKeys.WithExpandShape(ResponseKeys.For(request.Scope, "entity", set, request.ServiceRoot, format).Add("sql", prepared.Select(now)), query, now);
             await answers.SendAsync(request, entityKey, ttl, async (pipe, t, ct) =>
             {
-                var row = await ReadAsync(query, request.Scope.Principal, now, t, ct);
+                var row = await ReadAsync(prepared, request.Scope.Principal, now, t, ct);
                 t.Rows = 1;
                 await using var stream = new StreamingJsonWriter(pipe);
                 var contextUrl = format.Metadata == MetadataLevel.None ? null : ContextUrl.ForEntity(request.ServiceRoot, query);
@@ -37,18 +37,19 @@ internal sealed class EntityResponder(QueryExecutor executor, AnswerSender answe
         }
 
         var rawValue = prepared.Kind == PreparedKind.Value;
-        CacheKey propertyKey() => ResponseKeys.For(request.Scope, rawValue ? "value" : "property", set, request.ServiceRoot, format).Add("sql", SqlCompiler.Select(query, now));
+        CacheKey propertyKey() => ResponseKeys.For(request.Scope, rawValue ? "value" : "property", set, request.ServiceRoot, format).Add("sql", prepared.Select(now));
         await answers.SendAsync(request, propertyKey, ttl, async (pipe, t, ct) =>
         {
-            var value = (await ReadAsync(query, request.Scope.Principal, now, t, ct)).Values[0];
+            var value = (await ReadAsync(prepared, request.Scope.Principal, now, t, ct)).Values[0];
             return await RenderPropertyAsync(pipe, request.ServiceRoot, prepared, value, ct);
         });
     }
 
-    private async Task<BufferedRow> ReadAsync(EntityQuery query, string principal, DateTimeOffset now, RequestTimings timings, CancellationToken ct)
+    private async Task<BufferedRow> ReadAsync(PreparedRequest prepared, string principal, DateTimeOffset now, RequestTimings timings, CancellationToken ct)
     {
+        var query = prepared.Query;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var row = await executor.ReadEntityAsync(query, principal, SqlCompiler.Select(query, now), now, ct)
+        var row = await executor.ReadEntityAsync(query, principal, prepared.Select(now), now, ct)
             ?? throw ODataProblem.NotFound($"No entity in '{query.Set.Name}' has the key {ContextUrl.KeyText(query.Key!)}.");
         timings.Sql = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         return row;

@@ -12,7 +12,30 @@ namespace OData.Virtualization.Http;
 /// <param name="Page">A collection's page plan.</param>
 /// <param name="Format">The negotiated response format.</param>
 /// <param name="Column">A property request's column.</param>
-internal sealed record PreparedRequest(PreparedKind Kind, PublishedSet Set, EntityQuery Query, PagePlan? Page, ResponseFormat Format, PublishedColumn? Column = null);
+internal sealed record PreparedRequest(PreparedKind Kind, PublishedSet Set, EntityQuery Query, PagePlan? Page, ResponseFormat Format, PublishedColumn? Column = null)
+{
+    private SqlStatement? _select;
+
+    /// <summary>
+    /// The statement of an entity, property or <c>$value</c> (<see cref="SqlCompiler.Select"/>), compiled once for a
+    /// remembered request unless it binds <c>now()</c>: a point read compiled its statement twice on every request.
+    /// </summary>
+    public SqlStatement Select(DateTimeOffset now)
+    {
+        if (Volatile.Read(ref _select) is { } compiled)
+        {
+            return compiled;
+        }
+
+        var statement = SqlCompiler.Select(Query, now);
+        if (!statement.UsesNow)
+        {
+            Volatile.Write(ref _select, statement);
+        }
+
+        return statement;
+    }
+}
 
 /// <summary>The kinds of OData resource this service answers under an entity set.</summary>
 internal enum PreparedKind

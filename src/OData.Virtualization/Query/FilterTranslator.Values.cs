@@ -275,6 +275,7 @@ internal sealed partial class FilterTranslator
                 // Bound once per request, so one request sees one instant. Compared with a timestamp without time zone
                 // it is bound in that column's form, as a literal is: SQLite compares the stored text, and PostgreSQL
                 // compares timestamp with timestamp.
+                _sql.BindsNow();
                 return peer?.Kind == ValueKind.DateTime
                     ? new SqlValue(_sql.AddParameter(_now, peer), peer, CanBeNull: false)
                     : new SqlValue(Dialect.Now(_sql, _now), ColumnType.Of(ValueKind.DateTimeOffset), CanBeNull: false);

@@ -5,7 +5,11 @@ using OData.Virtualization.Model;
 namespace OData.Virtualization.Query;
 
 /// <summary>One parameterized statement: text with placeholders, and the values bound to them in order.</summary>
-internal sealed record SqlStatement(string Text, IReadOnlyList<SqlParameterValue> Parameters);
+internal sealed record SqlStatement(string Text, IReadOnlyList<SqlParameterValue> Parameters)
+{
+    /// <summary>Whether a value of the statement is the instant it was compiled at (<c>now()</c>): then it is compiled for every request.</summary>
+    public bool UsesNow { get; init; }
+}
 
 /// <summary>A value bound as a parameter, with the published type it is compared against (when known).</summary>
 internal readonly record struct SqlParameterValue(object? Value, ColumnType? Type);
@@ -15,10 +19,14 @@ internal sealed class SqlBuilder(SqlDialect dialect)
 {
     private readonly List<SqlParameterValue> _parameters = [];
 
-    private SqlBuilder(SqlDialect dialect, List<SqlParameterValue> parameters)
+    /// <summary>Shared with nested builders: a subquery that binds <c>now()</c> makes the whole statement use it.</summary>
+    private readonly System.Runtime.CompilerServices.StrongBox<bool> _usesNow = new();
+
+    private SqlBuilder(SqlDialect dialect, List<SqlParameterValue> parameters, System.Runtime.CompilerServices.StrongBox<bool> usesNow)
         : this(dialect)
     {
         _parameters = parameters;
+        _usesNow = usesNow;
     }
 
     public StringBuilder Text { get; } = new();
@@ -42,11 +50,14 @@ internal sealed class SqlBuilder(SqlDialect dialect)
         return Dialect.Placeholder(_parameters.Count - 1);
     }
 
-    public SqlStatement Build() => new(Text.ToString(), _parameters.ToArray());
+    /// <summary>Notes that a value bound to the statement is the instant it is compiled at.</summary>
+    public void BindsNow() => _usesNow.Value = true;
+
+    public SqlStatement Build() => new(Text.ToString(), _parameters.ToArray()) { UsesNow = _usesNow.Value };
 
     /// <summary>
     /// A builder for a subquery: text of its own, parameters numbered in this statement's sequence (never renumbered
     /// in SQL text afterwards, where a quoted identifier could hold anything).
     /// </summary>
-    public SqlBuilder Nested() => new(Dialect, _parameters);
+    public SqlBuilder Nested() => new(Dialect, _parameters, _usesNow);
 }
