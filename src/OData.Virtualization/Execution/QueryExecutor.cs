@@ -53,7 +53,61 @@ internal sealed partial class QueryExecutor(CacheStatistics statistics, ServerMe
         return OpenAsync(set, principal, count, data, reading, cancellationToken, batched: batched);
     }
 
-    private Task<OpenQuery> OpenAsync(PublishedSet set, string principal, SqlStatement? count, SqlStatement data, ParentReading reading, CancellationToken cancellationToken, WindowedPage? windowed = null, ExpandBatch? batched = null)
+    /// <summary>
+    /// Connects through the source's pipeline (retries, circuit breaker), then sends the statements. A pooled connection
+    /// is at hand at once, and Polly costs nothing when its callback completes at once; around the statements' round
+    /// trip its strategies' state machines were 4.6 KB of a point read's 15.5 KB allocated per request. A statement that
+    /// fails transiently on that connection (one that died in the pool, a server restart) is sent again, connection and
+    /// all, inside the pipeline, which retries it and counts its outcome as before; so is every statement while the
+    /// circuit is not closed.
+    /// </summary>
+    private async Task<OpenQuery> OpenAsync(PublishedSet set, string principal, SqlStatement? count, SqlStatement data, ParentReading reading, CancellationToken cancellationToken, WindowedPage? windowed = null, ExpandBatch? batched = null)
+    {
+        var source = set.Source;
+        if (source.Breaker.State.CircuitState != Polly.CircuitBreaker.CircuitState.Closed)
+        {
+            return await InPipelineAsync(set, principal, count, data, reading, windowed, batched, cancellationToken);
+        }
+
+        var activity = tracing.StartSql(source, count, data);
+        OpenQuery? open = null;
+        try
+        {
+            open = await ConnectAsync(set, principal, cancellationToken);
+            await StartAsync(open, count, data, reading, windowed, batched, cancellationToken);
+            return open;
+        }
+        catch (Exception ex) when (open is not null && SourceResilience.IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            // Sent again below, through the pipeline.
+        }
+        catch (Exception ex)
+        {
+            ServerTracing.Failed(activity, ex);
+            if (open is not null)
+            {
+                await open.DisposeAsync();
+            }
+
+            throw;
+        }
+        finally
+        {
+            activity?.Dispose();
+        }
+
+        await open.DisposeAsync();
+        return await InPipelineAsync(set, principal, count, data, reading, windowed, batched, cancellationToken);
+    }
+
+    /// <summary>One of the source's statement slots and a connection, through its pipeline (completes at once from the pool).</summary>
+    private ValueTask<OpenQuery> ConnectAsync(PublishedSet set, string principal, CancellationToken cancellationToken)
+        => set.Source.Resilience.ExecuteAsync(
+            static (state, ct) => new ValueTask<OpenQuery>(OpenQuery.ConnectAsync(state.Executor, state.Set, state.Principal, ct)),
+            (Executor: this, Set: set, Principal: principal),
+            cancellationToken);
+
+    private Task<OpenQuery> InPipelineAsync(PublishedSet set, string principal, SqlStatement? count, SqlStatement data, ParentReading reading, WindowedPage? windowed, ExpandBatch? batched, CancellationToken cancellationToken)
         => set.Source.Resilience.ExecuteAsync(
             static (state, ct) => new ValueTask<OpenQuery>(state.Executor.OpenOnceAsync(state.Set, state.Principal, state.Count, state.Data, state.Reading, state.Windowed, state.Batched, ct)),
             (Executor: this, Set: set, Principal: principal, Count: count, Data: data, Reading: reading, Windowed: windowed, Batched: batched),
@@ -66,15 +120,7 @@ internal sealed partial class QueryExecutor(CacheStatistics statistics, ServerMe
         var open = await OpenQuery.ConnectAsync(this, set, principal, cancellationToken);
         try
         {
-            if (batched is not null)
-            {
-                await open.StartBatchedAsync(count, data, batched, cancellationToken);
-            }
-            else
-            {
-                await open.StartAsync(count, data, reading, cancellationToken, windowed);
-            }
-
+            await StartAsync(open, count, data, reading, windowed, batched, cancellationToken);
             return open;
         }
         catch (Exception ex) when (!ServerTracing.Failed(activity, ex))
@@ -84,11 +130,45 @@ internal sealed partial class QueryExecutor(CacheStatistics statistics, ServerMe
         }
     }
 
-    public Task<long> CountAsync(PublishedSet set, string principal, SqlStatement count, CancellationToken cancellationToken)
-        => set.Source.Resilience.ExecuteAsync(
+    private static Task StartAsync(OpenQuery open, SqlStatement? count, SqlStatement data, ParentReading reading, WindowedPage? windowed, ExpandBatch? batched, CancellationToken cancellationToken)
+        => batched is not null
+            ? open.StartBatchedAsync(count, data, batched, cancellationToken)
+            : open.StartAsync(count, data, reading, cancellationToken, windowed);
+
+    /// <summary>A count alone (<c>/$count</c>), connected and sent as <see cref="OpenAsync(PublishedSet, string, SqlStatement?, SqlStatement, ParentReading, CancellationToken, WindowedPage?, ExpandBatch?)"/> does.</summary>
+    public async Task<long> CountAsync(PublishedSet set, string principal, SqlStatement count, CancellationToken cancellationToken)
+    {
+        if (set.Source.Breaker.State.CircuitState == Polly.CircuitBreaker.CircuitState.Closed)
+        {
+            using var activity = tracing.StartSql(set.Source, null, count);
+            OpenQuery? open = null;
+            try
+            {
+                open = await ConnectAsync(set, principal, cancellationToken);
+                return await open.ScalarAsync(count, cancellationToken);
+            }
+            catch (Exception ex) when (open is not null && SourceResilience.IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                // Sent again below, through the pipeline.
+            }
+            catch (Exception ex) when (ServerTracing.Failed(activity, ex))
+            {
+                throw;
+            }
+            finally
+            {
+                if (open is not null)
+                {
+                    await open.DisposeAsync();
+                }
+            }
+        }
+
+        return await set.Source.Resilience.ExecuteAsync(
             static (state, ct) => new ValueTask<long>(state.Executor.CountOnceAsync(state.Set, state.Principal, state.Count, ct)),
             (Executor: this, Set: set, Principal: principal, Count: count),
-            cancellationToken).AsTask();
+            cancellationToken);
+    }
 
     private async Task<long> CountOnceAsync(PublishedSet set, string principal, SqlStatement count, CancellationToken cancellationToken)
     {

@@ -15,14 +15,19 @@ namespace OData.Virtualization.Sources;
 /// </summary>
 internal static class SourceResilience
 {
+    /// <summary>
+    /// What the pipeline retries and counts against the source: a failed connection, or a transient database error
+    /// (not a statement that ran past its timeout).
+    /// </summary>
+    public static bool IsTransient(Exception ex)
+        => ex is SourceUnavailableException || ex is NpgsqlException npgsql && npgsql.IsTransient && npgsql.InnerException is not TimeoutException;
+
     public static ResiliencePipeline Create(string sourceName, SourceBreaker breaker)
     {
         // A statement that ran past the command timeout is the query's doing, not the source's: retrying it only
         // repeats the cost, and counting it as a failure would let one client's slow queries open the circuit for
         // every client. (Timeouts while connecting arrive as SourceUnavailableException.)
-        var transient = new PredicateBuilder()
-            .Handle<SourceUnavailableException>()
-            .Handle<NpgsqlException>(ex => ex.IsTransient && ex.InnerException is not TimeoutException);
+        var transient = new PredicateBuilder().Handle<Exception>(IsTransient);
         return new ResiliencePipelineBuilder { Name = "source:" + sourceName }
             .AddRetry(new RetryStrategyOptions
             {

@@ -61,4 +61,43 @@ public sealed class PooledSessionTests
         Assert.Equal("idle", session.State); // not "idle in transaction": nothing holds a snapshot or a cursor
         Assert.True(session.NoSnapshot);
     }
+
+    [Fact]
+    public async Task PooledConnectionsKilledByTheServer_EveryKindOfReadStillAnswers()
+    {
+        // A statement that fails on a connection that died in the pool (a restart, a DBA's pg_terminate_backend, a
+        // firewall) is sent again through the source's pipeline: the client never sees it.
+        var cluster = await PostgresCluster.GetAsync();
+        var application = "odv-killed-" + Guid.NewGuid().ToString("N")[..8];
+        var settings = InProcessServer.PostgresSettings("erp", cluster.ConnectionString("erp") + ";Application Name=" + application);
+        settings["OData:Refresh:NotifyChannel"] = string.Empty;
+        settings["OData:Refresh:IntervalSeconds"] = "0";
+        settings["OData:Sources:erp:CacheTtlSeconds"] = "0";
+        await using var server = InProcessServer.Start(settings);
+        string[] reads = ["customers(1)", "customers?$top=3&$orderby=customer_id", "customers/$count", "customers?$top=2&$count=true&$expand=sales_orders($top=1)"];
+        foreach (var read in reads)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync(read)).StatusCode);
+        }
+
+        for (var round = 0; round < 2; round++)
+        {
+            await using (var connection = new NpgsqlConnection(cluster.ConnectionString("erp")))
+            {
+                await connection.OpenAsync();
+                await using var kill = new NpgsqlCommand("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1", connection)
+                {
+                    Parameters = { new() { Value = application } },
+                };
+                Assert.True((long)(await kill.ExecuteScalarAsync())! >= 1, "the server's pooled connections were killed");
+            }
+
+            foreach (var read in reads)
+            {
+                using var response = await server.Client.GetAsync(read);
+                var body = await response.Content.ReadAsStringAsync();
+                Assert.True(response.StatusCode == HttpStatusCode.OK, $"{read} after the kill: {(int)response.StatusCode} {body}");
+            }
+        }
+    }
 }
