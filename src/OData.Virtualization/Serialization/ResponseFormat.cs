@@ -17,7 +17,12 @@ internal sealed record ResponseFormat(MetadataLevel Metadata, bool Ieee754Compat
 {
     public static readonly ResponseFormat Default = new(MetadataLevel.Minimal, false);
 
-    public string ContentType => $"application/json;odata.metadata={Metadata.ToString().ToLowerInvariant()};odata.streaming=true;IEEE754Compatible={(Ieee754Compatible ? "true" : "false")};charset=utf-8";
+    /// <summary>The six content types, built once: every response names one.</summary>
+    private static readonly string[] s_contentTypes = [.. from level in Enum.GetValues<MetadataLevel>()
+                                                          from ieee754 in new[] { false, true }
+                                                          select $"application/json;odata.metadata={level.ToString().ToLowerInvariant()};odata.streaming=true;IEEE754Compatible={(ieee754 ? "true" : "false")};charset=utf-8"];
+
+    public string ContentType => s_contentTypes[((int)Metadata * 2) + (Ieee754Compatible ? 1 : 0)];
 
     /// <summary>
     /// Picks the format: <c>$format</c> wins over <c>Accept</c>; JSON is the only data format. Throws a 406
