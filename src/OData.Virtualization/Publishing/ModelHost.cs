@@ -108,7 +108,11 @@ internal sealed partial class ModelHost(
         }
     }
 
-    /// <summary>Two queries worth trying on the published model, URL-encoded, printed at start-up.</summary>
+    /// <summary>
+    /// Two queries worth trying on the published model, URL-encoded, printed at start-up. On the demo they are the README's
+    /// first examples (a test holds the two together), chosen so that every column they select has a value in every row:
+    /// a first query that shows <c>null</c> looks broken.
+    /// </summary>
     public IReadOnlyList<string> SampleQueries()
     {
         var sets = Current.Sets;
@@ -116,8 +120,8 @@ internal sealed partial class ModelHost(
         {
             return
             [
-                "erp_customers?$top=5&$count=true&$select=customer_id,name,city",
-                "transactions?$filter=amount%20gt%201000&$orderby=booked_at%20desc&$top=3",
+                "erp_customers?$top=5&$count=true&$select=customer_id,name,country,credit_limit",
+                "transactions?$filter=amount%20gt%201000&$orderby=booked_at%20desc&$top=3&$select=transaction_id,booked_at,amount,currency,category",
             ];
         }
 
