@@ -90,5 +90,12 @@ internal static partial class ServerLog
 
     /// <summary>The one line per request (category <c>OData.Virtualization.Requests</c>); no URL: a query's values can be personal data.</summary>
     [LoggerMessage(2010, LogLevel.Information, "{Method} {EntitySet} ({Profile}) {StatusCode} in {DurationMs} ms; cache {CacheOutcome}; rows {Rows}; principal {Principal}; request {RequestId}; trace {TraceId}")]
-    public static partial void RequestCompleted(ILogger logger, string method, string entitySet, string profile, int statusCode, double durationMs, string cacheOutcome, long? rows, string principal, string requestId, string? traceId);
+    public static partial void RequestCompleted(ILogger logger, string method, string entitySet, string profile, int statusCode, double durationMs, string cacheOutcome, long rows, string principal, string requestId, string? traceId);
+
+    /// <summary>
+    /// The same line for a request that read no rows (the service document, <c>$metadata</c>, an error): no <c>rows</c>
+    /// field, rather than an empty one, and no <c>Rows</c> property. The same event id: one id finds every request's line.
+    /// </summary>
+    [LoggerMessage(2010, LogLevel.Information, "{Method} {EntitySet} ({Profile}) {StatusCode} in {DurationMs} ms; cache {CacheOutcome}; principal {Principal}; request {RequestId}; trace {TraceId}")]
+    public static partial void RequestCompletedWithoutRows(ILogger logger, string method, string entitySet, string profile, int statusCode, double durationMs, string cacheOutcome, string principal, string requestId, string? traceId);
 }
