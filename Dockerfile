@@ -17,7 +17,9 @@ COPY --from=build /app ./
 #   OData__Sources__erp__Provider=PostgreSQL
 #   OData__Sources__erp__ConnectionString="Host=db;Database=erp;Username=odata_reader;Password=…"
 # With no source configured the container serves the embedded SQLite demo (built into /tmp on first start).
-ENV ASPNETCORE_URLS=http://+:8080 \
+# One port mechanism: the base image's ASPNETCORE_HTTP_PORTS, said again here where the port is read. Setting
+# ASPNETCORE_URLS as well made every start log "Overriding HTTP_PORTS" (docs/decisions.md, decision 60).
+ENV ASPNETCORE_HTTP_PORTS=8080 \
     ASPNETCORE_ENVIRONMENT=Production \
     DOTNET_NOLOGO=1
 EXPOSE 8080

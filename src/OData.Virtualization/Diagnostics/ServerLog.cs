@@ -5,29 +5,39 @@ namespace OData.Virtualization.Diagnostics;
 /// <summary>The server's log messages, in one place, with stable event ids.</summary>
 internal static partial class ServerLog
 {
-    [LoggerMessage(1000, LogLevel.Information, "{Line}")]
-    public static partial void StartupReport(ILogger logger, string line);
+    /// <summary>What was published (Information on a configured server; Debug on the demo, whose start says one thing).</summary>
+    [LoggerMessage(EventId = 1000, Message = "{Line}")]
+    public static partial void StartupReport(ILogger logger, LogLevel level, string line);
 
-    [LoggerMessage(1001, LogLevel.Warning, "{Line}")]
-    public static partial void StartupSkipped(ILogger logger, string line);
+    /// <summary>What was left out and how to publish it (Warning on a configured server; Debug on the demo).</summary>
+    [LoggerMessage(EventId = 1001, Message = "{Line}")]
+    public static partial void StartupSkipped(ILogger logger, LogLevel level, string line);
 
     [LoggerMessage(1002, LogLevel.Error, "Source '{Source}' could not be discovered and is not published: {Reason}")]
     public static partial void DiscoveryFailed(ILogger logger, string source, string reason);
 
-    [LoggerMessage(1003, LogLevel.Warning, "No source is configured: serving the embedded SQLite demo databases from {Directory}. Anyone who can reach this port can read them.")]
-    public static partial void ServingDemo(ILogger logger, string directory);
+    /// <summary>
+    /// The demo's whole start-up message, the one block before the banner: what is served, that it is open because it is
+    /// a demo (or that it needs credentials), and how to serve a real source. The details are at Debug.
+    /// </summary>
+    [LoggerMessage(1003, LogLevel.Information, "No source is configured, so this is the demo: {SetCount} entity sets from two SQLite sample databases, an ERP and a core bank (built from seed-data/ in {Directory}).\n"
+        + "{Access}\n"
+        + "To serve your own database, configure a source, for example: OData__Sources__erp__Provider=PostgreSQL OData__Sources__erp__ConnectionString='Host=…;Database=…;Username=…' (README, \"Configuration\").\n"
+        + "What was published, in detail: Logging__LogLevel__OData.Virtualization=Debug.")]
+    public static partial void ServingDemo(ILogger logger, int setCount, string directory, string access);
 
-    [LoggerMessage(1004, LogLevel.Information, "Built the embedded demo database {Path} from {Script} in {Milliseconds} ms.")]
+    [LoggerMessage(1004, LogLevel.Debug, "Built the embedded demo database {Path} from {Script} in {Milliseconds} ms.")]
     public static partial void DemoBuilt(ILogger logger, string path, string script, long milliseconds);
 
-    [LoggerMessage(1005, LogLevel.Information, "Published {SetCount} entity sets from {SourceCount} sources.")]
-    public static partial void ModelPublished(ILogger logger, int setCount, int sourceCount);
+    [LoggerMessage(EventId = 1005, Message = "Published {SetCount} entity sets from {SourceCount} sources.")]
+    public static partial void ModelPublished(ILogger logger, LogLevel level, int setCount, int sourceCount);
 
-    [LoggerMessage(1006, LogLevel.Warning, "OData:Paging:SkipTokenKey is not set: next links are signed with a random key, so they do not survive a restart and only this instance can continue them. Set the same secret key on every instance.")]
-    public static partial void RandomSkipTokenKey(ILogger logger);
+    /// <summary>Warning on a configured server; Debug on the demo (one instance, links that need not outlive it).</summary>
+    [LoggerMessage(EventId = 1006, Message = "OData:Paging:SkipTokenKey is not set: next links are signed with a random key, so they do not survive a restart and only this instance can continue them. Set the same secret key on every instance.")]
+    public static partial void RandomSkipTokenKey(ILogger logger, LogLevel level);
 
-    [LoggerMessage(1020, LogLevel.Information, "Metrics are not collected: {Path} would be served to no one. To collect and serve them, set OData:Telemetry:ManagementPort (a port kept off the public network) or OData:Telemetry:Metrics:ScrapeTokenHash (a token for Prometheus).")]
-    public static partial void MetricsNotServed(ILogger logger, string path);
+    [LoggerMessage(EventId = 1020, Message = "Metrics are not collected: {Path} would be served to no one. To collect and serve them, set OData:Telemetry:ManagementPort (a port kept off the public network) or OData:Telemetry:Metrics:ScrapeTokenHash (a token for Prometheus).")]
+    public static partial void MetricsNotServed(ILogger logger, LogLevel level, string path);
 
     [LoggerMessage(3000, LogLevel.Warning, "The source could not answer ({Reason}); served the cached entry {Key} stale.")]
     public static partial void ServedStale(ILogger logger, string key, string reason);
@@ -44,8 +54,9 @@ internal static partial class ServerLog
     [LoggerMessage(4000, LogLevel.Warning, "The row filter of a policy for '{EntitySet}' cannot be parsed for this caller ('{Filter}'): the set is not visible to it. Check the filter and the claims it uses.")]
     public static partial void InvalidRowFilter(ILogger logger, string entitySet, string filter);
 
-    [LoggerMessage(4001, LogLevel.Warning, "Anonymous access is on (OData:Security:AllowAnonymous): anyone who can reach this server can read what it publishes.")]
-    public static partial void AnonymousAccess(ILogger logger);
+    /// <summary>Warning on a configured server; Debug on the demo, whose one block says it in its own words.</summary>
+    [LoggerMessage(EventId = 4001, Message = "Anonymous access is on (OData:Security:AllowAnonymous): anyone who can reach this server can read what it publishes.")]
+    public static partial void AnonymousAccess(ILogger logger, LogLevel level);
 
     [LoggerMessage(4003, LogLevel.Warning, "{Problem}")]
     public static partial void UnusableCredential(ILogger logger, string problem);
@@ -79,5 +90,12 @@ internal static partial class ServerLog
 
     /// <summary>The one line per request (category <c>OData.Virtualization.Requests</c>); no URL: a query's values can be personal data.</summary>
     [LoggerMessage(2010, LogLevel.Information, "{Method} {EntitySet} ({Profile}) {StatusCode} in {DurationMs} ms; cache {CacheOutcome}; rows {Rows}; principal {Principal}; request {RequestId}; trace {TraceId}")]
-    public static partial void RequestCompleted(ILogger logger, string method, string entitySet, string profile, int statusCode, double durationMs, string cacheOutcome, long? rows, string principal, string requestId, string? traceId);
+    public static partial void RequestCompleted(ILogger logger, string method, string entitySet, string profile, int statusCode, double durationMs, string cacheOutcome, long rows, string principal, string requestId, string? traceId);
+
+    /// <summary>
+    /// The same line for a request that read no rows (the service document, <c>$metadata</c>, an error): no <c>rows</c>
+    /// field, rather than an empty one, and no <c>Rows</c> property. The same event id: one id finds every request's line.
+    /// </summary>
+    [LoggerMessage(2010, LogLevel.Information, "{Method} {EntitySet} ({Profile}) {StatusCode} in {DurationMs} ms; cache {CacheOutcome}; principal {Principal}; request {RequestId}; trace {TraceId}")]
+    public static partial void RequestCompletedWithoutRows(ILogger logger, string method, string entitySet, string profile, int statusCode, double durationMs, string cacheOutcome, string principal, string requestId, string? traceId);
 }

@@ -19,6 +19,11 @@ const serviceRoot = new URL('odata/', document.baseURI).href;
 const state = {
   credential: loadCredential(),
   apiKeyHeader: DEFAULT_API_KEY_HEADER,
+  // Where credentials can be given: the ways the server says it accepts them (explorer/sources), and whether it has
+  // answered 401. A server that needs none and accepts none (the demo) shows no credentials control at all.
+  signIn: [],
+  challenged: false,
+  challenge: null, // the last 401's WWW-Authenticate
   sets: new Map(),
   current: null,
   query: null, // {url, selected, pageSize}
@@ -75,6 +80,24 @@ function renderAuthStatus() {
       : c.method === 'apikey' ? `Using an API key (${c.header})`
         : 'Using a bearer token';
   $('auth-status').textContent = text;
+  $('auth').hidden = !c && !state.challenged && state.signIn.length === 0;
+}
+
+/** Remembers that the server asked for credentials, and how: from now on the page offers them. */
+function challenged(response) {
+  state.challenged = true;
+  state.challenge = response.headers.get('WWW-Authenticate') ?? state.challenge;
+  renderAuthStatus();
+}
+
+/** The ways to sign in, from a 401's WWW-Authenticate or, without one, from what explorer/sources said. */
+function offeredWays(challengeHeader) {
+  if (challengeHeader ?? state.challenge) return parseChallenges(challengeHeader ?? state.challenge);
+  return {
+    basic: state.signIn.includes('basic'),
+    bearer: state.signIn.includes('bearer'),
+    apiKeyHeader: state.signIn.includes('apikey') ? state.apiKeyHeader : null,
+  };
 }
 
 let retryAfterSignIn = null;
@@ -82,7 +105,7 @@ let retryAfterSignIn = null;
 /** Opens the credentials dialog; after the user gives credentials, the model is read again. */
 function promptCredentials(reason, challengeHeader) {
   const dialog = $('auth-dialog');
-  const offered = parseChallenges(challengeHeader);
+  const offered = offeredWays(challengeHeader);
   if (offered.apiKeyHeader) state.apiKeyHeader = offered.apiKeyHeader;
   const ways = [];
   if (offered.basic) ways.push('a user name and password');
@@ -228,6 +251,7 @@ async function loadModel() {
   const service = await send(serviceRoot, json);
   if (service.error) {
     if (service.response?.status === 401) {
+      challenged(service.response);
       showSignInNeeded(service.error.message);
       promptCredentials(state.credential ? `These credentials were not accepted: ${service.error.message}` : service.error.message,
         service.response.headers.get('WWW-Authenticate'));
@@ -245,6 +269,8 @@ async function loadModel() {
     return;
   }
 
+  state.signIn = Array.isArray(sources.body?.signIn) ? sources.body.signIn : [];
+  if (typeof sources.body?.apiKeyHeader === 'string') state.apiKeyHeader = sources.body.apiKeyHeader;
   const model = parseCsdl(metadata.body);
   const sourceOf = new Map();
   for (const source of sources.body?.sources ?? []) {
@@ -495,6 +521,7 @@ async function loadPage(index) {
     $('results-status').textContent = '';
     clearRows();
     if (response?.status === 401) {
+      challenged(response);
       showResultsError(h('p', {}, 'This query needs credentials. ',
         h('button', { type: 'button', class: 'link', onclick: () => promptCredentials(error.message, response.headers.get('WWW-Authenticate')) }, 'Give credentials')));
       retryAfterSignIn = loadModel;

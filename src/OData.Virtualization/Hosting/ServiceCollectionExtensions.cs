@@ -38,9 +38,11 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ModelHost>();
         services.AddSingleton<IPublishedSources>(provider => provider.GetRequiredService<ModelHost>());
         services.AddSingleton<QueryExecutor>();
-        services.AddSingleton(provider => SkipTokenKeys.CreateCodec(
-            provider.GetRequiredService<IOptions<VirtualizationOptions>>().Value.Paging,
-            provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<SkipTokenCodec>>()));
+        services.AddSingleton(provider =>
+        {
+            var settings = provider.GetRequiredService<IOptions<VirtualizationOptions>>().Value;
+            return SkipTokenKeys.CreateCodec(settings.Paging, provider.GetRequiredService<ILogger<SkipTokenCodec>>(), DemoDatabase.Serves(settings));
+        });
         services.AddSingleton<PagePlanner>();
         services.AddSingleton<PageRenderer>();
         services.AddSingleton<CollectionResponder>();
@@ -236,8 +238,11 @@ public static class ServiceCollectionExtensions
         return Schemes.Basic;
     }
 
-    /// <summary>Builds and publishes the model before the server takes requests; then says what the security settings allow.</summary>
-    private sealed class ModelInitializer(ModelHost models, ServerMetrics metrics, IOptionsMonitor<VirtualizationOptions> options, ILogger<ModelHost> logger) : IHostedService
+    /// <summary>
+    /// Builds and publishes the model before the server takes requests; then says what the security settings allow. On
+    /// the demo, that is the one block a first start prints: what is served, whether it is open, how to serve a real source.
+    /// </summary>
+    private sealed class ModelInitializer(ModelHost models, DemoDatabase demo, ServerMetrics metrics, IOptionsMonitor<VirtualizationOptions> options, ILogger<ModelHost> logger) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
@@ -245,9 +250,17 @@ public static class ServiceCollectionExtensions
             models.Refreshed += report => metrics.SchemaRefreshed(report.Outcome.ToString().ToLowerInvariant());
             await models.InitializeAsync(cancellationToken);
             var security = options.CurrentValue.Security;
-            if (Gatekeeper.AllowsAnonymous(security, models))
+            var anonymous = Gatekeeper.AllowsAnonymous(security, models);
+            if (models.IsDemo)
             {
-                ServerLog.AnonymousAccess(logger);
+                ServerLog.ServingDemo(logger, models.Current.Sets.Count, demo.Directory, anonymous
+                    ? "It is a demo, so it is open: anyone who can reach this port can read it, without credentials."
+                    : "It needs credentials, as OData:Security configures them.");
+            }
+
+            if (anonymous)
+            {
+                ServerLog.AnonymousAccess(logger, models.IsDemo ? LogLevel.Debug : LogLevel.Warning);
             }
 
             foreach (var problem in CredentialHashes.Unusable(security))

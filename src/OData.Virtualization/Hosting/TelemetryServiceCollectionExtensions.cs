@@ -13,6 +13,7 @@ using OpenTelemetry.Trace;
 using OData.Virtualization.Configuration;
 using OData.Virtualization.Diagnostics;
 using OData.Virtualization.Http;
+using OData.Virtualization.Publishing;
 
 namespace OData.Virtualization.Hosting;
 
@@ -103,7 +104,9 @@ public static class TelemetryServiceCollectionExtensions
         {
             // Nothing could read them: collecting would cost every request a few microseconds for no one.
             var logger = endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TelemetryServiceCollectionExtensions).Namespace!);
-            ServerLog.MetricsNotServed(logger, options.Metrics.Path);
+            // Nothing to act on for someone trying the demo; an operator of a configured server is told how to turn them on.
+            var demo = DemoDatabase.Serves(endpoints.ServiceProvider.GetRequiredService<IOptions<VirtualizationOptions>>().Value);
+            ServerLog.MetricsNotServed(logger, demo ? LogLevel.Debug : LogLevel.Information, options.Metrics.Path);
             return endpoints;
         }
 

@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using OData.Virtualization.Configuration;
 using OData.Virtualization.Errors;
 using OData.Virtualization.Security;
 
@@ -89,8 +91,11 @@ public static class ExplorerEndpoint
     }
 
     /// <summary>
-    /// <c>{"sources":[{"name":"erp","entitySets":[{"name":"products","kind":"table"}]}]}</c> for the entity sets the
-    /// caller's policies let it see; the same 401/429 as the OData service otherwise.
+    /// <c>{"sources":[{"name":"erp","entitySets":[{"name":"products","kind":"table"}]}],"signIn":["basic"]}</c> for the
+    /// entity sets the caller's policies let it see, and the ways to sign in that the server accepts (<c>basic</c>,
+    /// <c>apikey</c> with its <c>apiKeyHeader</c>, <c>bearer</c>; none on the demo), so that the page offers credentials
+    /// only where they can be given; the same 401/429 as the OData service otherwise. The methods are what a 401's
+    /// <c>WWW-Authenticate</c> names anyway.
     /// </summary>
     private static async Task WriteSourcesAsync(HttpContext context)
     {
@@ -124,6 +129,29 @@ public static class ExplorerEndpoint
             }
 
             writer.WriteEndArray();
+            var security = services.GetRequiredService<IOptionsMonitor<VirtualizationOptions>>().CurrentValue.Security;
+            writer.WriteStartArray("signIn");
+            if (security.Users.Count > 0)
+            {
+                writer.WriteStringValue("basic");
+            }
+
+            if (security.ApiKeys.Count > 0)
+            {
+                writer.WriteStringValue("apikey");
+            }
+
+            if (security.Jwt is not null)
+            {
+                writer.WriteStringValue("bearer");
+            }
+
+            writer.WriteEndArray();
+            if (security.ApiKeys.Count > 0)
+            {
+                writer.WriteString("apiKeyHeader", security.ApiKeyHeader);
+            }
+
             writer.WriteEndObject();
             await writer.FlushAsync(context.RequestAborted);
         }

@@ -24,7 +24,9 @@ internal sealed class RequestPlanner(PagePlanner pages)
         var model = scope.Model;
         var parser = new ODataUriParser(model.EdmModel, new Uri(serviceRoot), new Uri(serviceRoot + relative))
         {
-            Resolver = new ODataUriResolver { EnableCaseInsensitive = true },
+            // Top-level option names arrive in their one spelling (QueryOptionNames); this makes the '$' optional inside
+            // $expand's parentheses too (customer(select=name)), as OData 4.01 has it.
+            Resolver = new ODataUriResolver { EnableCaseInsensitive = true, EnableNoDollarQueryOptions = true },
         };
         // The planner holds $expand to the caller's and the source's depth; the parser only stops the absurd.
         parser.Settings.MaximumExpansionDepth = 10;

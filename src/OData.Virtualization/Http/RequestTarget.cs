@@ -13,9 +13,6 @@ namespace OData.Virtualization.Http;
 /// </summary>
 internal sealed record RequestTarget(string ServiceRoot, string Relative)
 {
-    private static readonly string[] s_supportedOptions = ["$filter", "$select", "$expand", "$orderby", "$top", "$skip", "$count", "$search", "$format", "$skiptoken"];
-    private static readonly string[] s_unsupportedOptions = ["$apply", "$compute", "$deltatoken", "$levels", "$index", "$schemaversion", "$id"];
-
     /// <summary>Whether the target is the service document (the root itself, with or without query options).</summary>
     public bool IsServiceDocument => Relative.Length == 0 || Relative[0] == '?';
 
@@ -26,6 +23,8 @@ internal sealed record RequestTarget(string ServiceRoot, string Relative)
     /// <summary>
     /// Reads the target of <paramref name="context"/> under <paramref name="routePrefix"/>, its service root under
     /// <paramref name="publicBase"/> when set (see <see cref="PublicBase"/>); a URL longer than the limit is a 414.
+    /// System query options get their one spelling (<see cref="QueryOptionNames.Canonical"/>: <c>filter</c> is
+    /// <c>$filter</c>), in the target and in the request's query string, which every later stage reads.
     /// </summary>
     public static RequestTarget Read(HttpContext context, string routePrefix, LimitOptions limits, string? publicBase)
     {
@@ -42,7 +41,14 @@ internal sealed record RequestTarget(string ServiceRoot, string Relative)
         var serviceRoot = publicBase is null
             ? $"{request.Scheme}://{request.Host}{request.PathBase}/{routePrefix}/"
             : $"{publicBase}/{routePrefix}/";
-        return new RequestTarget(serviceRoot, RelativeTo(target, request.PathBase.Value, routePrefix));
+        var relative = RelativeTo(target, request.PathBase.Value, routePrefix);
+        var canonical = QueryOptionNames.Canonical(relative);
+        if (!ReferenceEquals(canonical, relative))
+        {
+            request.QueryString = new QueryString(canonical[canonical.IndexOf('?', StringComparison.Ordinal)..]);
+        }
+
+        return new RequestTarget(serviceRoot, canonical);
     }
 
     /// <summary>
@@ -64,7 +70,7 @@ internal sealed record RequestTarget(string ServiceRoot, string Relative)
 
     /// <summary>
     /// Refuses system query options this service does not implement (501) or that do not exist (400), and repeated ones.
-    /// Custom options (without <c>$</c>) are allowed and ignored.
+    /// Custom options (names that are no system option's, with or without <c>$</c>) are allowed and ignored.
     /// </summary>
     public static void CheckQueryOptionNames(HttpRequest request)
     {
@@ -75,14 +81,14 @@ internal sealed record RequestTarget(string ServiceRoot, string Relative)
                 continue;
             }
 
-            if (s_unsupportedOptions.Contains(name, StringComparer.OrdinalIgnoreCase))
+            if (QueryOptionNames.Unsupported.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
                 throw ODataProblem.NotImplemented($"The query option '{name}'", name);
             }
 
-            if (!s_supportedOptions.Contains(name, StringComparer.OrdinalIgnoreCase))
+            if (!QueryOptionNames.Supported.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
-                throw ODataProblem.BadRequest($"'{name}' is not an OData system query option. Supported: {string.Join(", ", s_supportedOptions)}.", name);
+                throw ODataProblem.BadRequest($"'{name}' is not an OData system query option. Supported: {string.Join(", ", QueryOptionNames.Supported)}.", name);
             }
 
             if (request.Query[name].Count > 1)

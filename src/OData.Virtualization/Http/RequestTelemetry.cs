@@ -56,18 +56,17 @@ internal sealed class RequestTelemetry(ServerMetrics metrics, ILoggerFactory log
         if (_log.IsEnabled(LogLevel.Information))
         {
             var principal = context.Items[typeof(AccessScope)] is AccessScope scope ? scope.Principal : "-";
-            ServerLog.RequestCompleted(
-                _log,
-                context.Request.Method,
-                set,
-                profile,
-                status,
-                Math.Round(elapsed, 3),
-                timings.Outcome is { } answered ? CacheOutcomes.Label(answered) : "none",
-                timings.Rows,
-                principal,
-                context.TraceIdentifier,
-                request?.TraceId.ToHexString());
+            var cache = timings.Outcome is { } answered ? CacheOutcomes.Label(answered) : "none";
+            var duration = Math.Round(elapsed, 3);
+            var traceId = request?.TraceId.ToHexString();
+            if (timings.Rows is { } count)
+            {
+                ServerLog.RequestCompleted(_log, context.Request.Method, set, profile, status, duration, cache, count, principal, context.TraceIdentifier, traceId);
+            }
+            else
+            {
+                ServerLog.RequestCompletedWithoutRows(_log, context.Request.Method, set, profile, status, duration, cache, principal, context.TraceIdentifier, traceId);
+            }
         }
     }
 

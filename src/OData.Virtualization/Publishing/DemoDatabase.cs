@@ -17,6 +17,12 @@ internal sealed class DemoDatabase(IOptions<VirtualizationOptions> options, IHos
 {
     private static readonly SemaphoreSlim s_buildLock = new(1, 1);
 
+    /// <summary>
+    /// Whether <paramref name="settings"/> serve the demo: no source is configured and the demo is not turned off. Known
+    /// from the settings alone, before anything is built, so that every start-up message can be worded for it.
+    /// </summary>
+    public static bool Serves(VirtualizationOptions settings) => settings.Sources.Count == 0 && settings.UseDemoWhenUnconfigured;
+
     public string Directory => options.Value.DemoDataDirectory is { Length: > 0 } configured
         ? Path.GetFullPath(configured, environment.ContentRootPath)
         : Path.Combine(Path.GetTempPath(), "odata-virtualization-demo");

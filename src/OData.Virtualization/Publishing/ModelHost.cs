@@ -69,15 +69,19 @@ internal sealed partial class ModelHost(
                 throw new ConfigurationException(candidate.Errors);
             }
 
+            // The start-up report is for the operator of a configured server. The demo's start says one short thing
+            // (Hosting's ModelInitializer): what it publishes and leaves out of its own sample data is detail, at Debug.
+            var report = candidate.IsDemo ? LogLevel.Debug : LogLevel.Information;
+            var skipped = candidate.IsDemo ? LogLevel.Debug : LogLevel.Warning;
             foreach (var line in candidate.Report)
             {
                 if (line.StartsWith("Published", StringComparison.Ordinal))
                 {
-                    ServerLog.StartupReport(logger, line);
+                    ServerLog.StartupReport(logger, report, line);
                 }
                 else
                 {
-                    ServerLog.StartupSkipped(logger, line);
+                    ServerLog.StartupSkipped(logger, skipped, line);
                 }
             }
 
@@ -87,16 +91,16 @@ internal sealed partial class ModelHost(
                 var profile = SalesforceProfile.For(model);
                 foreach (var line in profile.Report)
                 {
-                    ServerLog.StartupSkipped(logger, line);
+                    ServerLog.StartupSkipped(logger, skipped, line);
                 }
 
-                ServerLog.StartupReport(logger, $"Salesforce profile: {profile.Model.Sets.Count} entity sets at /{salesforce}/ (the URL for Salesforce Connect's External Data Source).");
+                ServerLog.StartupReport(logger, report, $"Salesforce profile: {profile.Model.Sets.Count} entity sets at /{salesforce}/ (the URL for Salesforce Connect's External Data Source).");
             }
 
             var next = Prepare(model, candidate);
             next = PinAtStartup(settings, candidate, next);
             Publish(next);
-            ServerLog.ModelPublished(logger, next.Model.Sets.Count, candidate.DiscoveredCount);
+            ServerLog.ModelPublished(logger, report, next.Model.Sets.Count, candidate.DiscoveredCount);
         }
         finally
         {
@@ -104,7 +108,11 @@ internal sealed partial class ModelHost(
         }
     }
 
-    /// <summary>Two queries worth trying on the published model, URL-encoded, printed at start-up.</summary>
+    /// <summary>
+    /// Two queries worth trying on the published model, URL-encoded, printed at start-up. On the demo they are the README's
+    /// first examples (a test holds the two together), chosen so that every column they select has a value in every row:
+    /// a first query that shows <c>null</c> looks broken.
+    /// </summary>
     public IReadOnlyList<string> SampleQueries()
     {
         var sets = Current.Sets;
@@ -112,8 +120,8 @@ internal sealed partial class ModelHost(
         {
             return
             [
-                "erp_customers?$top=5&$count=true&$select=customer_id,name,city",
-                "transactions?$filter=amount%20gt%201000&$orderby=booked_at%20desc&$top=3",
+                "erp_customers?$top=5&$count=true&$select=customer_id,name,country,credit_limit",
+                "transactions?$filter=amount%20gt%201000&$orderby=booked_at%20desc&$top=3&$select=transaction_id,booked_at,amount,currency,category",
             ];
         }
 
@@ -155,7 +163,7 @@ internal sealed partial class ModelHost(
         var errors = new List<string>();
         if (sources.Count == 0)
         {
-            if (!settings.UseDemoWhenUnconfigured)
+            if (!DemoDatabase.Serves(settings))
             {
                 errors.Add("No source is configured. Add one under OData:Sources (see the README), or set OData:UseDemoWhenUnconfigured to true for the demo data.");
                 return new Candidate(new ModelBuilder().Build([]), [], errors, [], new HashSet<string>(), 0, false);
@@ -163,10 +171,6 @@ internal sealed partial class ModelHost(
 
             sources = await demo.EnsureAsync(cancellationToken);
             isDemo = true;
-            if (startup)
-            {
-                ServerLog.ServingDemo(logger, demo.Directory);
-            }
         }
 
         // Problems in a source's own settings are collected, not thrown: the other sources are still discovered so

@@ -113,6 +113,10 @@ public sealed class ExplorerEndpointTests(SqliteFixture fixture)
 
         var published = (await Client.GetJsonAsync("/odata/")).GetProperty("value").EnumerateArray().Select(s => s.GetProperty("name").GetString()).Order(StringComparer.Ordinal);
         Assert.Equal(published, sets.Select(s => s.Set).Order(StringComparer.Ordinal));
+
+        // The demo accepts no credentials: the page offers none.
+        Assert.Empty(json.RootElement.GetProperty("signIn").EnumerateArray());
+        Assert.False(json.RootElement.TryGetProperty("apiKeyHeader", out _));
     }
 
     [Fact]
@@ -143,5 +147,10 @@ public sealed class ExplorerEndpointTests(SqliteFixture fixture)
         request.Headers.Add("X-API-Key", key);
         using var admitted = await client.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, admitted.StatusCode);
+
+        // The ways to sign in, as the 401's challenge names them: here an API key, in its header.
+        using var json = JsonDocument.Parse(await admitted.Content.ReadAsStringAsync());
+        Assert.Equal(["apikey"], json.RootElement.GetProperty("signIn").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal("X-API-Key", json.RootElement.GetProperty("apiKeyHeader").GetString());
     }
 }

@@ -27,6 +27,11 @@ public sealed class ExplorerPageTests(SqliteFixture fixture, Chromium chromium, 
         var (root, odata) = await SharedKestrelAsync();
         await using var explorer = await chromium.OpenAsync(root);
         await explorer.GotoAsync();
+
+        // The demo needs no credentials and accepts none: nothing on the page offers them.
+        await Expect(explorer.Page.Locator("#auth")).ToBeHiddenAsync();
+        await Expect(explorer.Page.GetByRole(AriaRole.Button, new() { Name = "Credentials…" })).ToHaveCountAsync(0);
+
         await explorer.OpenSetAsync("transactions");
         await explorer.AddConditionAsync("currency", "= equals", "CHF");
         await explorer.AddConditionAsync("amount", "> greater than", "100");

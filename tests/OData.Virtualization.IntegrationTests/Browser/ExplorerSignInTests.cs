@@ -69,6 +69,7 @@ public sealed class ExplorerSignInTests(SqliteFixture fixture, Chromium chromium
         await explorer.Dialog.Locator("#auth-key").PressAsync("Enter");
         await Expect(explorer.Dialog).ToBeHiddenAsync();
         await Expect(page.Locator("#auth-status")).ToHaveTextAsync($"Using an API key ({KeyHeader})");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Credentials…" })).ToBeVisibleAsync();
         await explorer.OpenSetAsync("accounts");
         Assert.NotEmpty(await explorer.ColumnAsync("iban"));
 
@@ -112,6 +113,36 @@ public sealed class ExplorerSignInTests(SqliteFixture fixture, Chromium chromium
         await Expect(explorer.Dialog).ToBeVisibleAsync();
         await Expect(explorer.Dialog).ToContainTextAsync("needs credentials");
         Assert.Equal("{}", await page.EvaluateAsync<string>("() => JSON.stringify(sessionStorage)"));
+        explorer.AssertNoBrowserProblems();
+    }
+
+    /// <summary>
+    /// Anonymous access with users configured (signed-in users may see more): no 401 ever asks, so the page offers
+    /// credentials because the server says it accepts them, and names how.
+    /// </summary>
+    [Fact]
+    public async Task AnonymousServerThatAcceptsUsers_OffersCredentialsWithoutA401()
+    {
+        await using var factory = await fixture.StartAnotherAsync(settings =>
+        {
+            settings["OData:Security:AllowAnonymous"] = "true";
+            settings[$"OData:Security:Users:{User}:PasswordHash"] = SecretHasher.HashPassword(Password);
+        });
+        var root = factory.StartKestrel();
+        await using var explorer = await chromium.OpenAsync(root);
+        var page = explorer.Page;
+        await explorer.GotoAsync();
+        await Expect(explorer.Dialog).ToBeHiddenAsync();
+        await Expect(page.Locator("#auth-status")).ToHaveTextAsync("No credentials");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Credentials…" }).ClickAsync();
+        await Expect(explorer.Dialog).ToContainTextAsync("This server accepts a user name and password.");
+        await explorer.Dialog.GetByLabel("User name", new() { Exact = true }).FillAsync(User);
+        await explorer.Dialog.GetByLabel("Password", new() { Exact = true }).FillAsync(Password);
+        await explorer.Dialog.GetByRole(AriaRole.Button, new() { Name = "Use these credentials" }).ClickAsync();
+        await Expect(page.Locator("#auth-status")).ToHaveTextAsync($"Signed in as {User}");
+        await explorer.OpenSetAsync("accounts");
+        Assert.Contains($"-u \"{User}:$ODATA_PASSWORD\"", await page.Locator("#request-curl").InputValueAsync(), StringComparison.Ordinal);
         explorer.AssertNoBrowserProblems();
     }
 

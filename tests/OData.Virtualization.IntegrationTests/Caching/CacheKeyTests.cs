@@ -7,7 +7,7 @@ namespace OData.Virtualization.IntegrationTests.Caching;
 
 /// <summary>
 /// Equivalent URLs share a cache entry: option order, percent-encoding, whitespace, default values (<c>$skip=0</c>,
-/// <c>$count=false</c>) and key syntax do not matter — the second spelling is a HIT with the same body — while a
+/// <c>$count=false</c>), how a system option's name is spelled (<c>filter</c>, <c>$FILTER</c>) and key syntax do not matter — the second spelling is a HIT with the same body — while a
 /// different query is never served another's entry. (Each query here is used by no other test, so the first
 /// spelling meets a cold entry.)
 /// </summary>
@@ -23,6 +23,8 @@ public abstract class CacheKeyTests(ServerFixture fixture)
         { "whitespace in $select", "accounts?$filter=currency eq 'EUR'&$top=7&$select=iban,currency", "accounts?$filter=currency eq 'EUR'&$top=7&$select=iban, currency" },
         { "$skip=0", "accounts?$filter=status eq 'closed'&$top=7", "accounts?$filter=status eq 'closed'&$top=7&$skip=0" },
         { "$count=false", "accounts?$filter=status eq 'active'&$top=7&$select=iban", "accounts?$filter=status eq 'active'&$top=7&$select=iban&$count=false" },
+        { "names without $ (OData 4.01)", "accounts?$filter=status eq 'dormant' and currency eq 'USD'&$top=6&$select=iban", "accounts?filter=status eq 'dormant' and currency eq 'USD'&top=6&select=iban" },
+        { "names in any case", "accounts?$filter=status eq 'closed' and currency eq 'EUR'&$top=6", "accounts?$FILTER=status eq 'closed' and currency eq 'EUR'&Top=6" },
     };
 
     [Theory]

@@ -8,7 +8,7 @@ namespace OData.Virtualization.IntegrationTests.Diagnostics;
 /// <summary>
 /// The real server process with the console switched to JSON the ASP.NET Core way
 /// (<c>Logging__Console__FormatterName=json</c>): one JSON line per request with the request id, trace id (the caller's),
-/// principal, entity set, profile, duration, status, cache outcome and rows; at Debug, the generated SQL without the
+/// principal, entity set, profile, duration, status, cache outcome and rows (no rows field where none were read); at Debug, the generated SQL without the
 /// values bound to it.
 /// </summary>
 public sealed partial class RequestLogTests
@@ -61,6 +61,18 @@ public sealed partial class RequestLogTests
             Assert.Equal("HIT", again.Headers.GetValues("X-Cache").Single());
             await server.WaitForLineAsync(l => l.Contains("\"CacheOutcome\":\"hit\"", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
             Assert.DoesNotContain(server.Lines, l => l.Contains("ZiggyCreatures", StringComparison.Ordinal));
+
+            // A request that reads no rows (the service document, $metadata) has no rows field: not an empty "rows ;".
+            foreach (var (target, set) in new[] { (string.Empty, "$service"), ("$metadata", "$metadata") })
+            {
+                using var noRows = await client.GetAsync(target);
+                Assert.True(noRows.IsSuccessStatusCode, $"{target}: {(int)noRows.StatusCode}");
+                var logged = await server.WaitForLineAsync(l => l.Contains($"\"EntitySet\":\"{set}\"", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+                using var entry = JsonDocument.Parse(logged);
+                Assert.Equal(2010, entry.RootElement.GetProperty("EventId").GetInt32());
+                Assert.Matches(WithoutRows(), entry.RootElement.GetProperty("Message").GetString());
+                Assert.False(entry.RootElement.GetProperty("State").TryGetProperty("Rows", out _), logged);
+            }
         }
         finally
         {
@@ -70,4 +82,8 @@ public sealed partial class RequestLogTests
 
     [GeneratedRegex(@"OData Virtualization is serving (http://127\.0\.0\.1:\d+/odata/)")]
     private static partial Regex Serving();
+
+    /// <summary>Every field with a value: method, set, profile, status, duration, cache, principal, request, trace.</summary>
+    [GeneratedRegex(@"^GET \$(service|metadata) \(odata\) 200 in [0-9.]+ ms; cache none; principal anonymous; request \S+; trace [0-9a-f]{32}$")]
+    private static partial Regex WithoutRows();
 }

@@ -67,9 +67,11 @@ public sealed class ServerProcess : IAsyncDisposable
     /// Starts <paramref name="dll"/> (the server, copied next to the test or benchmark assembly, unless given) with
     /// <paramref name="arguments"/> and <c>--urls http://127.0.0.1:port</c> on a free port, and
     /// <paramref name="environment"/> (<c>OData__Sources__erp__Provider</c>, <c>Logging__LogLevel__Default</c>, …).
+    /// Given a <paramref name="port"/>, no <c>--urls</c> is added: the environment says where the server listens (as a
+    /// container image's <c>ASPNETCORE_HTTP_PORTS</c> does), and <see cref="Root"/> names that port.
     /// Returns at once: wait with <see cref="WaitReadyAsync"/>, <see cref="WaitForLineAsync"/> or <see cref="WaitForExitAsync"/>.
     /// </summary>
-    public static ServerProcess Start(string name, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string>? arguments = null, string? dll = null)
+    public static ServerProcess Start(string name, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string>? arguments = null, string? dll = null, int? port = null)
     {
         dll ??= LocalProcess.ServerDll;
         if (!File.Exists(dll))
@@ -77,8 +79,8 @@ public sealed class ServerProcess : IAsyncDisposable
             throw new InvalidOperationException($"{dll} is missing: the project references the server project, so building it copies the server there.");
         }
 
-        var port = LocalProcess.FreePort();
-        var start = LocalProcess.Dotnet(dll, [.. arguments ?? [], "--urls", "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture)]);
+        var listen = port ?? LocalProcess.FreePort();
+        var start = LocalProcess.Dotnet(dll, port is null ? [.. arguments ?? [], "--urls", "http://127.0.0.1:" + listen.ToString(CultureInfo.InvariantCulture)] : [.. arguments ?? []]);
         LocalProcess.ClearServerConfiguration(start);
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         foreach (var (key, value) in environment)
@@ -87,7 +89,7 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var server = new ServerProcess(name, process, port);
+        var server = new ServerProcess(name, process, listen);
         process.OutputDataReceived += (_, e) => server.Add(e.Data);
         process.ErrorDataReceived += (_, e) => server.Add(e.Data);
         process.Exited += (_, _) => server.Signal();
