@@ -30,8 +30,10 @@ internal sealed class RequestPlanner(PagePlanner pages)
         parser.Settings.MaximumExpansionDepth = 10;
 
         var path = ParsePath(parser, relative);
-        var format = ResponseFormat.Negotiate(context.Request.Query["$format"], context.Request.Headers.Accept);
         var segments = path.ToList();
+        var format = segments.Count > 0 && segments[^1] is CountSegment or ValueSegment
+            ? RawValueFormat.Negotiate(context.Request.Query["$format"], context.Request.Headers.Accept)
+            : ResponseFormat.Negotiate(context.Request.Query["$format"], context.Request.Headers.Accept);
         if (segments.Count == 0 || segments[0] is not EntitySetSegment setSegment)
         {
             throw ODataProblem.NotImplemented($"The path '{path}'");
