@@ -134,6 +134,7 @@ internal sealed class ODataEndpoint(
         }
 
         // Only here: a remembered request passed this check when it was first planned (the target is part of its key).
+        PercentEncoding.Check(target.Relative);
         RequestTarget.CheckQueryOptionNames(http);
         if (target.IsServiceDocument)
         {

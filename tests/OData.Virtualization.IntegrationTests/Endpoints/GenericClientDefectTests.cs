@@ -1,11 +1,12 @@
 using System.Text.Json;
+using OData.Virtualization.IntegrationTests.Errors;
 using OData.Virtualization.IntegrationTests.Infrastructure;
 
 namespace OData.Virtualization.IntegrationTests.Endpoints;
 
 /// <summary>
-/// The defects a generic OData client met (issue 12): the count and raw values under a JSON Accept header, and
-/// <c>@odata.count</c> under <c>IEEE754Compatible=true</c>.
+/// The defects a generic OData client met (issue 12): the count and raw values under a JSON Accept header,
+/// <c>@odata.count</c> under <c>IEEE754Compatible=true</c>, and invalid percent-encoding in a query option.
 /// </summary>
 public abstract class GenericClientDefectTests(ServerFixture fixture)
 {
@@ -98,6 +99,28 @@ public abstract class GenericClientDefectTests(ServerFixture fixture)
     {
         var body = await Fixture.Client.GetTextAsync("invoices?$top=1&$count=true", "application/json;IEEE754Compatible=false");
         Assert.Contains("\"@odata.count\":16000,", body, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/odata/erp_customers?$filter=name%20eq%20'%ZZ'", "$filter", "%ZZ")]
+    [InlineData("/odata/erp_customers?$filter=name%20eq%20'%FF%FE'", "$filter", "UTF-8")]
+    [InlineData("/odata/erp_customers?$select=name&$orderby=name%2", "$orderby", "%2")]
+    [InlineData("/odata/erp_customers?$search=%E0%A4", "$search", "UTF-8")]
+    [InlineData("/odata/products('%FF%FE')", null, "UTF-8")]
+    public async Task InvalidPercentEncoding_InAQueryOptionOrThePath_Is400SayingWhatIsWrong(string target, string? option, string named)
+    {
+        var server = (await Fixture.KestrelAsync()).Client.BaseAddress!;
+        var response = await RawHttp.GetAsync(server, target, TimeSpan.FromSeconds(30));
+        Assert.True(response.Status == 400, $"{target}: {response.Status} {response.Body}");
+        Assert.Equal(["4.0"], response.Header("OData-Version"));
+        var error = JsonDocument.Parse(response.Body).RootElement.GetProperty("error");
+        var message = error.GetProperty("message").GetString()!;
+        Assert.Contains("percent-encod", message, StringComparison.Ordinal);
+        Assert.Contains(named, message, StringComparison.Ordinal);
+        if (option is not null)
+        {
+            Assert.Equal(option, error.GetProperty("target").GetString());
+        }
     }
 }
 
