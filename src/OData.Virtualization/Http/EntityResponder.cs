@@ -85,7 +85,7 @@ internal sealed class EntityResponder(QueryExecutor executor, AnswerSender answe
         }
 
         writer.WritePropertyName("value");
-        ValueWriter.WriteBoxed(writer, value, column.Type, format.Ieee754Compatible);
+        ValueWriter.WriteBoxed(writer, value, column.Type, format.Ieee754Compatible, format.StandardBase64);
         writer.WriteEndObject();
         await stream.FlushAsync(ct);
         return new RenderResult(StatusCodes.Status200OK, format.ContentType);

@@ -155,6 +155,11 @@ internal sealed class ODataEndpoint(
         }
 
         var prepared = planner.Plan(request, settings.Limits);
+        if (settings.Compatibility.StandardBase64)
+        {
+            prepared = prepared with { Format = prepared.Format with { StandardBase64 = true } };
+        }
+
         memo.Remember(memoKey, target.Relative, prepared);
         await responders.RespondAsync(request, prepared);
     }

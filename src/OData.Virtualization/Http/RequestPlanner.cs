@@ -22,7 +22,7 @@ internal sealed class RequestPlanner(PagePlanner pages)
     {
         var (context, scope, serviceRoot, relative) = (request.Context, request.Scope, request.ServiceRoot, request.Relative);
         var model = scope.Model;
-        var parser = new ODataUriParser(model.EdmModel, new Uri(serviceRoot), new Uri(serviceRoot + relative))
+        var parser = new ODataUriParser(model.EdmModel, new Uri(serviceRoot), new Uri(serviceRoot + BinaryLiterals.Normalize(relative)))
         {
             Resolver = new ODataUriResolver { EnableCaseInsensitive = true },
         };

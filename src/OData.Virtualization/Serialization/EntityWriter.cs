@@ -28,7 +28,7 @@ internal sealed class EntityWriter(string serviceRoot, ResponseFormat format)
             var column = selected[i];
             WriteTypeAnnotation(writer, column);
             writer.WritePropertyName(column.PropertyName);
-            ValueWriter.Write(writer, reader, i, column.Type, Format.Ieee754Compatible);
+            ValueWriter.Write(writer, reader, i, column.Type, Format.Ieee754Compatible, Format.StandardBase64);
         }
 
         writer.WriteEndObject();
@@ -54,7 +54,7 @@ internal sealed class EntityWriter(string serviceRoot, ResponseFormat format)
             var column = selected[i];
             WriteTypeAnnotation(writer, column);
             writer.WritePropertyName(column.PropertyName);
-            ValueWriter.WriteBoxed(writer, row.Values[i], column.Type, Format.Ieee754Compatible);
+            ValueWriter.WriteBoxed(writer, row.Values[i], column.Type, Format.Ieee754Compatible, Format.StandardBase64);
         }
 
         for (var e = 0; e < query.Expands.Count; e++)

@@ -5,8 +5,9 @@ using OData.Virtualization.IntegrationTests.Infrastructure;
 namespace OData.Virtualization.IntegrationTests.Endpoints;
 
 /// <summary>
-/// The defects a generic OData client met (issue 12): the count and raw values under a JSON Accept header,
-/// <c>@odata.count</c> under <c>IEEE754Compatible=true</c>, and invalid percent-encoding in a query option.
+/// The four defects a generic OData client met (issue 12): the count and raw values under a JSON Accept header,
+/// <c>@odata.count</c> under <c>IEEE754Compatible=true</c>, invalid percent-encoding in a query option, and
+/// <c>Edm.Binary</c> literals in either base64 alphabet, padded or not.
 /// </summary>
 public abstract class GenericClientDefectTests(ServerFixture fixture)
 {
@@ -121,6 +122,36 @@ public abstract class GenericClientDefectTests(ServerFixture fixture)
         {
             Assert.Equal(option, error.GetProperty("target").GetString());
         }
+    }
+
+    /// <summary>The photo of customer 10000010 (16 bytes), in each alphabet, padded or not.</summary>
+    [Theory]
+    [InlineData("iVBORw0KGgoyZTJhYzBlYQ")]
+    [InlineData("iVBORw0KGgoyZTJhYzBlYQ%3D%3D")]
+    [InlineData("iVBORw0KGgoyZTJhYzBlYQ==")]
+    public async Task BinaryLiteral_InFilter_PaddedOrNot_FindsTheRow(string literal)
+    {
+        var rows = await Fixture.Client.GetValuesAsync("bank_customers?$select=customer_id&$filter=photo eq binary'" + literal + "'");
+        Assert.Equal(10000010, rows.Single().GetProperty("customer_id").GetInt64());
+    }
+
+    /// <summary>Bytes FB FF: '-_8' in base64url, '+/8=' in standard base64; no photo has them.</summary>
+    [Theory]
+    [InlineData("-_8")]
+    [InlineData("-_8=")]
+    [InlineData("%2B%2F8")]
+    [InlineData("%2B%2F8%3D")]
+    public async Task BinaryLiteral_InFilter_EitherAlphabet_IsAccepted(string literal)
+    {
+        var rows = await Fixture.Client.GetValuesAsync("bank_customers?$select=customer_id&$filter=photo eq binary'" + literal + "' or customer_id eq 10000010");
+        Assert.Equal(10000010, rows.Single().GetProperty("customer_id").GetInt64());
+    }
+
+    [Fact]
+    public async Task BinaryLiteral_NotBase64_Is400()
+    {
+        var error = await Fixture.Client.GetErrorAsync("bank_customers?$filter=photo eq binary'a'", System.Net.HttpStatusCode.BadRequest);
+        Assert.Contains("binary", error.GetProperty("message").GetString()!, StringComparison.OrdinalIgnoreCase);
     }
 }
 
