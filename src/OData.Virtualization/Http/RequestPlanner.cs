@@ -74,7 +74,7 @@ internal sealed class RequestPlanner(PagePlanner pages)
             }
 
             default:
-                throw ODataProblem.NotImplemented($"The path '{string.Join("/", segments.Select(s => s.Identifier))}' (navigation paths and nested segments)");
+                return NavigationPlanner.Plan(request, set, segments, parser, limits, format, pages);
         }
     }
 
@@ -97,7 +97,7 @@ internal sealed class RequestPlanner(PagePlanner pages)
     }
 
     /// <summary>Plans a query, holding it to the caller's limits.</summary>
-    private static EntityQuery Plan(AccessScope scope, PublishedSet set, ODataUriParser parser, KeySegment? key, LimitOptions limits, Func<string, string?> rawOption)
+    internal static EntityQuery Plan(AccessScope scope, PublishedSet set, ODataUriParser parser, KeySegment? key, LimitOptions limits, Func<string, string?> rawOption)
     {
         limits = EffectiveLimits.For(limits, set.Source.Options, scope.Limits);
         var query = QueryPlanner.Plan(scope.Model, set, parser, key, limits, rawOption);
@@ -111,6 +111,6 @@ internal sealed class RequestPlanner(PagePlanner pages)
     }
 
     /// <summary>A system query option's text as sent (decoded), for error targets and the $search fallback.</summary>
-    private static Func<string, string?> RawOption(HttpContext context)
+    internal static Func<string, string?> RawOption(HttpContext context)
         => name => context.Request.Query.TryGetValue(name, out var value) && value.Count > 0 ? value[0] : null;
 }

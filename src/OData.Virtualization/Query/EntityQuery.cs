@@ -26,6 +26,9 @@ internal sealed record EntityQuery
     /// <summary>Key values for a read by key, in key column order.</summary>
     public IReadOnlyList<(PublishedColumn Column, object Value)>? Key { get; init; }
 
+    /// <summary>For a navigation path (<c>Set(key)/Nav</c>): the parent whose related rows this query reads.</summary>
+    public NavigationSource? Via { get; init; }
+
     public long? Top { get; init; }
 
     public long? Skip { get; init; }

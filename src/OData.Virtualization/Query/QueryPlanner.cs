@@ -298,7 +298,8 @@ internal static class QueryPlanner
         return terms;
     }
 
-    private static IReadOnlyList<(PublishedColumn, object)>? KeyValues(PublishedSet set, KeySegment? key)
+    /// <summary>A key segment's values, in the set's key columns.</summary>
+    internal static IReadOnlyList<(PublishedColumn, object)>? KeyValues(PublishedSet set, KeySegment? key)
     {
         if (key is null)
         {
