@@ -66,5 +66,8 @@ internal sealed record EntityQuery
     private IReadOnlyList<PublishedColumn>? _readColumns;
 }
 
-/// <summary>An expanded navigation property and the query for its level.</summary>
-internal sealed record ExpandedQuery(PublishedNavigation Navigation, EntityQuery Query);
+/// <summary>
+/// An expanded navigation property and the query for its level; or, with <paramref name="CountsOnly"/>, the level that
+/// counts each parent's related rows for <c>$count=true</c> inside <c>$expand</c> (<see cref="ExpandCount"/>).
+/// </summary>
+internal sealed record ExpandedQuery(PublishedNavigation Navigation, EntityQuery Query, bool CountsOnly = false);

@@ -86,6 +86,16 @@ public sealed class NavigationPolicyTests(SecureBankFixture bank)
         await client.GetErrorAsync($"transactions({transaction})/accounts/iban/$value", HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task ExpandCount_CountsOnlyTheAllowedRelatedRows()
+    {
+        var iban = await FirstAsync($"SELECT a.iban FROM core.accounts a WHERE {SecureBankFixture.TellerAccountsSql} AND a.iban LIKE 'CH%' ORDER BY a.iban LIMIT 1");
+        using var client = bank.AsUser(Teller);
+        var json = await client.GetJsonAsync($"accounts('{iban}')?$select=iban&$expand=balances($count=true;$top=0),transactions($count=true;$top=1)");
+        Assert.Equal(2, json.GetProperty("balances@odata.count").GetInt64()); // three month-ends in the database
+        Assert.Equal(long.Parse(await FirstAsync("SELECT count(*)::text FROM core.transactions WHERE iban = $1", iban), CultureInfo.InvariantCulture), json.GetProperty("transactions@odata.count").GetInt64());
+    }
+
     private async Task<string> FirstAsync(string sql, params object[] parameters)
     {
         var values = await bank.BankStringsAsync(sql, parameters);
