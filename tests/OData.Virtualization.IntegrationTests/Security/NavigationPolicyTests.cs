@@ -96,6 +96,29 @@ public sealed class NavigationPolicyTests(SecureBankFixture bank)
         Assert.Equal(long.Parse(await FirstAsync("SELECT count(*)::text FROM core.transactions WHERE iban = $1", iban), CultureInfo.InvariantCulture), json.GetProperty("transactions@odata.count").GetInt64());
     }
 
+    [Fact]
+    public async Task Lambdas_SeeOnlyTheAllowedRelatedRows()
+    {
+        using var client = bank.AsUser(Teller);
+        var visible = await bank.BankStringsAsync($"SELECT iban FROM core.accounts WHERE {SecureBankFixture.TellerAccountsSql} ORDER BY iban COLLATE \"C\"");
+
+        // Every visible account has three balances in the database, one of them (2025-10-31) hidden from the teller:
+        // it neither breaks 'all' nor counts.
+        var (all, _) = await client.GetAllKeysAsync("accounts?$select=iban&$filter=balances/all(b: b/as_of ge 2025-11-30)", ["iban"]);
+        Assert.Equal(visible, all.Order(StringComparer.Ordinal));
+        var (two, _) = await client.GetAllKeysAsync("accounts?$select=iban&$filter=balances/$count eq 2", ["iban"]);
+        Assert.Equal(visible, two.Order(StringComparer.Ordinal));
+        var (old, _) = await client.GetAllKeysAsync("accounts?$select=iban&$filter=balances/any(b: b/as_of lt 2025-11-30)", ["iban"]);
+        Assert.Empty(old);
+
+        var withTransactions = await bank.BankStringsAsync($"SELECT a.iban FROM core.accounts a WHERE {SecureBankFixture.TellerAccountsSql} AND EXISTS (SELECT 1 FROM core.transactions t WHERE t.iban = a.iban AND t.iban LIKE 'CH%' AND t.amount > 1000) ORDER BY a.iban COLLATE \"C\"");
+        var (any, _) = await client.GetAllKeysAsync("accounts?$select=iban&$filter=transactions/any(t: t/amount gt 1000)", ["iban"]);
+        Assert.Equal(withTransactions, any.Order(StringComparer.Ordinal));
+
+        // A masked property cannot be probed through a lambda either.
+        await client.GetErrorAsync("accounts?$filter=transactions/any(t: startswith(t/counterparty,'A'))", HttpStatusCode.BadRequest);
+    }
+
     private async Task<string> FirstAsync(string sql, params object[] parameters)
     {
         var values = await bank.BankStringsAsync(sql, parameters);
