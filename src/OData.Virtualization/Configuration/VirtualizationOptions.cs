@@ -52,6 +52,9 @@ public sealed class VirtualizationOptions
 
     /// <summary>Who may use the administration endpoints.</summary>
     public AdminOptions Admin { get; init; } = new();
+
+    /// <summary>Output adjusted for clients that cannot read the standard form (binary values).</summary>
+    public CompatibilityOptions Compatibility { get; init; } = new();
 }
 
 /// <summary>

@@ -40,6 +40,12 @@ internal sealed class OptionsValidator : IValidateOptions<VirtualizationOptions>
             errors.Add($"OData:Limits:MaxFilterNodes is {limits.MaxFilterNodes}. Use at least 10.");
         }
 
+        var binary = options.Compatibility.BinaryEncoding;
+        if (!string.Equals(binary, CompatibilityOptions.Base64Url, StringComparison.OrdinalIgnoreCase) && !options.Compatibility.StandardBase64)
+        {
+            errors.Add($"OData:Compatibility:BinaryEncoding is '{binary}'. Use Base64Url (the default, as the OData standard writes binary values) or Base64 (standard base64 with padding, for Microsoft.OData.Core 8.x clients).");
+        }
+
         var signIns = options.Security.SignInLimits;
         foreach (var (setting, value, zero) in new[]
         {

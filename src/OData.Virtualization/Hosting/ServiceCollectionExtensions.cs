@@ -48,6 +48,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<CollectionResponder>();
         services.AddSingleton<EntityResponder>();
         services.AddSingleton<CountResponder>();
+        services.AddSingleton<RelatedResponder>();
+        services.AddSingleton<NavigationParents>();
         services.AddSingleton<Responders>();
         services.AddSingleton<RequestPlanner>();
         services.AddSingleton<ResponseKeys>();

@@ -13,7 +13,7 @@ namespace OData.Virtualization.Http;
 /// Answers a collection request: a bounded page with caching on is rendered once into memory and kept (served with an
 /// ETag); otherwise (caching off for the set, or server paging off) rows stream from the reader to the client.
 /// </summary>
-internal sealed class CollectionResponder(PageRenderer renderer, AnswerSender answers, ResponseKeys keys, TimeProvider time, ILogger<CollectionResponder> logger)
+internal sealed class CollectionResponder(PageRenderer renderer, NavigationParents parents, AnswerSender answers, ResponseKeys keys, TimeProvider time, ILogger<CollectionResponder> logger)
 {
     public async Task RespondAsync(ODataRequest request, PreparedRequest prepared)
     {
@@ -44,12 +44,24 @@ internal sealed class CollectionResponder(PageRenderer renderer, AnswerSender an
                     t.Sql = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                     return Task.CompletedTask;
                 }, ct);
+                if (t.Rows == 0 && plan.Returned == 0 && plan.Query.Via is { } via)
+                {
+                    // Nothing related, or a parent the caller cannot see (a 404; the rendered page is dropped).
+                    await parents.EnsureExistsAsync(via, request.Scope.Principal, now, ct);
+                }
+
                 var headers = plan.PreferenceApplied is { } applied
                     ? new Dictionary<string, string> { ["Preference-Applied"] = "odata.maxpagesize=" + applied.ToString(CultureInfo.InvariantCulture) }
                     : null;
                 return new RenderResult(StatusCodes.Status200OK, format.ContentType, headers);
             }, evictFirst: plan.Returned > 0); // a continuation page (from a $skiptoken): requested once per walk
             return;
+        }
+
+        if (plan.Query.Via is { } parent)
+        {
+            // Streamed: the status is sent before the first row is read, so the parent is asked for first.
+            await parents.EnsureExistsAsync(parent, request.Scope.Principal, now, context.RequestAborted);
         }
 
         var response = context.Response;

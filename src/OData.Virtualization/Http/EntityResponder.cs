@@ -6,13 +6,14 @@ using OData.Virtualization.Caching;
 using OData.Virtualization.Diagnostics;
 using OData.Virtualization.Errors;
 using OData.Virtualization.Execution;
+using OData.Virtualization.Model;
 using OData.Virtualization.Query;
 using OData.Virtualization.Serialization;
 
 namespace OData.Virtualization.Http;
 
 /// <summary>Answers the requests for one entity by key: the entity (<c>/set(key)</c>), one property, or its raw <c>$value</c>.</summary>
-internal sealed class EntityResponder(QueryExecutor executor, AnswerSender answers, ResponseKeys keys, TimeProvider time)
+internal sealed class EntityResponder(QueryExecutor executor, NavigationParents parents, AnswerSender answers, ResponseKeys keys, TimeProvider time)
 {
     public async Task RespondAsync(ODataRequest request, PreparedRequest prepared)
     {
@@ -40,8 +41,8 @@ internal sealed class EntityResponder(QueryExecutor executor, AnswerSender answe
         CacheKey propertyKey() => ResponseKeys.For(request.Scope, rawValue ? "value" : "property", set, request.ServiceRoot, format).Add("sql", prepared.Select(now));
         await answers.SendAsync(request, propertyKey, ttl, async (pipe, t, ct) =>
         {
-            var value = (await ReadAsync(prepared, request.Scope.Principal, now, t, ct)).Values[0];
-            return await RenderPropertyAsync(pipe, request.ServiceRoot, prepared, value, ct);
+            var row = await ReadAsync(prepared, request.Scope.Principal, now, t, ct);
+            return await RenderPropertyAsync(pipe, request.ServiceRoot, prepared, row, ct);
         });
     }
 
@@ -50,14 +51,15 @@ internal sealed class EntityResponder(QueryExecutor executor, AnswerSender answe
         var query = prepared.Query;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var row = await executor.ReadEntityAsync(query, principal, prepared.Select(now), now, ct)
-            ?? throw ODataProblem.NotFound($"No entity in '{query.Set.Name}' has the key {ContextUrl.KeyText(query.Key!)}.");
+            ?? throw await parents.NotFoundAsync(query, principal, now, ct);
         timings.Sql = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         return row;
     }
 
-    private static async Task<RenderResult> RenderPropertyAsync(PipeWriter pipe, string serviceRoot, PreparedRequest prepared, object? value, CancellationToken ct)
+    private static async Task<RenderResult> RenderPropertyAsync(PipeWriter pipe, string serviceRoot, PreparedRequest prepared, BufferedRow row, CancellationToken ct)
     {
         var column = prepared.Column!;
+        var value = row.Values[0];
         var format = prepared.Format;
         if (value is null && !column.Type.IsCollection)
         {
@@ -82,13 +84,17 @@ internal sealed class EntityResponder(QueryExecutor executor, AnswerSender answe
         writer.WriteStartObject();
         if (format.Metadata != MetadataLevel.None)
         {
-            writer.WriteString("@odata.context", ContextUrl.ForProperty(serviceRoot, prepared.Set, prepared.Query.Key!, column));
+            writer.WriteString("@odata.context", ContextUrl.ForProperty(serviceRoot, prepared.Set, prepared.Query.Key ?? KeyOf(row, prepared.Query), column));
         }
 
         writer.WritePropertyName("value");
-        ValueWriter.WriteBoxed(writer, value, column.Type, format.Ieee754Compatible);
+        ValueWriter.WriteBoxed(writer, value, column.Type, format.Ieee754Compatible, format.StandardBase64);
         writer.WriteEndObject();
         await stream.FlushAsync(ct);
         return new RenderResult(StatusCodes.Status200OK, format.ContentType);
     }
+
+    /// <summary>The key of the row a property was read from (a property reached by navigation names no key).</summary>
+    private static IReadOnlyList<(PublishedColumn Column, object Value)> KeyOf(BufferedRow row, EntityQuery query)
+        => query.Set.Key.Select(k => (k, row.Values[query.ReadColumns.IndexOfColumn(k)]!)).ToList();
 }

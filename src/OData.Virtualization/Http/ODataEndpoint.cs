@@ -137,6 +137,7 @@ internal sealed class ODataEndpoint(
         }
 
         // Only here: a remembered request passed this check when it was first planned (the target is part of its key).
+        PercentEncoding.Check(target.Relative);
         RequestTarget.CheckQueryOptionNames(http);
         if (target.IsServiceDocument)
         {
@@ -157,6 +158,11 @@ internal sealed class ODataEndpoint(
         }
 
         var prepared = planner.Plan(request, settings.Limits);
+        if (settings.Compatibility.StandardBase64)
+        {
+            prepared = prepared with { Format = prepared.Format with { StandardBase64 = true } };
+        }
+
         memo.Remember(memoKey, target.Relative, prepared);
         await responders.RespondAsync(request, prepared);
     }

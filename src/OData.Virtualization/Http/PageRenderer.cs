@@ -44,8 +44,7 @@ internal sealed class PageRenderer(QueryExecutor executor, PagePlanner pages)
 
         if (open.Count is { } total)
         {
-            writer.WritePropertyName("@odata.count");
-            writer.WriteNumberValue(total);
+            CountAnnotation.Write(writer, "@odata.count", total, format);
         }
 
         writer.WritePropertyName("value");

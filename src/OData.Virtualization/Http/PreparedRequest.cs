@@ -54,4 +54,7 @@ internal enum PreparedKind
 
     /// <summary><c>/set(key)/property/$value</c>: a property's raw value.</summary>
     Value,
+
+    /// <summary><c>/set(key)/nav</c> of a single-valued navigation property: the related entity, or 204 when there is none.</summary>
+    Related,
 }

@@ -22,7 +22,7 @@ internal sealed class RequestPlanner(PagePlanner pages)
     {
         var (context, scope, serviceRoot, relative) = (request.Context, request.Scope, request.ServiceRoot, request.Relative);
         var model = scope.Model;
-        var parser = new ODataUriParser(model.EdmModel, new Uri(serviceRoot), new Uri(serviceRoot + relative))
+        var parser = new ODataUriParser(model.EdmModel, new Uri(serviceRoot), new Uri(serviceRoot + BinaryLiterals.Normalize(relative)))
         {
             // Top-level option names arrive in their one spelling (QueryOptionNames); this makes the '$' optional inside
             // $expand's parentheses too (customer(select=name)), as OData 4.01 has it.
@@ -32,8 +32,10 @@ internal sealed class RequestPlanner(PagePlanner pages)
         parser.Settings.MaximumExpansionDepth = 10;
 
         var path = ParsePath(parser, relative);
-        var format = ResponseFormat.Negotiate(context.Request.Query["$format"], context.Request.Headers.Accept);
         var segments = path.ToList();
+        var format = segments.Count > 0 && segments[^1] is CountSegment or ValueSegment
+            ? RawValueFormat.Negotiate(context.Request.Query["$format"], context.Request.Headers.Accept)
+            : ResponseFormat.Negotiate(context.Request.Query["$format"], context.Request.Headers.Accept);
         if (segments.Count == 0 || segments[0] is not EntitySetSegment setSegment)
         {
             throw ODataProblem.NotImplemented($"The path '{path}'");
@@ -74,7 +76,7 @@ internal sealed class RequestPlanner(PagePlanner pages)
             }
 
             default:
-                throw ODataProblem.NotImplemented($"The path '{string.Join("/", segments.Select(s => s.Identifier))}' (navigation paths and nested segments)");
+                return NavigationPlanner.Plan(request, set, segments, parser, limits, format, pages);
         }
     }
 
@@ -104,7 +106,7 @@ internal sealed class RequestPlanner(PagePlanner pages)
         => walk with { Page = pages.Plan(request.Context.Request, walk.Query, request.Relative, request.Scope.Id, request.Scope.MaxPageSize) };
 
     /// <summary>Plans a query, holding it to the caller's limits.</summary>
-    private static EntityQuery Plan(AccessScope scope, PublishedSet set, ODataUriParser parser, KeySegment? key, LimitOptions limits, Func<string, string?> rawOption)
+    internal static EntityQuery Plan(AccessScope scope, PublishedSet set, ODataUriParser parser, KeySegment? key, LimitOptions limits, Func<string, string?> rawOption)
     {
         limits = EffectiveLimits.For(limits, set.Source.Options, scope.Limits);
         var query = QueryPlanner.Plan(scope.Model, set, parser, key, limits, rawOption);
@@ -118,6 +120,6 @@ internal sealed class RequestPlanner(PagePlanner pages)
     }
 
     /// <summary>A system query option's text as sent (decoded), for error targets and the $search fallback.</summary>
-    private static Func<string, string?> RawOption(HttpContext context)
+    internal static Func<string, string?> RawOption(HttpContext context)
         => name => context.Request.Query.TryGetValue(name, out var value) && value.Count > 0 ? value[0] : null;
 }

@@ -26,7 +26,10 @@ internal sealed class ResponseKeys(IOptionsMonitor<VirtualizationOptions> option
     /// rendered for the old type must not answer (on this instance or another sharing Redis).
     /// </summary>
     public static CacheKey For(AccessScope scope, string kind, PublishedSet set, string serviceRoot, ResponseFormat? format)
-        => new CacheKey(scope.Id).Add("kind", kind).Add("set", set.Name).Add("shape", SetShape.Of(set)).Add("root", serviceRoot).Add("format", format?.ContentType);
+    {
+        var key = new CacheKey(scope.Id).Add("kind", kind).Add("set", set.Name).Add("shape", SetShape.Of(set)).Add("root", serviceRoot).Add("format", format?.ContentType);
+        return format?.StandardBase64 == true ? key.Add("binary", "base64") : key;
+    }
 
     /// <summary>Adds the expanded levels' statements (with no parents) to a key: they carry the nested options.</summary>
     public static CacheKey WithExpandShape(CacheKey key, EntityQuery query, DateTimeOffset now)

@@ -26,6 +26,9 @@ internal sealed record EntityQuery
     /// <summary>Key values for a read by key, in key column order.</summary>
     public IReadOnlyList<(PublishedColumn Column, object Value)>? Key { get; init; }
 
+    /// <summary>For a navigation path (<c>Set(key)/Nav</c>): the parent whose related rows this query reads.</summary>
+    public NavigationSource? Via { get; init; }
+
     public long? Top { get; init; }
 
     public long? Skip { get; init; }
@@ -63,5 +66,8 @@ internal sealed record EntityQuery
     private IReadOnlyList<PublishedColumn>? _readColumns;
 }
 
-/// <summary>An expanded navigation property and the query for its level.</summary>
-internal sealed record ExpandedQuery(PublishedNavigation Navigation, EntityQuery Query);
+/// <summary>
+/// An expanded navigation property and the query for its level; or, with <paramref name="CountsOnly"/>, the level that
+/// counts each parent's related rows for <c>$count=true</c> inside <c>$expand</c> (<see cref="ExpandCount"/>).
+/// </summary>
+internal sealed record ExpandedQuery(PublishedNavigation Navigation, EntityQuery Query, bool CountsOnly = false);

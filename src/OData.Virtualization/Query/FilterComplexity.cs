@@ -106,6 +106,15 @@ internal static class FilterComplexity
                     terms++;
                     stack.Push((inNode.Left, false));
                     break;
+                case LambdaNode lambda:
+                    // any/all: a term of its own, and its body's terms (the body is a subquery of its own).
+                    terms++;
+                    if (lambda.Body is not null)
+                    {
+                        stack.Push((lambda.Body, true));
+                    }
+
+                    break;
                 case SingleValueNode when condition:
                     terms++;
                     break;

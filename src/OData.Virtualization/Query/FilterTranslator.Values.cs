@@ -32,13 +32,15 @@ internal sealed partial class FilterTranslator
             case BinaryOperatorNode binary when binary.OperatorKind is BinaryOperatorKind.Add or BinaryOperatorKind.Subtract
                 or BinaryOperatorKind.Multiply or BinaryOperatorKind.Divide or BinaryOperatorKind.Modulo:
                 return Arithmetic(binary);
-            case BinaryOperatorNode or UnaryOperatorNode { OperatorKind: UnaryOperatorKind.Not } or InNode:
+            case BinaryOperatorNode or UnaryOperatorNode { OperatorKind: UnaryOperatorKind.Not } or InNode or LambdaNode:
                 return new SqlValue(Predicate(node, strict: true), s_boolean, CanBeNull: false);
             case UnaryOperatorNode { OperatorKind: UnaryOperatorKind.Negate } negate:
                 var operand = Value(negate.Operand, peer);
                 return operand with { Sql = "(-" + operand.Sql + ")" };
             case SingleValueFunctionCallNode function:
                 return Function(function, peer);
+            case CountNode count:
+                return Count(count);
             case SingleNavigationNode or SingleComplexNode or SingleResourceFunctionCallNode:
                 throw ODataProblem.NotImplemented($"Navigation paths inside {Clause}", Clause);
             case SingleValueOpenPropertyAccessNode open:
@@ -50,12 +52,13 @@ internal sealed partial class FilterTranslator
 
     private SqlValue Property(SingleValuePropertyAccessNode node)
     {
-        if (node.Source is not ResourceRangeVariableReferenceNode)
+        if (node.Source is not ResourceRangeVariableReferenceNode range)
         {
             throw ODataProblem.NotImplemented($"Properties of related or complex values inside {Clause}", Clause);
         }
 
-        var column = _set.GetColumn(node.Property);
+        var (set, alias) = Resolve(range);
+        var column = set.GetColumn(node.Property);
         if (column.Mask is not null)
         {
             // Comparing or ordering by a masked value would reveal it a character at a time.
@@ -67,7 +70,7 @@ internal sealed partial class FilterTranslator
             throw ODataProblem.NotImplemented($"Comparing the collection property '{column.PropertyName}'", Clause);
         }
 
-        var sql = Dialect.CompareColumn(_alias + "." + SqlDialect.Quote(column.ColumnName), column.Type);
+        var sql = Dialect.CompareColumn(alias + "." + SqlDialect.Quote(column.ColumnName), column.Type);
         return new SqlValue(sql, column.Type, column.IsNullable);
     }
 

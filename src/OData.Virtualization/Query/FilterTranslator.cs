@@ -76,6 +76,8 @@ internal sealed partial class FilterTranslator
                 return b ? "(1 = 1)" : "(1 = 0)";
             case ConstantNode { Value: null }:
                 return "(1 = 0)";
+            case LambdaNode lambda:
+                return Lambda(lambda);
             default:
                 var value = Value(node, peer: null);
                 if (!IsBoolean(node.TypeReference))

@@ -151,7 +151,13 @@ internal static class QueryPlanner
                 switch (item)
                 {
                     case ExpandedNavigationSelectItem expanded:
-                        expands.Add(Expand(model, set, expanded, limits, depth + 1));
+                        var level = Expand(model, set, expanded, limits, depth + 1);
+                        expands.Add(level);
+                        if (level.Query.Count)
+                        {
+                            expands.Add(ExpandCount.Level(level)); // right after its level: the writer pairs them
+                        }
+
                         break;
                     case ExpandedReferenceSelectItem:
                         throw ODataProblem.NotImplemented("$expand with $ref", "$expand");
@@ -192,11 +198,6 @@ internal static class QueryPlanner
             throw ODataProblem.NotImplemented("$levels", "$expand");
         }
 
-        if (item.CountOption == true)
-        {
-            throw ODataProblem.NotImplemented("$count inside $expand", "$expand");
-        }
-
         if (item.ComputeOption is not null || item.ApplyOption is not null)
         {
             throw ODataProblem.NotImplemented("$compute and $apply inside $expand", "$expand");
@@ -208,7 +209,7 @@ internal static class QueryPlanner
             FilterComplexity.Check(nestedFilter.Expression, limits, "$expand");
         }
 
-        if (!navigation.IsCollection && (item.TopOption is not null || item.SkipOption is not null || item.OrderByOption is not null || item.FilterOption is not null || item.SearchOption is not null))
+        if (!navigation.IsCollection && (item.TopOption is not null || item.SkipOption is not null || item.OrderByOption is not null || item.FilterOption is not null || item.SearchOption is not null || item.CountOption is not null))
         {
             throw ODataProblem.BadRequest($"'{navigation.Name}' is a single related entity: only $select and $expand apply to it.", "$expand");
         }
@@ -223,7 +224,7 @@ internal static class QueryPlanner
             // Expanded collections are bounded per parent (documented in the README).
             navigation.IsCollection && limits.MaxExpandedRows > 0 ? Math.Min(item.TopOption ?? long.MaxValue, limits.MaxExpandedRows) : item.TopOption,
             item.SkipOption,
-            count: false,
+            count: item.CountOption == true,
             key: null,
             limits,
             depth);
@@ -298,7 +299,8 @@ internal static class QueryPlanner
         return terms;
     }
 
-    private static IReadOnlyList<(PublishedColumn, object)>? KeyValues(PublishedSet set, KeySegment? key)
+    /// <summary>A key segment's values, in the set's key columns.</summary>
+    internal static IReadOnlyList<(PublishedColumn, object)>? KeyValues(PublishedSet set, KeySegment? key)
     {
         if (key is null)
         {

@@ -93,6 +93,12 @@ internal static partial class SqlCompiler
     /// </summary>
     private static void AppendExpand(SqlBuilder sql, ExpandedQuery expand, DateTimeOffset now, Func<string> joinPredicate, IReadOnlyList<PublishedColumn>? only)
     {
+        if (expand.CountsOnly)
+        {
+            AppendExpandCount(sql, expand, now, joinPredicate);
+            return;
+        }
+
         var query = expand.Query;
         var join = expand.Navigation.Join;
         var dialect = sql.Dialect;

@@ -134,6 +134,11 @@ internal static partial class SqlCompiler
             conditions.Add(extra());
         }
 
+        if (query.Via is { } via)
+        {
+            conditions.Add(RelatedTo(sql, via, Alias, now, depth: 1));
+        }
+
         if (query.Key is { } key)
         {
             foreach (var (column, value) in key)

@@ -76,6 +76,7 @@ internal static class ContextUrl
         DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         DateTimeOffset dto => dto.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture),
         TimeSpan span => "duration'" + System.Xml.XmlConvert.ToString(span) + "'",
+        byte[] bytes => "binary'" + System.Buffers.Text.Base64Url.EncodeToString(bytes) + "'",
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? string.Empty,
     };

@@ -28,7 +28,7 @@ internal sealed class EntityWriter(string serviceRoot, ResponseFormat format)
             var column = selected[i];
             WriteTypeAnnotation(writer, column);
             writer.WritePropertyName(column.PropertyName);
-            ValueWriter.Write(writer, reader, i, column.Type, Format.Ieee754Compatible);
+            ValueWriter.Write(writer, reader, i, column.Type, Format.Ieee754Compatible, Format.StandardBase64);
         }
 
         writer.WriteEndObject();
@@ -54,13 +54,26 @@ internal sealed class EntityWriter(string serviceRoot, ResponseFormat format)
             var column = selected[i];
             WriteTypeAnnotation(writer, column);
             writer.WritePropertyName(column.PropertyName);
-            ValueWriter.WriteBoxed(writer, row.Values[i], column.Type, Format.Ieee754Compatible);
+            ValueWriter.WriteBoxed(writer, row.Values[i], column.Type, Format.Ieee754Compatible, Format.StandardBase64);
         }
 
         for (var e = 0; e < query.Expands.Count; e++)
         {
             var expand = query.Expands[e];
+            if (expand.CountsOnly)
+            {
+                continue; // written with the level it counts, the one before it
+            }
+
             var children = row.Expanded?[e] ?? [];
+            if (e + 1 < query.Expands.Count && query.Expands[e + 1].CountsOnly)
+            {
+                // The annotation comes before the property it annotates (JSON Format §18).
+                var counted = row.Expanded?[e + 1] ?? [];
+                var total = counted.Count == 0 ? 0 : Convert.ToInt64(counted[0].Values[0], System.Globalization.CultureInfo.InvariantCulture);
+                CountAnnotation.Write(writer, expand.Navigation.Name + "@odata.count", total, Format);
+            }
+
             writer.WritePropertyName(expand.Navigation.Name);
             if (expand.Navigation.IsCollection)
             {

@@ -17,6 +17,12 @@ internal sealed record ResponseFormat(MetadataLevel Metadata, bool Ieee754Compat
 {
     public static readonly ResponseFormat Default = new(MetadataLevel.Minimal, false);
 
+    /// <summary>
+    /// Edm.Binary as standard base64 with padding instead of base64url without (the server's
+    /// <c>OData:Compatibility:BinaryEncoding</c>, not the client's choice): not part of <see cref="ContentType"/>.
+    /// </summary>
+    public bool StandardBase64 { get; init; }
+
     /// <summary>The six content types, built once: every response names one.</summary>
     private static readonly string[] s_contentTypes = [.. from level in Enum.GetValues<MetadataLevel>()
                                                           from ieee754 in new[] { false, true }

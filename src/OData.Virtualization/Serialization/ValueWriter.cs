@@ -11,14 +11,15 @@ namespace OData.Virtualization.Serialization;
 /// <summary>
 /// Reads one column value from a data reader and writes it as OData JSON, exact for the published type:
 /// decimals keep their digits and scale, Int64 beyond 2^53 stays exact (as a string under
-/// <c>IEEE754Compatible=true</c>), timestamps keep their instant and offset, binary is base64url.
+/// <c>IEEE754Compatible=true</c>), timestamps keep their instant and offset, binary is base64url (or, for clients that
+/// read only that, standard base64 with padding: <see cref="ResponseFormat.StandardBase64"/>).
 /// Typed getters on the hot path: no boxing per value.
 /// </summary>
 internal static class ValueWriter
 {
     private static readonly decimal[] s_zeroWithScale = Enumerable.Range(0, 29).Select(s => new decimal(0, 0, 0, false, (byte)s)).ToArray();
 
-    public static void Write(Utf8JsonWriter writer, DbDataReader reader, int ordinal, ColumnType type, bool ieee754Compatible)
+    public static void Write(Utf8JsonWriter writer, DbDataReader reader, int ordinal, ColumnType type, bool ieee754Compatible, bool standardBase64 = false)
     {
         if (reader.IsDBNull(ordinal))
         {
@@ -36,7 +37,7 @@ internal static class ValueWriter
 
         if (type.IsCollection)
         {
-            WriteBoxed(writer, reader.GetValue(ordinal), type, ieee754Compatible);
+            WriteBoxed(writer, reader.GetValue(ordinal), type, ieee754Compatible, standardBase64);
             return;
         }
 
@@ -78,7 +79,7 @@ internal static class ValueWriter
                 WriteDate(writer, reader.GetFieldValue<DateOnly>(ordinal));
                 break;
             default:
-                WriteBoxed(writer, ReadBoxed(reader, ordinal, type), type, ieee754Compatible);
+                WriteBoxed(writer, ReadBoxed(reader, ordinal, type), type, ieee754Compatible, standardBase64);
                 break;
         }
     }
@@ -123,7 +124,7 @@ internal static class ValueWriter
         };
     }
 
-    public static void WriteBoxed(Utf8JsonWriter writer, object? value, ColumnType type, bool ieee754Compatible)
+    public static void WriteBoxed(Utf8JsonWriter writer, object? value, ColumnType type, bool ieee754Compatible, bool standardBase64 = false)
     {
         switch (value)
         {
@@ -164,6 +165,9 @@ internal static class ValueWriter
             case Guid g:
                 writer.WriteStringValue(g);
                 break;
+            case byte[] bytes when standardBase64:
+                writer.WriteBase64StringValue(bytes);
+                break;
             case byte[] bytes:
                 WriteBase64Url(writer, bytes);
                 break;
@@ -190,7 +194,7 @@ internal static class ValueWriter
                 writer.WriteStartArray();
                 foreach (var element in array)
                 {
-                    WriteBoxed(writer, Canonical(element, elementType), elementType, ieee754Compatible);
+                    WriteBoxed(writer, Canonical(element, elementType), elementType, ieee754Compatible, standardBase64);
                 }
 
                 writer.WriteEndArray();

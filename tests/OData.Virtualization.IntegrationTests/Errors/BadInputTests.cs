@@ -353,13 +353,14 @@ public abstract class BadInputTests(ServerFixture fixture)
     }
 
     [Theory]
-    [InlineData("/odata/erp_customers?$filter=name%20eq%20'%ZZ'&$select=customer_id")]
     [InlineData("/odata/erp_customers?%ZZ=1&$top=1&$select=customer_id")]
-    public async Task InvalidPercentEncoding_InsideALiteralOrACustomOption_IsTakenLiterally(string target)
+    [InlineData("/odata/erp_customers?trace=%FF&$top=1&$select=customer_id")]
+    public async Task InvalidPercentEncoding_InACustomOption_IsIgnoredWithIt(string target)
     {
+        // Inside a system query option's literal it is a 400 (GenericClientDefectTests); custom options are ignored.
         var server = (await Fixture.KestrelAsync()).Client.BaseAddress!;
         var response = await RawHttp.GetAsync(server, target, TimeSpan.FromSeconds(30));
-        Assert.True(response.Status is 200 or (>= 400 and < 500), $"{target}: {response.Status} {response.Body}");
+        Assert.True(response.Status is 200, $"{target}: {response.Status} {response.Body}");
         Assert.Equal(["4.0"], response.Header("OData-Version"));
     }
 
@@ -500,8 +501,8 @@ public abstract class BadInputTests(ServerFixture fixture)
     }
 
     [Theory]
-    [InlineData("erp_customers?$filter=sales_orders/any(o: o/total_amount gt 5)")]
-    [InlineData("sales_orders(5000000001)/customer")]
+    [InlineData("sales_orders?$filter=customer/name eq 'x'")]
+    [InlineData("sales_orders(5000000001)/customer/$ref")]
     [InlineData("erp_customers(1)/$value")]
     public async Task UnsupportedFeature_Returns501(string url)
     {
