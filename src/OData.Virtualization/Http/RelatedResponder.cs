@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using OData.Virtualization.Caching;
 using OData.Virtualization.Execution;
-using OData.Virtualization.Query;
 using OData.Virtualization.Serialization;
 
 namespace OData.Virtualization.Http;
@@ -18,7 +17,7 @@ internal sealed class RelatedResponder(QueryExecutor executor, NavigationParents
         var (set, query, format) = (prepared.Set, prepared.Query, prepared.Format);
         var now = time.GetUtcNow();
         var principal = request.Scope.Principal;
-        var statement = SqlCompiler.Select(query, now);
+        var statement = prepared.Select(now); // compiled once per remembered request, as an entity's
         request.Timings.Parse = request.Timings.Elapsed;
         CacheKey key() => ResponseKeys.WithExpandShape(ResponseKeys.For(request.Scope, "related", set, request.ServiceRoot, format).Add("sql", statement), query, now);
         await answers.SendAsync(request, key, keys.Ttl(set), async (pipe, t, ct) =>
