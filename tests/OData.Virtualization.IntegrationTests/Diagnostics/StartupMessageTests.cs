@@ -21,7 +21,9 @@ public sealed partial class StartupMessageTests(SqliteFixture fixture)
         {
             // A fresh demo folder: the databases are built on this start, as on a fresh clone.
             await using var server = ServerProcess.Start("the demo", new Dictionary<string, string> { ["OData__DemoDataDirectory"] = data.FullName });
-            await server.WaitForLineAsync(l => l.Contains("Application started", StringComparison.Ordinal), TimeSpan.FromSeconds(90));
+            // The banner is written once the host has started, so "Application started" (from the logger's queue) may
+            // come before it: wait for the banner itself, then read what came before it.
+            await server.WaitForLineAsync(l => l.StartsWith("OData Virtualization is serving ", StringComparison.Ordinal), TimeSpan.FromSeconds(90));
             var lines = server.Lines;
             var banner = lines.ToList().FindIndex(l => l.StartsWith("OData Virtualization is serving ", StringComparison.Ordinal));
             Assert.True(banner > 0, "No banner:\n" + server.Output);
