@@ -92,6 +92,28 @@ internal sealed record PublishedColumn(string PropertyName, string ColumnName, C
     public int? Mask { get; init; }
 
     public IEdmStructuralProperty EdmProperty { get; set; } = null!;
+
+    /// <summary>The name it was encoded from, and the encoding (a copy <c>with</c> another name encodes its own).</summary>
+    private Tuple<string, System.Text.Json.JsonEncodedText>? _jsonName;
+
+    /// <summary>
+    /// The property's name escaped for JSON once, as the response writers escape (relaxed): writing a row's names as
+    /// strings escaped and transcoded each of them again for every row.
+    /// </summary>
+    public System.Text.Json.JsonEncodedText JsonName
+    {
+        get
+        {
+            var cached = Volatile.Read(ref _jsonName);
+            if (cached is null || !ReferenceEquals(cached.Item1, PropertyName))
+            {
+                cached = Tuple.Create(PropertyName, System.Text.Json.JsonEncodedText.Encode(PropertyName, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping));
+                Volatile.Write(ref _jsonName, cached);
+            }
+
+            return cached.Item2;
+        }
+    }
 }
 
 /// <summary>A navigation property: a foreign key seen from one side.</summary>

@@ -19,7 +19,7 @@ internal sealed class EntityWriter(string serviceRoot, ResponseFormat format)
         writer.WriteStartObject();
         if (Format.Metadata == MetadataLevel.Full)
         {
-            WriteEntityAnnotations(writer, query, i => ValueWriter.ReadBoxed(reader, i, query.ReadColumns[i].Type));
+            WriteEntityAnnotations(writer, query, reader);
         }
 
         var selected = query.Selected;
@@ -27,7 +27,7 @@ internal sealed class EntityWriter(string serviceRoot, ResponseFormat format)
         {
             var column = selected[i];
             WriteTypeAnnotation(writer, column);
-            writer.WritePropertyName(column.PropertyName);
+            writer.WritePropertyName(column.JsonName);
             ValueWriter.Write(writer, reader, i, column.Type, Format.Ieee754Compatible, Format.StandardBase64);
         }
 
@@ -45,7 +45,7 @@ internal sealed class EntityWriter(string serviceRoot, ResponseFormat format)
 
         if (Format.Metadata == MetadataLevel.Full)
         {
-            WriteEntityAnnotations(writer, query, i => row.Values[i]);
+            WriteEntityAnnotations(writer, query, row);
         }
 
         var selected = query.Selected;
@@ -53,7 +53,7 @@ internal sealed class EntityWriter(string serviceRoot, ResponseFormat format)
         {
             var column = selected[i];
             WriteTypeAnnotation(writer, column);
-            writer.WritePropertyName(column.PropertyName);
+            writer.WritePropertyName(column.JsonName);
             ValueWriter.WriteBoxed(writer, row.Values[i], column.Type, Format.Ieee754Compatible, Format.StandardBase64);
         }
 
@@ -97,6 +97,14 @@ internal sealed class EntityWriter(string serviceRoot, ResponseFormat format)
 
         writer.WriteEndObject();
     }
+
+    // The lambdas live in these two methods, not in the writers': a lambda capturing a parameter allocates its closure
+    // when the method is entered, so WriteFromReader allocated one for every row whether or not it was used.
+    private void WriteEntityAnnotations(Utf8JsonWriter writer, EntityQuery query, DbDataReader reader)
+        => WriteEntityAnnotations(writer, query, i => ValueWriter.ReadBoxed(reader, i, query.ReadColumns[i].Type));
+
+    private void WriteEntityAnnotations(Utf8JsonWriter writer, EntityQuery query, BufferedRow row)
+        => WriteEntityAnnotations(writer, query, i => row.Values[i]);
 
     private void WriteEntityAnnotations(Utf8JsonWriter writer, EntityQuery query, Func<int, object?> valueAt)
     {

@@ -15,12 +15,17 @@ namespace OData.Virtualization.Serialization;
 /// read only that, standard base64 with padding: <see cref="ResponseFormat.StandardBase64"/>).
 /// Typed getters on the hot path: no boxing per value.
 /// </summary>
-internal static class ValueWriter
+internal static partial class ValueWriter
 {
     private static readonly decimal[] s_zeroWithScale = Enumerable.Range(0, 29).Select(s => new decimal(0, 0, 0, false, (byte)s)).ToArray();
 
     public static void Write(Utf8JsonWriter writer, DbDataReader reader, int ordinal, ColumnType type, bool ieee754Compatible, bool standardBase64 = false)
     {
+        if (reader is NpgsqlDataReader npgsql && !type.IsCollection && WriteNpgsql(writer, npgsql, ordinal, type, ieee754Compatible))
+        {
+            return;
+        }
+
         if (reader.IsDBNull(ordinal))
         {
             // A collection-valued property is never null in OData (CSDL 7.2.1): a NULL array is the empty collection.
