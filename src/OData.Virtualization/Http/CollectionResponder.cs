@@ -22,13 +22,12 @@ internal sealed class CollectionResponder(PageRenderer renderer, NavigationParen
         var (context, timings) = (request.Context, request.Timings);
         var now = time.GetUtcNow();
         var ttl = keys.Ttl(prepared.Set);
-        var render = new PageRender(plan, request.Scope.Principal, request.ServiceRoot, request.Relative, format, now);
+        var render = new PageRender(plan, request.Scope.Principal, request.ServiceRoot, request.Relative, format, now) { Statements = prepared.Pages };
         timings.Parse = timings.Elapsed;
         if (plan.PageSize is not null && ttl > TimeSpan.Zero)
         {
             // Compiled once: for the cache key, and (on a miss) for the source.
-            var page = SqlCompiler.Page(plan.Query, now);
-            var count = plan.Query.Count ? SqlCompiler.Count(plan.Query, now) : null;
+            var (page, count) = prepared.Pages.Compile(plan, now);
             render = render with { Compiled = (page, count) };
             var key = ResponseKeys.For(request.Scope, "page", plan.Query.Set, request.ServiceRoot, format)
                 .Add("page", page.Statement)

@@ -12,4 +12,7 @@ internal sealed record PageRender(PagePlan Plan, string Principal, string Servic
 {
     /// <summary>The page's statements, when the caller compiled them already (for its cache key).</summary>
     public (SqlCompiler.PageStatement Page, SqlStatement? Count)? Compiled { get; init; }
+
+    /// <summary>The remembered request's first-page statements, when it has them (compiled here otherwise).</summary>
+    public PageStatements? Statements { get; init; }
 }

@@ -22,12 +22,12 @@ internal sealed class PageRenderer(QueryExecutor executor, PagePlanner pages)
     {
         var plan = render.Plan;
         var query = plan.Query;
-        var (page, count) = render.Compiled ?? (SqlCompiler.Page(query, render.Now), query.Count ? SqlCompiler.Count(query, render.Now) : null);
+        var (page, count) = render.Compiled ?? (render.Statements ?? new PageStatements()).Compile(plan, render.Now);
         var limit = plan.PageRows ?? long.MaxValue;
         var expanding = query.Expands.Count > 0;
         await using var open = expanding
             ? await executor.OpenParentsAsync(query, render.Principal, count, page.Statement, plan.PageRows is { } rows ? rows + (plan.MayHaveNext ? 1 : 0) : null, render.Now, ct)
-            : await executor.OpenAsync(query.Set, render.Principal, count, page.Statement, ct, Windowed(query, plan, count, render.Now));
+            : await executor.OpenAsync(query.Set, render.Principal, count, page.Statement, ct, Windowed(render, count));
         if (beforeFirstByte is not null)
         {
             await beforeFirstByte();
@@ -58,8 +58,9 @@ internal sealed class PageRenderer(QueryExecutor executor, PagePlanner pages)
             {
                 entities.WriteFromReader(writer, open.Reader, query);
                 written++;
-                if (order is not null)
+                if (order is not null && written == limit)
                 {
+                    // Only a full page's last row can be followed by a next link: its values alone are read.
                     ReadOrderValues(open.Reader, page, order);
                 }
 
@@ -109,15 +110,17 @@ internal sealed class PageRenderer(QueryExecutor executor, PagePlanner pages)
     /// The page with its count beside each row, for a first page of PostgreSQL whose count was asked for and whose
     /// statement returns a row whenever one matches (no OFFSET, a limit above 0); null otherwise.
     /// </summary>
-    private static WindowedPage? Windowed(EntityQuery query, PagePlan plan, SqlStatement? count, DateTimeOffset now)
+    private static WindowedPage? Windowed(PageRender render, SqlStatement? count)
     {
+        var (plan, now) = (render.Plan, render.Now);
+        var query = plan.Query;
         if (count is null || query.Set.Source.Provider != Sources.SourceProvider.PostgreSql || query.Paging?.After is not null
             || query.Skip is > 0 || query.Top is 0 || plan.PageRows is 0)
         {
             return null;
         }
 
-        var windowed = SqlCompiler.Page(query, now, windowCount: true);
+        var windowed = render.Statements is { } statements ? statements.CompileWindowed(plan, now) : SqlCompiler.Page(query, now, windowCount: true);
         return new WindowedPage(windowed.Statement, windowed.CountOrdinal);
     }
 

@@ -16,6 +16,9 @@ internal sealed record PreparedRequest(PreparedKind Kind, PublishedSet Set, Enti
 {
     private SqlStatement? _select;
 
+    /// <summary>A collection's first-page statements, compiled once per page size (shared by the copies a walk makes).</summary>
+    public PageStatements Pages { get; init; } = new();
+
     /// <summary>
     /// The statement of an entity, property or <c>$value</c> (<see cref="SqlCompiler.Select"/>), compiled once for a
     /// remembered request unless it binds <c>now()</c>: a point read compiled its statement twice on every request.

@@ -215,9 +215,15 @@ internal static partial class SqlCompiler
         }
     }
 
+    /// <summary>
+    /// <c>LIMIT n [OFFSET $p]</c>. The limit is written as a number, not bound: PostgreSQL plans a prepared statement
+    /// again on every execution while its <c>LIMIT</c> is a parameter (the generic plan, costed for an unknown limit,
+    /// never beats the custom ones), which cost more than running a 101-row keyset page (decision 56). It is a
+    /// <see cref="long"/> the planner computed, never text a client sent.
+    /// </summary>
     private static void AppendPaging(SqlBuilder sql, long? top, long? skip)
     {
-        var topSql = top is { } t ? sql.AddParameter(t, ColumnType.Of(ValueKind.Int64)) : null;
+        var topSql = top is { } t ? t.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
         var skipSql = skip is { } s && s > 0 ? sql.AddParameter(s, ColumnType.Of(ValueKind.Int64)) : null;
         sql.Text.Append(sql.Dialect.Limit(topSql, skipSql));
     }
