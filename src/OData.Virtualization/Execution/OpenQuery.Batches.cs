@@ -171,7 +171,9 @@ internal sealed partial class OpenQuery
                 }
             }
 
-            var seen = batched is null ? null : new HashSet<BufferedRow>(ReferenceEqualityComparer.Instance);
+            // The related rows' own levels load from this list: none to collect when the level has none.
+            var nested = expand.Query.Expands.Count > 0;
+            var seen = batched is null || !nested ? null : new HashSet<BufferedRow>(ReferenceEqualityComparer.Instance);
             foreach (var row in rows)
             {
                 var joinKey = new object?[localIndexes.Length];
@@ -189,7 +191,10 @@ internal sealed partial class OpenQuery
                 }
             }
 
-            await LoadExpandsAsync(expand.Query, children, now, cancellationToken);
+            if (nested)
+            {
+                await LoadExpandsAsync(expand.Query, children, now, cancellationToken);
+            }
         }
     }
 
@@ -200,13 +205,21 @@ internal sealed partial class OpenQuery
         var childColumns = expand.Query.ReadColumns;
         var byParent = new Dictionary<object?[], List<BufferedRow>>(JoinKeyComparer.Instance);
         var children = new List<BufferedRow>();
+
+        // A join column the row read already (unmasked: a masked one holds the text the response shows) is not read twice.
+        var read = new int[join.Count];
+        for (var j = 0; j < read.Length; j++)
+        {
+            read[j] = !expand.CountsOnly && childColumns.IndexOfColumn(join[j].Remote) is var i && i >= 0 && childColumns[i].Mask is null ? i : -1;
+        }
+
         while (await reader.ReadAsync(cancellationToken))
         {
             var child = RowReader.Read(reader, childColumns);
             var joinKey = new object?[join.Count];
             for (var j = 0; j < joinKey.Length; j++)
             {
-                joinKey[j] = ValueWriter.ReadBoxed(reader, childColumns.Count + j, join[j].Remote.Type);
+                joinKey[j] = read[j] >= 0 ? child.Values[read[j]] : ValueWriter.ReadBoxed(reader, childColumns.Count + j, join[j].Remote.Type);
             }
 
             children.Add(child);
@@ -232,7 +245,8 @@ internal sealed partial class OpenQuery
 
     private static async Task<List<BufferedRow>> ReadRowsAsync(DbDataReader reader, IReadOnlyList<PublishedColumn> columns, int max, Func<DbDataReader, object?[]>? readOrder, CancellationToken cancellationToken)
     {
-        var rows = new List<BufferedRow>(Math.Min(max, 1_024));
+        // Grown as rows come: a buffered page's max is the buffer's bound (thousands), its page usually tens of rows.
+        var rows = new List<BufferedRow>(Math.Min(max, 64));
         while (rows.Count < max && await reader.ReadAsync(cancellationToken))
         {
             var row = RowReader.Read(reader, columns);
