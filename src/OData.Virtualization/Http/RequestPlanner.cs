@@ -22,7 +22,7 @@ internal sealed class RequestPlanner(PagePlanner pages)
     {
         var (context, scope, serviceRoot, relative) = (request.Context, request.Scope, request.ServiceRoot, request.Relative);
         var model = scope.Model;
-        var parser = new ODataUriParser(model.EdmModel, new Uri(serviceRoot), new Uri(serviceRoot + BinaryLiterals.Normalize(relative)))
+        var parser = new ODataUriParser(model.EdmModel, new Uri(serviceRoot), new Uri(serviceRoot + BinaryLiterals.Normalize(ParameterAliases.Inline(relative))))
         {
             // Top-level option names arrive in their one spelling (QueryOptionNames); this makes the '$' optional inside
             // $expand's parentheses too (customer(select=name)), as OData 4.01 has it.
