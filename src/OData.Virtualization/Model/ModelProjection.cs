@@ -109,6 +109,7 @@ internal static class ModelProjection
             }
         }
 
+        CapabilityAnnotations.Annotate(model, sets.Values);
         return new PublishedModel(model, sets);
     }
 }

@@ -217,6 +217,7 @@ internal static class SalesforceProfile
             report.Add("Salesforce profile: navigation properties are not published (Salesforce Connect does not use $expand; relate external objects with lookup fields).");
         }
 
+        // No Capabilities annotations here: Salesforce Connect reads none, and this document is kept to what it reads.
         var projected = new PublishedModel(model, sets);
         return new SalesforceView(projected, MetadataWriter.Render(model), report);
     }
