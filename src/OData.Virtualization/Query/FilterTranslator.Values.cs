@@ -20,6 +20,8 @@ internal sealed partial class FilterTranslator
         node = Unwrap(node);
         switch (node)
         {
+            case SingleValuePropertyAccessNode or SingleValueOpenPropertyAccessNode when Properties is not null:
+                return Properties(node);
             case SingleValuePropertyAccessNode property:
                 return Property(property);
             case ConstantNode constant when IsExactDecimalText(constant, peer):
