@@ -135,6 +135,11 @@ internal static class ApplyPlanner
             var word = System.Text.RegularExpressions.Regex.Match(problem.Message, @" in '([A-Za-z$]*)").Groups[1].Value;
             throw Unsupported(word.Length > 0 ? word : "?", problem);
         }
+        catch (ODataProblem problem) when (problem.Message.Contains("operation does not support value type", StringComparison.Ordinal))
+        {
+            var type = System.Text.RegularExpressions.Regex.Match(problem.Message, "value type '([^']*)'").Groups[1].Value;
+            throw new ODataProblem(400, "BadRequest", $"sum and average apply to numbers only, not to Edm.{type} properties. Use countdistinct, min or max for them, or $count.", Target, inner: problem);
+        }
         catch (ODataProblem problem) when (problem.Message.Contains("must evaluate to a property access value", StringComparison.Ordinal))
         {
             var name = System.Text.RegularExpressions.Regex.Match(problem.Message, "'([^']*)'").Groups[1].Value;

@@ -136,13 +136,13 @@ internal static partial class SqlCompiler
 
         if (query.Grouped)
         {
-            var descendingTail = terms.Count > 0 && terms[^1].Descending;
+            // Ties ascending by the grouped properties: OFFSET paging needs a total order, not an index-friendly one.
             foreach (var group in query.Groups)
             {
                 var term = sql.Dialect.CompareColumn(Grouped(group.Output), group.Output.Type);
                 if (terms.All(t => t.Sql != term))
                 {
-                    terms.Add(new OrderTerm(term, group.Output.Type, descendingTail, group.Output.IsNullable, null));
+                    terms.Add(new OrderTerm(term, group.Output.Type, false, group.Output.IsNullable, null));
                 }
             }
         }
@@ -170,6 +170,7 @@ internal static partial class SqlCompiler
             },
         };
 
+    /// <summary>The SQL of one aggregate expression over the grouped rows.</summary>
     private static string Aggregate(SqlDialect dialect, ApplyAggregate aggregate, IReadOnlyList<PublishedNavigation> joins)
     {
         if (aggregate.Method == AggregateMethod.Count)
@@ -181,7 +182,7 @@ internal static partial class SqlCompiler
         var value = dialect.CompareColumn(Column(column, aggregate.Via, joins), column.Type);
         return aggregate.Method switch
         {
-            AggregateMethod.Sum => $"SUM({value})",
+            AggregateMethod.Sum => dialect.Sum(value, column.Type),
             AggregateMethod.Average => $"AVG({value})",
             AggregateMethod.Min => $"MIN({value})",
             AggregateMethod.Max => $"MAX({value})",
