@@ -88,6 +88,7 @@ internal sealed partial class ModelBuilder
             AddNavigations(candidate, candidates, sets);
         }
 
+        AggregationAnnotations.Annotate(model, sets.Values);
         return new PublishedModel(model, sets);
     }
 

@@ -109,6 +109,7 @@ internal static class ModelProjection
             }
         }
 
+        AggregationAnnotations.Annotate(model, sets.Values);
         return new PublishedModel(model, sets);
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using System.Xml.Linq;
 using Microsoft.Extensions.DependencyInjection;
 using OData.Virtualization.Hosting;
 using OData.Virtualization.IntegrationTests.Infrastructure;
@@ -132,6 +133,30 @@ public abstract class ApplyTests(ServerFixture fixture)
         using var other = await Fixture.Client.GetAsync(url.Replace("max", "min", StringComparison.Ordinal) + "&$orderby=country");
         Assert.NotEqual("HIT", other.Headers.GetValues("X-Cache").Single());
         Assert.NotEqual(await second.Content.ReadAsStringAsync(), await other.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Metadata_AnnouncesApplySupported_OnEverySet_AndStaysValid()
+    {
+        var xml = await Fixture.Client.GetTextAsync("$metadata");
+        var document = XDocument.Parse(xml);
+        XNamespace edmx = "http://docs.oasis-open.org/odata/ns/edmx";
+        XNamespace edm = "http://docs.oasis-open.org/odata/ns/edm";
+        var include = document.Root!.Elements(edmx + "Reference").Elements(edmx + "Include").Single(i => (string?)i.Attribute("Namespace") == "Org.OData.Aggregation.V1");
+        Assert.Equal("Aggregation", (string?)include.Attribute("Alias"));
+        var sets = document.Descendants(edm + "EntitySet").ToList();
+        Assert.NotEmpty(sets);
+        foreach (var set in sets)
+        {
+            var annotation = set.Elements(edm + "Annotation").Single(a => (string?)a.Attribute("Term") == "Aggregation.ApplySupported");
+            var transformations = annotation.Descendants(edm + "PropertyValue").Single(p => (string?)p.Attribute("Property") == "Transformations");
+            Assert.Equal(["aggregate", "groupby", "filter"], transformations.Descendants(edm + "String").Select(s => s.Value));
+        }
+
+        using var reader = System.Xml.XmlReader.Create(new StringReader(xml));
+        Assert.True(Microsoft.OData.Edm.Csdl.CsdlReader.TryParse(reader, out var model, out var errors), string.Join("; ", errors));
+        Microsoft.OData.Edm.Validation.EdmValidator.Validate(model, out var invalid);
+        Assert.Empty(invalid);
     }
 
     [Theory]
