@@ -16,9 +16,15 @@ internal static class AggregationAnnotations
 
     private static readonly Uri s_vocabularyUri = new("https://oasis-tcs.github.io/odata-vocabularies/vocabularies/Org.OData.Aggregation.V1.xml");
 
-    private static readonly EdmComplexType s_applySupportedType = new(Vocabulary, "ApplySupportedType");
+    private static readonly EdmComplexType s_applySupportedType = CreateApplySupportedType();
 
     private static readonly EdmTerm s_applySupported = new(Vocabulary, "ApplySupported", new EdmComplexTypeReference(s_applySupportedType, isNullable: true));
+
+    /// <summary>
+    /// The part of the vocabulary the annotation uses, as a referenced model: the term resolves when the model is
+    /// validated, and a referenced model is not written into <c>$metadata</c> (the reference above stands for it).
+    /// </summary>
+    private static readonly EdmModel s_vocabularyModel = CreateVocabularyModel();
 
     /// <summary>The transformations of <c>$apply</c> this service implements, as <c>ApplySupported</c> lists them.</summary>
     public static readonly string[] Transformations = ["aggregate", "groupby", "filter"];
@@ -28,6 +34,7 @@ internal static class AggregationAnnotations
         var reference = new EdmReference(s_vocabularyUri);
         reference.AddInclude(new EdmInclude("Aggregation", Vocabulary));
         model.SetEdmReferences([.. model.GetEdmReferences() ?? [], reference]);
+        model.AddReferencedModel(s_vocabularyModel);
         foreach (var set in sets)
         {
             var record = new EdmRecordExpression(
@@ -36,5 +43,20 @@ internal static class AggregationAnnotations
             annotation.SetSerializationLocation(model, EdmVocabularyAnnotationSerializationLocation.Inline);
             model.AddVocabularyAnnotation(annotation);
         }
+    }
+
+    private static EdmComplexType CreateApplySupportedType()
+    {
+        var type = new EdmComplexType(Vocabulary, "ApplySupportedType");
+        type.AddStructuralProperty("Transformations", new EdmCollectionTypeReference(new EdmCollectionType(EdmCoreModel.Instance.GetString(isNullable: false))));
+        return type;
+    }
+
+    private static EdmModel CreateVocabularyModel()
+    {
+        var model = new EdmModel();
+        model.AddElement(s_applySupportedType);
+        model.AddElement(s_applySupported);
+        return model;
     }
 }
