@@ -39,3 +39,18 @@ export function setMessage(element, text) {
 export function hiddenLabel(forId, text) {
   return h('label', { for: forId, class: 'visually-hidden' }, text);
 }
+
+/** Copies a text field to the clipboard (or, where that is not allowed, selects it) and says which. */
+export async function copyField(field, status, what) {
+  let done = false;
+  try {
+    await navigator.clipboard.writeText(field.value);
+    done = true;
+  } catch {
+    // Not a secure context, or no permission: copy from the selected text instead.
+    field.focus();
+    field.select();
+    done = document.execCommand('copy');
+  }
+  status.textContent = done ? `Copied the ${what}.` : `Select the ${what} and copy it with the keyboard.`;
+}

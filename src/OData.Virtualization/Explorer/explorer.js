@@ -1,29 +1,21 @@
 // The explorer page: reads the model from the OData service (service document, CSDL JSON), lists the entity
 // sets by source, builds a query, and shows the rows page by page through @odata.nextLink.
 
-import { h, setMessage } from './dom.js';
+import { copyField, h, setMessage } from './dom.js';
 import { QueryBuilder } from './builder.js';
+import { clearQueryErrors, showQueryError, showResultsError } from './errors.js';
+import { curlCommand, curlVariables, describeType, parseCsdl, queryString } from './odata.js';
+import { renderPager, renderRows } from './results.js';
+import { TotalsPanel } from './totals.js';
 import {
-  credentialHeaders, curlCommand, curlVariables, describeType, parseChallenges, parseCsdl, parseError,
-  queryString, sameOriginLink,
-} from './odata.js';
-import { renderValue } from './values.js';
-
-const ACCEPT = 'application/json;odata.metadata=minimal;IEEE754Compatible=true';
-const STORAGE_KEY = 'odata-explorer-credential';
-const DEFAULT_API_KEY_HEADER = 'X-API-Key';
+  challenged, explainStatus, onCredentialsChanged, promptCredentials, queryHeaders, renderAuthStatus, retryAfterSignIn,
+  sameOriginLink, send, session,
+} from './session.js';
 
 const $ = id => document.getElementById(id);
 const serviceRoot = new URL('odata/', document.baseURI).href;
 
 const state = {
-  credential: loadCredential(),
-  apiKeyHeader: DEFAULT_API_KEY_HEADER,
-  // Where credentials can be given: the ways the server says it accepts them (explorer/sources), and whether it has
-  // answered 401. A server that needs none and accepts none (the demo) shows no credentials control at all.
-  signIn: [],
-  challenged: false,
-  challenge: null, // the last 401's WWW-Authenticate
   sets: new Map(),
   current: null,
   query: null, // {url, selected, pageSize}
@@ -35,6 +27,9 @@ const state = {
   formChanged: false,
   focusSortedColumn: false,
 };
+
+// Totals over the rows the query above selects: its filter, once it has run for this set.
+const totals = new TotalsPanel(serviceRoot, set => (state.query?.set === set ? state.query.filter : ''));
 
 const builder = new QueryBuilder({
   filterRows: $('filter-rows'),
@@ -51,196 +46,6 @@ const builder = new QueryBuilder({
   selectNone: $('select-none'),
 });
 
-// ---- credentials -------------------------------------------------------------------------------------------
-
-function loadCredential() {
-  try {
-    const stored = sessionStorage.getItem(STORAGE_KEY);
-    return stored ? { ...JSON.parse(stored), remember: true } : null;
-  } catch {
-    return null;
-  }
-}
-
-function saveCredential(credential) {
-  state.credential = credential;
-  try {
-    if (credential?.remember) sessionStorage.setItem(STORAGE_KEY, JSON.stringify(credential));
-    else sessionStorage.removeItem(STORAGE_KEY);
-  } catch {
-    // Storage may be disabled: the credential stays in memory.
-  }
-  renderAuthStatus();
-}
-
-function renderAuthStatus() {
-  const c = state.credential;
-  const text = !c ? 'No credentials'
-    : c.method === 'basic' ? `Signed in as ${c.user}`
-      : c.method === 'apikey' ? `Using an API key (${c.header})`
-        : 'Using a bearer token';
-  $('auth-status').textContent = text;
-  $('auth').hidden = !c && !state.challenged && state.signIn.length === 0;
-}
-
-/** Remembers that the server asked for credentials, and how: from now on the page offers them. */
-function challenged(response) {
-  state.challenged = true;
-  state.challenge = response.headers.get('WWW-Authenticate') ?? state.challenge;
-  renderAuthStatus();
-}
-
-/** The ways to sign in, from a 401's WWW-Authenticate or, without one, from what explorer/sources said. */
-function offeredWays(challengeHeader) {
-  if (challengeHeader ?? state.challenge) return parseChallenges(challengeHeader ?? state.challenge);
-  return {
-    basic: state.signIn.includes('basic'),
-    bearer: state.signIn.includes('bearer'),
-    apiKeyHeader: state.signIn.includes('apikey') ? state.apiKeyHeader : null,
-  };
-}
-
-let retryAfterSignIn = null;
-
-/** Opens the credentials dialog; after the user gives credentials, the model is read again. */
-function promptCredentials(reason, challengeHeader) {
-  const dialog = $('auth-dialog');
-  const offered = offeredWays(challengeHeader);
-  if (offered.apiKeyHeader) state.apiKeyHeader = offered.apiKeyHeader;
-  const ways = [];
-  if (offered.basic) ways.push('a user name and password');
-  if (offered.apiKeyHeader) ways.push(`an API key (header ${offered.apiKeyHeader})`);
-  if (offered.bearer) ways.push('a bearer token');
-  $('auth-title').textContent = reason ? 'Sign in to this server' : 'Credentials';
-  $('auth-forget').hidden = !state.credential;
-  setMessage($('auth-reason'), reason ?? '');
-  setMessage($('auth-offered'), ways.length > 0 ? `This server accepts ${ways.join(', or ')}.` : '');
-
-  const c = state.credential;
-  const method = c?.method ?? (offered.basic ? 'basic' : offered.apiKeyHeader ? 'apikey' : offered.bearer ? 'bearer' : 'basic');
-  $('auth-form').elements.method.value = method;
-  $('auth-user').value = c?.method === 'basic' ? c.user : '';
-  $('auth-password').value = '';
-  $('auth-header').value = c?.method === 'apikey' ? c.header : state.apiKeyHeader;
-  $('auth-key').value = '';
-  $('auth-token').value = '';
-  $('auth-remember').checked = c?.remember ?? false;
-  setMessage($('auth-error'), '');
-  showMethodFields();
-  if (!dialog.open) dialog.showModal();
-  focusFirstCredentialField();
-}
-
-function showMethodFields() {
-  const method = $('auth-form').elements.method.value;
-  for (const group of document.querySelectorAll('[data-method]')) group.hidden = group.dataset.method !== method;
-}
-
-function focusFirstCredentialField() {
-  const method = $('auth-form').elements.method.value;
-  const first = { basic: 'auth-user', apikey: 'auth-key', bearer: 'auth-token' }[method];
-  const field = first ? $(first) : null;
-  (method === 'basic' && field.value ? $('auth-password') : field ?? $('auth-submit')).focus();
-}
-
-$('auth-form').addEventListener('change', event => {
-  if (event.target.name === 'method') showMethodFields();
-});
-
-$('auth-form').addEventListener('submit', event => {
-  event.preventDefault();
-  const method = $('auth-form').elements.method.value;
-  const remember = $('auth-remember').checked;
-  let credential = null;
-  let missing = null;
-  if (method === 'basic') {
-    credential = { method, user: $('auth-user').value, password: $('auth-password').value };
-    if (!credential.user) missing = ['Enter a user name.', 'auth-user'];
-    else if (/:/.test(credential.user)) missing = ['A user name cannot contain a colon (HTTP Basic).', 'auth-user'];
-  } else if (method === 'apikey') {
-    credential = { method, header: $('auth-header').value.trim(), key: $('auth-key').value.trim() };
-    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(credential.header)) missing = ['Enter the header name, for example X-API-Key.', 'auth-header'];
-    else if (/^(authorization|cookie|host|content-.*|accept|prefer)$/i.test(credential.header)) missing = [`${credential.header} cannot carry an API key: use the header the server is configured with.`, 'auth-header'];
-    else if (!credential.key) missing = ['Enter the API key.', 'auth-key'];
-    else if (!/^[\x21-\x7e]+$/.test(credential.key)) missing = ['An API key is sent in a header: it can hold only visible ASCII characters, without spaces.', 'auth-key'];
-  } else if (method === 'bearer') {
-    credential = { method, token: $('auth-token').value.trim().replace(/^Bearer\s+/i, '') };
-    if (!credential.token) missing = ['Paste the token.', 'auth-token'];
-    else if (!/^[\x21-\x7e]+$/.test(credential.token)) missing = ['A token can hold only visible ASCII characters, without spaces.', 'auth-token'];
-  }
-  if (missing) {
-    setMessage($('auth-error'), missing[0]);
-    $(missing[1]).focus();
-    return;
-  }
-  if (credential) credential.remember = remember;
-  saveCredential(credential);
-  $('auth-dialog').close();
-  const retry = retryAfterSignIn ?? loadModel;
-  retryAfterSignIn = null;
-  retry();
-});
-
-$('auth-cancel').addEventListener('click', () => $('auth-dialog').close());
-$('auth-forget').addEventListener('click', () => {
-  saveCredential(null);
-  $('auth-dialog').close();
-  loadModel();
-});
-$('auth-open').addEventListener('click', () => promptCredentials(null, null));
-
-// ---- requests ------------------------------------------------------------------------------------------------
-
-/** The headers the page sends with a query (without the credential): also what the curl command shows. */
-function queryHeaders(pageSize) {
-  return { Accept: ACCEPT, Prefer: `odata.maxpagesize=${pageSize}`, 'OData-MaxVersion': '4.0' };
-}
-
-/**
- * GETs a URL of this server with the user's credential. Resolves to {response, body, error}; never rejects
- * except when aborted. credentials: 'omit' keeps the browser's own login prompt and cookies out of it: the page
- * sends exactly the credential the user gave.
- */
-async function send(url, headers, signal) {
-  let response;
-  try {
-    response = await fetch(url, {
-      headers: { ...headers, ...credentialHeaders(state.credential) },
-      credentials: 'omit',
-      cache: 'no-cache',
-      signal,
-    });
-  } catch (e) {
-    if (e.name === 'AbortError') throw e;
-    return { response: null, body: null, error: { code: 'NetworkError', message: `The server could not be reached (${e.message}). Check that it is running and try again.` } };
-  }
-  let body = null;
-  const text = await response.text();
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {
-    body = null;
-  }
-  if (response.ok && body !== null) return { response, body, error: null };
-  const error = parseError(body) ?? {
-    code: String(response.status),
-    message: response.ok ? 'The server sent a response that is not JSON.' : `The server answered ${response.status} ${response.statusText}.`,
-    target: null,
-    details: [],
-  };
-  return { response, body, error };
-}
-
-function explainStatus(response, error) {
-  if (!response) return error.message;
-  if (response.status === 403) return `Not allowed: ${error.message}`;
-  if (response.status === 429) {
-    const wait = response.headers.get('Retry-After');
-    return `${error.message}${wait ? ` Try again in ${wait} seconds.` : ''}`;
-  }
-  return error.message;
-}
-
 // ---- the model -------------------------------------------------------------------------------------------
 
 async function loadModel() {
@@ -253,7 +58,7 @@ async function loadModel() {
     if (service.response?.status === 401) {
       challenged(service.response);
       showSignInNeeded(service.error.message);
-      promptCredentials(state.credential ? `These credentials were not accepted: ${service.error.message}` : service.error.message,
+      promptCredentials(session.credential ? `These credentials were not accepted: ${service.error.message}` : service.error.message,
         service.response.headers.get('WWW-Authenticate'));
       return;
     }
@@ -269,8 +74,8 @@ async function loadModel() {
     return;
   }
 
-  state.signIn = Array.isArray(sources.body?.signIn) ? sources.body.signIn : [];
-  if (typeof sources.body?.apiKeyHeader === 'string') state.apiKeyHeader = sources.body.apiKeyHeader;
+  session.signIn = Array.isArray(sources.body?.signIn) ? sources.body.signIn : [];
+  if (typeof sources.body?.apiKeyHeader === 'string') session.apiKeyHeader = sources.body.apiKeyHeader;
   const model = parseCsdl(metadata.body);
   const sourceOf = new Map();
   for (const source of sources.body?.sources ?? []) {
@@ -367,6 +172,7 @@ function openSet(set, moveFocus) {
   $('set-facts').textContent = facts.join(' · ');
   renderColumns(set);
   builder.reset(set);
+  totals.reset(set);
   renderSetList();
   document.title = `${set.name} · OData Virtualization Explorer`;
   if (moveFocus) $('set-title').focus();
@@ -392,75 +198,10 @@ function renderColumns(set) {
   links.hidden = set.navigation.length === 0;
 }
 
-// ---- running a query --------------------------------------------------------------------------------------
-
-const errorSlots = {
-  $filter: 'filter-error',
-  $search: 'search-error',
-  $orderby: 'orderby-error',
-  $select: 'select-error',
-  $expand: 'select-error',
-  $top: 'page-error',
-  $skip: 'page-error',
-};
-const sectionNames = { 'filter-error': 'Filter', 'search-error': 'Search', 'orderby-error': 'Sort', 'select-error': 'Columns', 'page-error': 'Rows per page' };
-
-function clearQueryErrors() {
-  for (const id of Object.keys(sectionNames)) setMessage($(id), '');
-  for (const box of document.querySelectorAll('.has-error')) box.classList.remove('has-error');
-  $('filter-expression').removeAttribute('aria-invalid');
-  $('search').removeAttribute('aria-invalid');
-  builder.clearErrors();
-  $('results-error').replaceChildren();
-  $('results-error').hidden = true;
-}
-
-function showResultsError(...content) {
-  $('results-error').replaceChildren(...content);
-  $('results-error').hidden = false;
-}
-
-/** Shows an OData error next to the part of the query it is about, and a pointer to it above the results. */
-function showQueryError(response, error) {
-  const status = response ? `${response.status} ${error.code}` : error.code;
-  let target = error.target;
-  if (target && !errorSlots[target] && state.current?.properties.some(p => p.name === target)) target = builder.sectionUsing(target);
-  const slotId = target ? errorSlots[target] : null;
-  const detailList = error.details.length > 0
-    ? h('ul', {}, error.details.map(d => h('li', {}, d.target ? `${d.target}: ${d.message}` : d.message)))
-    : null;
-  const reference = error.requestId ? h('span', { class: 'request-id' }, ` (request ${error.requestId})`) : null;
-  if (slotId) {
-    const slot = $(slotId);
-    slot.replaceChildren(h('strong', {}, 'The server says: '), explainStatus(response, error), reference ?? '', detailList ?? '');
-    slot.hidden = false;
-    slot.closest('.group, .run-row')?.classList.add('has-error');
-    if (slotId === 'filter-error' && $('filter-expression').value.trim()) $('filter-expression').setAttribute('aria-invalid', 'true');
-    if (slotId === 'search-error') $('search').setAttribute('aria-invalid', 'true');
-    if (slotId === 'select-error') $('select-box').open = true;
-    showResultsError(
-      h('p', {}, `The server rejected the query (${status}): see the message at ${sectionNames[slotId]}. `,
-        h('button', { type: 'button', class: 'link', onclick: () => focusSection(slotId) }, `Go to ${sectionNames[slotId]}`)));
-  } else {
-    showResultsError(h('p', {}, h('strong', {}, `${status}: `), explainStatus(response, error), reference ?? ''), detailList ?? '');
-  }
-}
-
-function focusSection(slotId) {
-  const focusable = {
-    'filter-error': () => $('filter-expression').value.trim() ? $('filter-expression') : ($('filter-rows').querySelector('input, select') ?? $('filter-expression')),
-    'search-error': () => $('search'),
-    'orderby-error': () => $('order-rows').querySelector('select') ?? $('add-order'),
-    'select-error': () => $('select-summary'),
-    'page-error': () => $('page-size'),
-  }[slotId]();
-  focusable.focus();
-}
-
 function runQuery() {
   const set = state.current;
   if (!set) return;
-  clearQueryErrors();
+  clearQueryErrors(builder);
   const built = builder.build();
   if (built.errors.length > 0) {
     const selectError = built.errors.find(e => e.selectError);
@@ -474,7 +215,7 @@ function runQuery() {
   }
   const pageSize = Number($('page-size').value);
   const url = serviceRoot + set.url + '?' + queryString(built.query);
-  state.query = { url, selected: built.selected, orderby: built.query.orderby, pageSize, set };
+  state.query = { url, selected: built.selected, orderby: built.query.orderby, filter: built.query.filter, pageSize, set };
   state.pages = [url];
   state.offsets = [0];
   state.formChanged = false;
@@ -486,9 +227,9 @@ function runQuery() {
 function renderRequest() {
   const { url, pageSize } = state.query;
   $('request-url').value = url;
-  const curl = curlCommand(url, queryHeaders(pageSize), state.credential);
+  const curl = curlCommand(url, queryHeaders(pageSize), session.credential);
   $('request-curl').value = curl;
-  const variables = curlVariables(state.credential);
+  const variables = curlVariables(session.credential);
   setMessage($('curl-note'), variables.length > 0 ? `Set ${variables.join(' and ')} in your shell first: the command does not contain your credentials.` : '');
 }
 
@@ -524,21 +265,27 @@ async function loadPage(index) {
       challenged(response);
       showResultsError(h('p', {}, 'This query needs credentials. ',
         h('button', { type: 'button', class: 'link', onclick: () => promptCredentials(error.message, response.headers.get('WWW-Authenticate')) }, 'Give credentials')));
-      retryAfterSignIn = loadModel;
-      promptCredentials(state.credential ? `These credentials were not accepted: ${error.message}` : error.message, response.headers.get('WWW-Authenticate'));
+      retryAfterSignIn(loadModel);
+      promptCredentials(session.credential ? `These credentials were not accepted: ${error.message}` : error.message, response.headers.get('WWW-Authenticate'));
       return;
     }
-    showQueryError(response, error);
+    showQueryError(response, error, builder, state.current);
     return;
   }
-  clearQueryErrors();
+  clearQueryErrors(builder);
   const rows = Array.isArray(body.value) ? body.value : [];
   state.pageIndex = index;
   state.offsets[index + 1] = state.offsets[index] + rows.length;
   state.nextLink = typeof body['@odata.nextLink'] === 'string' ? sameOriginLink(body['@odata.nextLink'], serviceRoot) : null;
   if (state.nextLink) state.pages = state.pages.slice(0, index + 1).concat(state.nextLink);
-  renderRows(query, rows);
-  renderPager(rows.length, body['@odata.count'], elapsed, response);
+  renderRows(query, rows, {
+    sortable: new Set(builder.sortableProperties().map(p => p.name)),
+    offset: state.offsets[index],
+    onSort: sortBy,
+    focusSorted: state.focusSortedColumn,
+  });
+  state.focusSortedColumn = false;
+  renderPager(rows.length, body['@odata.count'], elapsed, response, { offset: state.offsets[index], pageIndex: index, hasNext: Boolean(state.nextLink), pageSize: query.pageSize });
 }
 
 /** Takes away the rows of an earlier query, so that they are never read as the answer to this one. */
@@ -554,80 +301,11 @@ function clearRows() {
   state.nextLink = null;
 }
 
-function columnsFor(query, rows) {
-  const byName = new Map(query.set.properties.map(p => [p.name, p]));
-  const names = [...query.selected];
-  for (const row of rows.slice(0, 50)) {
-    for (const name of Object.keys(row)) if (!name.includes('@') && !names.includes(name)) names.push(name);
-  }
-  return names.map(name => ({ name, property: byName.get(name) }));
-}
-
-function renderRows(query, rows) {
-  const table = $('results-table');
-  const columns = columnsFor(query, rows);
-  const sortable = new Set(builder.sortableProperties().map(p => p.name));
-  const head = h('tr', {},
-    h('th', { scope: 'col', class: 'row-number' }, h('span', { class: 'visually-hidden' }, 'Row number'), '#'),
-    columns.map(c => {
-      const order = query.orderby.findIndex(o => o.name === c.name);
-      const desc = order >= 0 && query.orderby[order].desc;
-      const mark = order === 0 ? h('span', { class: 'sort-mark', 'aria-hidden': 'true' }, desc ? ' ▼' : ' ▲') : null;
-      const label = [
-        h('span', { class: 'column-name' }, h('span', {}, c.name), mark),
-        h('span', { class: 'column-type' }, c.property ? describeType(c.property) : 'dynamic', c.property?.isKey ? ' · key' : ''),
-      ];
-      const content = sortable.has(c.name)
-        ? h('button', {
-          type: 'button',
-          class: 'sort',
-          title: order === 0 && !desc ? `Sort by ${c.name}, descending` : `Sort by ${c.name}`,
-          onclick: () => sortBy(c.name, order === 0 && !desc),
-        }, label)
-        : label;
-      return h('th', {
-        scope: 'col',
-        'data-column': c.name,
-        class: c.property?.isKey ? 'key-column' : null,
-        'aria-sort': order === 0 ? (desc ? 'descending' : 'ascending') : null,
-      }, content);
-    }));
-  const offset = state.offsets[state.pageIndex];
-  const body = h('tbody', {}, rows.map((row, i) => h('tr', {},
-    h('th', { scope: 'row', class: 'row-number' }, String(offset + i + 1)),
-    columns.map(c => {
-      const { node, numeric } = renderValue(row[c.name], c.property);
-      return h('td', { class: numeric ? 'numeric' : null }, node);
-    }))));
-  table.replaceChildren(h('thead', {}, head), body);
-  $('no-rows').hidden = rows.length > 0;
-  $('results-scroll').hidden = rows.length === 0;
-  if (state.focusSortedColumn) {
-    state.focusSortedColumn = false;
-    table.querySelector('th[aria-sort] button.sort')?.focus();
-  }
-}
-
 /** A click on a column heading: sort by that column alone (again: the other way round) and run. */
 function sortBy(name, desc) {
   builder.setOrder([{ name, desc }]);
   state.focusSortedColumn = true;
   runQuery();
-}
-
-function renderPager(count, total, elapsed, response) {
-  const first = state.offsets[state.pageIndex] + 1;
-  const last = state.offsets[state.pageIndex] + count;
-  const of = typeof total === 'number' || typeof total === 'string' ? ` of ${Number(total).toLocaleString('en-US')}` : '';
-  const range = count === 0 ? `No rows${of ? ` (${of.slice(4)} in total)` : ''}` : `Rows ${first.toLocaleString('en-US')}–${last.toLocaleString('en-US')}${of}`;
-  $('results-status').textContent = `${range} · page ${state.pageIndex + 1} · ${elapsed} ms${response.headers.get('X-Cache') === 'HIT' ? ' (cached)' : ''}`;
-  $('page-info').textContent = `Page ${state.pageIndex + 1}`;
-  $('pager').hidden = false;
-  $('prev-page').disabled = state.pageIndex === 0;
-  $('next-page').disabled = !state.nextLink;
-  const applied = /odata\.maxpagesize=(\d+)/.exec(response.headers.get('Preference-Applied') ?? '');
-  setMessage($('page-note'), applied && Number(applied[1]) < state.query.pageSize
-    ? `The server sends at most ${Number(applied[1]).toLocaleString('en-US')} rows per page here.` : '');
 }
 
 $('next-page').addEventListener('click', () => {
@@ -665,25 +343,10 @@ $('reset-query').addEventListener('click', () => {
   runQuery();
 });
 
-// ---- copying -------------------------------------------------------------------------------------------------
+// ---- start -----------------------------------------------------------------------------------------------
 
-async function copy(fieldId, what) {
-  const field = $(fieldId);
-  let done = false;
-  try {
-    await navigator.clipboard.writeText(field.value);
-    done = true;
-  } catch {
-    // Not a secure context, or no permission: copy from the selected text instead.
-    field.focus();
-    field.select();
-    done = document.execCommand('copy');
-  }
-  $('copy-status').textContent = done ? `Copied the ${what}.` : `Select the ${what} and copy it with the keyboard.`;
-}
-
-$('copy-url').addEventListener('click', () => copy('request-url', 'URL'));
-$('copy-curl').addEventListener('click', () => copy('request-curl', 'curl command'));
+$('copy-url').addEventListener('click', () => copyField($('request-url'), $('copy-status'), 'URL'));
+$('copy-curl').addEventListener('click', () => copyField($('request-curl'), $('copy-status'), 'curl command'));
 
 // ---- start -----------------------------------------------------------------------------------------------
 
@@ -691,4 +354,5 @@ $('service-root').href = serviceRoot;
 $('service-root').textContent = serviceRoot;
 $('metadata-link').href = serviceRoot + '$metadata';
 renderAuthStatus();
+onCredentialsChanged(loadModel);
 loadModel();

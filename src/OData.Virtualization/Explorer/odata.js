@@ -388,14 +388,3 @@ export function describeType(property) {
   if (property.collection) text = `Collection(${text})`;
   return text;
 }
-
-/**
- * The URL to follow for a next link on this page's own origin: a server behind a proxy that does not forward its
- * host may write links with an internal host name, which the page could not reach (and must not send credentials to).
- */
-export function sameOriginLink(link, serviceRoot) {
-  const url = new URL(link, serviceRoot);
-  const root = new URL(serviceRoot);
-  if (url.origin === root.origin) return url.href;
-  return root.origin + url.pathname + url.search;
-}

@@ -46,6 +46,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<PagePlanner>();
         services.AddSingleton<PageRenderer>();
         services.AddSingleton<CollectionResponder>();
+        services.AddSingleton<ApplyResponder>();
         services.AddSingleton<EntityResponder>();
         services.AddSingleton<CountResponder>();
         services.AddSingleton<RelatedResponder>();

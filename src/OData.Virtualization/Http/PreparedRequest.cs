@@ -19,6 +19,9 @@ internal sealed record PreparedRequest(PreparedKind Kind, PublishedSet Set, Enti
     /// <summary>A collection's first-page statements, compiled once per page size (shared by the copies a walk makes).</summary>
     public PageStatements Pages { get; init; } = new();
 
+    /// <summary>An aggregated collection's plan (<c>$apply</c>).</summary>
+    public ApplyQuery? Apply { get; init; }
+
     /// <summary>
     /// The statement of an entity, property or <c>$value</c> (<see cref="SqlCompiler.Select"/>), compiled once for a
     /// remembered request unless it binds <c>now()</c>: a point read compiled its statement twice on every request.
@@ -57,6 +60,9 @@ internal enum PreparedKind
 
     /// <summary><c>/set(key)/property/$value</c>: a property's raw value.</summary>
     Value,
+
+    /// <summary><c>/set?$apply=…</c>: a page of aggregated rows.</summary>
+    Aggregated,
 
     /// <summary><c>/set(key)/nav</c> of a single-valued navigation property: the related entity, or 204 when there is none.</summary>
     Related,

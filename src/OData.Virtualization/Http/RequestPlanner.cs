@@ -44,6 +44,11 @@ internal sealed class RequestPlanner(PagePlanner pages)
         var set = model.GetSet(setSegment.EntitySet);
         request.Timings.EntitySet = set.Name;
         var rawOption = RawOption(context);
+        if (rawOption("$apply") is not null)
+        {
+            return ApplyPlan(request, set, parser, segments, limits, rawOption, format);
+        }
+
         switch (segments.Count)
         {
             case 1:
@@ -117,6 +122,25 @@ internal sealed class RequestPlanner(PagePlanner pages)
         }
 
         return query;
+    }
+
+    /// <summary><c>/set?$apply=…</c>: the aggregated rows of an entity set, held to the caller's limits.</summary>
+    private static PreparedRequest ApplyPlan(ODataRequest request, PublishedSet set, ODataUriParser parser, List<ODataPathSegment> segments, LimitOptions limits, Func<string, string?> rawOption, ResponseFormat format)
+    {
+        if (segments.Count != 1)
+        {
+            throw ODataProblem.BadRequest("$apply applies to an entity set's collection (/set?$apply=…), not to this resource. Remove $apply, or send it to the entity set.", "$apply");
+        }
+
+        limits = EffectiveLimits.For(limits, set.Source.Options, request.Scope.Limits);
+        var apply = ApplyPlanner.Plan(request.Scope.Model, set, parser, limits, rawOption);
+        if (limits.MaxTop > 0 && apply.Top > limits.MaxTop)
+        {
+            throw ODataProblem.BadRequest($"$top={apply.Top} is more than this service allows you ({limits.MaxTop}). Page with $skip or follow @odata.nextLink.", "$top", "LimitExceeded");
+        }
+
+        var query = new EntityQuery { Set = set, Selected = [], Top = apply.Top, Skip = apply.Skip, Count = apply.Count };
+        return new PreparedRequest(PreparedKind.Aggregated, set, query, null, format) { Apply = apply };
     }
 
     /// <summary>A system query option's text as sent (decoded), for error targets and the $search fallback.</summary>

@@ -1,13 +1,14 @@
 namespace OData.Virtualization.Http;
 
 /// <summary>Hands a prepared request to the responder of its kind.</summary>
-internal sealed class Responders(CollectionResponder collections, EntityResponder entities, CountResponder counts, RelatedResponder related)
+internal sealed class Responders(CollectionResponder collections, EntityResponder entities, CountResponder counts, RelatedResponder related, ApplyResponder aggregated)
 {
     public Task RespondAsync(ODataRequest request, PreparedRequest prepared) => prepared.Kind switch
     {
         PreparedKind.Collection => collections.RespondAsync(request, prepared),
         PreparedKind.Count => counts.RespondAsync(request, prepared),
         PreparedKind.Related => related.RespondAsync(request, prepared),
+        PreparedKind.Aggregated => aggregated.RespondAsync(request, prepared),
         _ => entities.RespondAsync(request, prepared),
     };
 }

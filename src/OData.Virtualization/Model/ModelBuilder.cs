@@ -89,6 +89,7 @@ internal sealed partial class ModelBuilder
         }
 
         CapabilityAnnotations.Annotate(model, sets.Values);
+        AggregationAnnotations.Annotate(model, sets.Values);
         return new PublishedModel(model, sets);
     }
 

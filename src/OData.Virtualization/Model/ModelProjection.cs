@@ -110,6 +110,7 @@ internal static class ModelProjection
         }
 
         CapabilityAnnotations.Annotate(model, sets.Values);
+        AggregationAnnotations.Annotate(model, sets.Values);
         return new PublishedModel(model, sets);
     }
 }

@@ -94,7 +94,37 @@ internal sealed class PagePlanner(IOptionsMonitor<VirtualizationOptions> options
         return builder.Append("$skiptoken=").Append(token).ToString();
     }
 
-    private (int? PageSize, int? Applied) PageSize(HttpRequest request, EntityQuery query, int? principalMaxPageSize)
+    /// <summary>
+    /// The next link of a result paged by position (<c>$apply</c>'s aggregated rows, which have no key to continue
+    /// after): the request's own URL with <c>$skip</c> past the rows sent and <c>$top</c> reduced by them.
+    /// </summary>
+    public static string OffsetLink(string serviceRoot, string relativeTarget, long skip, long? top)
+    {
+        var question = relativeTarget.IndexOf('?', StringComparison.Ordinal);
+        var builder = new StringBuilder(serviceRoot).Append(question < 0 ? relativeTarget : relativeTarget[..question]).Append('?');
+        if (question >= 0)
+        {
+            foreach (var pair in relativeTarget[(question + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var equals = pair.IndexOf('=', StringComparison.Ordinal);
+                var name = Uri.UnescapeDataString(equals < 0 ? pair : pair[..equals]).Trim();
+                if (!name.Equals("$skip", StringComparison.OrdinalIgnoreCase) && !name.Equals("$top", StringComparison.OrdinalIgnoreCase))
+                {
+                    builder.Append(pair).Append('&');
+                }
+            }
+        }
+
+        if (top is { } remaining)
+        {
+            builder.Append("$top=").Append(remaining.ToString(CultureInfo.InvariantCulture)).Append('&');
+        }
+
+        return builder.Append("$skip=").Append(skip.ToString(CultureInfo.InvariantCulture)).ToString();
+    }
+
+    /// <summary>The page size of a request on <paramref name="query"/>'s set, and the preference applied (null: none).</summary>
+    internal (int? PageSize, int? Applied) PageSize(HttpRequest request, EntityQuery query, int? principalMaxPageSize)
     {
         var paging = options.CurrentValue.Paging;
         var source = query.Set.Source.Options;

@@ -20,6 +20,8 @@ internal sealed partial class FilterTranslator
         node = Unwrap(node);
         switch (node)
         {
+            case SingleValuePropertyAccessNode or SingleValueOpenPropertyAccessNode when Properties is not null:
+                return Properties(node);
             case SingleValuePropertyAccessNode property:
                 return Property(property);
             case ConstantNode constant when IsExactDecimalText(constant, peer):
@@ -27,6 +29,9 @@ internal sealed partial class FilterTranslator
                 // let PostgreSQL parse it, so no digit is lost to a double.
                 var text = constant.LiteralText.TrimEnd('m', 'M');
                 return new SqlValue($"CAST({_sql.AddParameter(text, s_string)} AS numeric)", peer, CanBeNull: false);
+            case ConstantNode { Value: float or double } constant when FromLiteralText(constant, peer) is { } exact:
+                // Compared with an aggregate alias (no declared type), the parser reads 12.3 as Edm.Single: take its text.
+                return Constant(exact, peer);
             case ConstantNode constant:
                 return Constant(constant.Value, peer ?? TypeOf(constant.TypeReference));
             case BinaryOperatorNode binary when binary.OperatorKind is BinaryOperatorKind.Add or BinaryOperatorKind.Subtract
@@ -96,6 +101,18 @@ internal sealed partial class FilterTranslator
            && constant.LiteralText is { Length: > 0 } literal
            && DecimalLiteral().IsMatch(literal)
            && (constant.Value is double || peer.ReadAsText);
+
+    private static object? FromLiteralText(ConstantNode constant, ColumnType? peer)
+    {
+        var text = constant.LiteralText?.TrimEnd('f', 'F', 'd', 'D', 'm', 'M');
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        return peer?.Kind switch
+        {
+            ValueKind.Decimal when decimal.TryParse(text, System.Globalization.NumberStyles.Float, invariant, out var d) => d,
+            ValueKind.Double when constant.Value is float && double.TryParse(text, System.Globalization.NumberStyles.Float, invariant, out var x) => x,
+            _ => null,
+        };
+    }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^-?[0-9]+(\.[0-9]+)?[mM]?$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex DecimalLiteral();

@@ -42,6 +42,12 @@ internal sealed partial class FilterTranslator
     /// <summary>The query option being translated, named in errors (<c>$filter</c> or <c>$orderby</c>).</summary>
     public string Clause { get; init; } = "$filter";
 
+    /// <summary>
+    /// Resolves property references instead of the set's columns: over the aggregated rows of <c>$apply</c>, a name is
+    /// a groupby property or an aggregate alias (<see cref="SqlCompiler.Apply"/>).
+    /// </summary>
+    public Func<SingleValueNode, SqlValue>? Properties { get; init; }
+
     /// <summary>Compiles a boolean expression for a WHERE clause.</summary>
     public string Predicate(SingleValueNode node) => Predicate(node, strict: false);
 

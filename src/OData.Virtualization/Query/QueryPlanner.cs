@@ -45,7 +45,7 @@ internal static class QueryPlanner
     }
 
     /// <summary>Runs one of the parser's clauses, naming the query option in the error when it fails.</summary>
-    private static T Parse<T>(PublishedModel model, Func<T> parse, string target, Func<string, string?>? raw = null, int maxTerms = 0)
+    internal static T Parse<T>(PublishedModel model, Func<T> parse, string target, Func<string, string?>? raw = null, int maxTerms = 0)
     {
         try
         {

@@ -54,6 +54,9 @@ internal abstract class SqlDialect
     /// <summary><c>mod</c> with a result of <paramref name="kind"/>: the remainder with the sign of the dividend, fractions kept.</summary>
     public virtual string Modulo(string left, string right, ValueKind? kind) => $"({left} % {right})";
 
+    /// <summary><c>SUM</c> of a column of <paramref name="type"/>, for <c>$apply</c>.</summary>
+    public virtual string Sum(string value, ColumnType type) => $"SUM({value})";
+
     public abstract string IndexOf(string text, string search);
 
     public abstract string Substring(string text, string start, string? length);

@@ -95,6 +95,13 @@ internal sealed class SqliteDialect : SqlDialect
 
     private static bool IsIntegral(ValueKind? kind) => kind is ValueKind.Byte or ValueKind.Int16 or ValueKind.Int32 or ValueKind.Int64;
 
+    // Decimals are REAL here: a sum of them carries binary fractions (0.1 + 0.2). Rounded to the column's scale it is the
+    // double nearest the exact sum, which compares equal with a literal of that sum and is written exactly.
+    public override string Sum(string value, ColumnType type)
+        => type.Kind == ValueKind.Decimal && type.Scale is { } scale
+            ? $"ROUND(SUM({value}), {scale.ToString(CultureInfo.InvariantCulture)})"
+            : $"SUM({value})";
+
     public override string IndexOf(string text, string search) => $"(instr({text}, {search}) - 1)";
 
     public override string Substring(string text, string start, string? length)

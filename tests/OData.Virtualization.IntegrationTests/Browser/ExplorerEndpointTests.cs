@@ -45,6 +45,11 @@ public sealed class ExplorerEndpointTests(SqliteFixture fixture)
     [InlineData("/explorer/values.js", "text/javascript")]
     [InlineData("/explorer/builder.js", "text/javascript")]
     [InlineData("/explorer/dom.js", "text/javascript")]
+    [InlineData("/explorer/session.js", "text/javascript")]
+    [InlineData("/explorer/errors.js", "text/javascript")]
+    [InlineData("/explorer/results.js", "text/javascript")]
+    [InlineData("/explorer/totals.js", "text/javascript")]
+    [InlineData("/explorer/chart.js", "text/javascript")]
     [InlineData("/explorer/explorer.css", "text/css")]
     [InlineData("/explorer/favicon.svg", "image/svg+xml")]
     public async Task Assets_HaveTheirContentType_AndRevalidateByETag(string path, string mediaType)

@@ -45,8 +45,17 @@ public sealed class DollarlessOptionTests(SqliteFixture fixture)
     [Fact]
     public async Task UnimplementedOption_WithoutTheDollar_Is501()
     {
-        var error = await fixture.Client.GetErrorAsync("erp_customers?apply=groupby((country))", HttpStatusCode.NotImplemented);
-        Assert.Contains("$apply", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        var error = await fixture.Client.GetErrorAsync("erp_customers?compute=customer_id add 1 as next", HttpStatusCode.NotImplemented);
+        Assert.Contains("$compute", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Apply_WithoutTheDollar_IsApply()
+    {
+        var plain = await fixture.Client.GetJsonAsync("erp_customers?apply=aggregate($count as n)");
+        var dollar = await fixture.Client.GetJsonAsync("erp_customers?$apply=aggregate($count as n)");
+        Assert.Equal(await fixture.Client.GetCountAsync("erp_customers/$count"), plain.GetProperty("value")[0].GetProperty("n").GetInt64());
+        Assert.Equal(dollar.GetRawText(), plain.GetRawText());
     }
 
     [Fact]

@@ -194,6 +194,44 @@ public sealed class HostileSchemaTests(HostileSchemaFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Apply_OverHostileNamesEnumsAndHugeNumerics_MatchesSql()
+    {
+        var model = Factory.Services.GetRequiredService<ModelHost>().Current;
+        var details = model.Sets["Order_Details"];
+        string P(string column) => details.Columns.Single(c => c.ColumnName == column).PropertyName;
+        var rows = await Client.GetValuesAsync($"Order_Details?$apply=groupby(({P("Order ID")}),aggregate({P("Unit Price")} with sum as total,{P("select")} with countdistinct as selects,$count as n))&$orderby={P("Order ID")} desc");
+        var expected = await HostileStringsAsync("""SELECT "Order ID" || '|' || coalesce(sum("Unit Price")::text, 'null') || '|' || count(DISTINCT "select") || '|' || count(*) FROM "Weird Schema"."Order Details" GROUP BY "Order ID" ORDER BY "Order ID" DESC""");
+        Assert.Equal(expected, rows.Select(r => $"{r.GetProperty(P("Order ID")).GetInt32()}|{(r.GetProperty("total").ValueKind == JsonValueKind.Null ? "null" : r.GetProperty("total").GetRawText())}|{r.GetProperty("selects").GetInt64()}|{r.GetProperty("n").GetInt64()}"));
+
+        // An enum grouped as its label (NULL its own group), a domain summed.
+        var moods = await Client.GetValuesAsync("_123numbers?$apply=groupby((mood),aggregate(amount with sum as total))&$orderby=mood");
+        var expectedMoods = await HostileStringsAsync("""SELECT coalesce(mood::text, 'null') || '|' || coalesce(sum(amount)::text, 'null') FROM public."123numbers" GROUP BY mood::text ORDER BY mood::text NULLS FIRST""");
+        Assert.Equal(expectedMoods, moods.Select(r => (r.GetProperty("mood").GetString() ?? "null") + "|" + (r.GetProperty("total").ValueKind == JsonValueKind.Null ? "null" : r.GetProperty("total").GetRawText())));
+
+        // numeric(40,10) beyond decimal's 28 digits keeps every digit, as text from the database.
+        var exotic = (await Client.GetValuesAsync("exotic?$apply=aggregate(n40 with sum as total,n40 with max as highest,m with sum as money)")).Single();
+        Assert.Equal((await HostileStringsAsync("SELECT sum(n40)::text FROM public.exotic")).Single(), exotic.GetProperty("total").GetRawText());
+        Assert.Equal("123456789012345678901234567890.1234567890", exotic.GetProperty("highest").GetRawText());
+        Assert.Equal((await HostileStringsAsync("SELECT sum(m)::numeric::text FROM public.exotic")).Single(), exotic.GetProperty("money").GetRawText());
+    }
+
+    private static async Task<List<string>> HostileStringsAsync(string sql)
+    {
+        var cluster = await PostgresCluster.GetAsync();
+        await using var connection = new NpgsqlConnection(cluster.ConnectionString("hostile"));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var values = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            values.Add(reader.GetString(0));
+        }
+
+        return values;
+    }
+
+    [Fact]
     public async Task CompositeForeignKey_ExpandsBothWays()
     {
         var children = await Client.GetValuesAsync("children?$expand=parents&$orderby=id");

@@ -50,6 +50,18 @@ internal sealed class CompilerHarness
         return QueryPlanner.Plan(Model, set, parser, key, limits ?? s_limits);
     }
 
+    /// <summary>Plans a <c>$apply</c> request (<c>sales_orders?$apply=…</c>) as the endpoint would.</summary>
+    public ApplyQuery PlanApply(string relativeUrl)
+    {
+        var uri = new Uri(s_serviceRoot, relativeUrl);
+        var parser = new ODataUriParser(Model.EdmModel, s_serviceRoot, uri) { Resolver = new ODataUriResolver { EnableCaseInsensitive = true } };
+        var set = Model.GetSet(((EntitySetSegment)parser.ParsePath().FirstSegment).EntitySet);
+        var options = uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.Split('=', 2))
+            .ToDictionary(pair => Uri.UnescapeDataString(pair[0]), pair => pair.Length > 1 ? Uri.UnescapeDataString(pair[1]) : string.Empty, StringComparer.Ordinal);
+        return ApplyPlanner.Plan(Model, set, parser, s_limits, name => options.GetValueOrDefault(name));
+    }
+
     public SqlStatement Select(string relativeUrl) => SqlCompiler.Select(Plan(relativeUrl), Now);
 
     public SqlStatement Count(string relativeUrl) => SqlCompiler.Count(Plan(relativeUrl), Now);
