@@ -28,6 +28,7 @@ internal sealed partial class FilterTranslator
         FilterTranslator Body() => new(_sql, _set, _alias, _now)
         {
             Clause = Clause,
+            Joins = Joins,
             Depth = Depth + 1,
             Ranges = new Dictionary<string, (PublishedSet, string)>(Ranges, StringComparer.Ordinal) { [node.CurrentRangeVariable.Name] = (target, alias) },
         };
@@ -61,6 +62,7 @@ internal sealed partial class FilterTranslator
             var inner = new FilterTranslator(_sql, _set, _alias, _now)
             {
                 Clause = Clause,
+                Joins = Joins,
                 Depth = Depth + 1,
                 Ranges = new Dictionary<string, (PublishedSet, string)>(Ranges, StringComparer.Ordinal) { [filter.RangeVariable.Name] = (target, alias) },
             };

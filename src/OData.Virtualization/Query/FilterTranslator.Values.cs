@@ -52,6 +52,11 @@ internal sealed partial class FilterTranslator
 
     private SqlValue Property(SingleValuePropertyAccessNode node)
     {
+        if (node.Source is SingleNavigationNode)
+        {
+            return NavigationProperty(node);
+        }
+
         if (node.Source is not ResourceRangeVariableReferenceNode range)
         {
             throw ODataProblem.NotImplemented($"Properties of related or complex values inside {Clause}", Clause);
