@@ -41,6 +41,8 @@ internal sealed partial class FilterTranslator
                 return Function(function, peer);
             case CountNode count:
                 return Count(count);
+            case NonResourceRangeVariableReferenceNode element:
+                return Element(element);
             case SingleNavigationNode or SingleComplexNode or SingleResourceFunctionCallNode:
                 throw ODataProblem.NotImplemented($"Navigation paths inside {Clause}", Clause);
             case SingleValueOpenPropertyAccessNode open:
