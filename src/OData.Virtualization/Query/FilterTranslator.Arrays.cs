@@ -10,7 +10,8 @@ namespace OData.Virtualization.Query;
 /// <c>any</c>, <c>all</c> and <c>/$count</c> over a collection of primitive values — a PostgreSQL array column, published as
 /// <c>Collection(Edm.X)</c> — as subqueries over <c>unnest(column)</c> (decision 81): <c>tags/any(t: t eq 'x')</c> is
 /// <c>EXISTS (SELECT 1 FROM unnest(t0.tags) AS a1(v) WHERE a1.v = $1)</c>, <c>all</c> is <c>NOT EXISTS</c> of an element
-/// whose body is not true (a NULL element compared with a value is not true), <c>any()</c> asks for one element at all and
+/// whose body is not true (a NULL element compared with a value is not true), <c>any(t: t eq 'x')</c> is
+/// <c>COALESCE($1 = ANY(t0.tags), FALSE)</c>, <c>any()</c> asks for one element at all and
 /// <c>tags/$count</c> counts them. A NULL array has no elements: <c>any</c> is false, <c>all</c> true, the count 0. The
 /// array belongs to the row, so the row's own filter already covers it. SQLite has no arrays, so publishes no such property.
 /// </summary>
@@ -21,8 +22,16 @@ internal sealed partial class FilterTranslator
 
     private string ArrayLambda(LambdaNode node, CollectionPropertyAccessNode source)
     {
-        var (from, element) = Unnest(source, node is AnyNode ? "any" : "all");
+        var (array, from, element) = Unnest(source, node is AnyNode ? "any" : "all");
         FilterTranslator Body() => ElementScope(node.CurrentRangeVariable.Name, element);
+        if (node is AnyNode { Body: { } equals, CurrentRangeVariable: { } variable } && element.Type?.CompareAs is null && MemberLiteral(equals, variable.Name) is { } literal)
+        {
+            // tags/any(t: t eq 'x'): '= ANY' reads the array in place, ten times faster than unnest (decision 81). It is
+            // NULL for a NULL array or a NULL element and no match, so COALESCE keeps it two-valued under 'not'.
+            var value = Value(literal, element.Type);
+            return "(COALESCE(" + value.Sql + " = ANY(" + array + "), " + Dialect.False + "))";
+        }
+
         if (node is AnyNode any)
         {
             return any.Body is null || Unwrap(any.Body) is ConstantNode { Value: true }
@@ -44,8 +53,25 @@ internal sealed partial class FilterTranslator
             throw ODataProblem.NotImplemented($"$filter inside /$count of a collection of values in {Clause}", Clause);
         }
 
-        var (from, _) = Unnest(source, "/$count");
+        var (_, from, _) = Unnest(source, "/$count");
         return new SqlValue("(SELECT COUNT(*) FROM " + from + ")", ColumnType.Of(ValueKind.Int64), CanBeNull: false);
+    }
+
+    /// <summary>The literal of a body <c>t eq literal</c> (either way round), when it is not null.</summary>
+    private static ConstantNode? MemberLiteral(SingleValueNode body, string variable)
+    {
+        if (Unwrap(body) is not BinaryOperatorNode { OperatorKind: BinaryOperatorKind.Equal } equal)
+        {
+            return null;
+        }
+
+        var (left, right) = (Unwrap(equal.Left), Unwrap(equal.Right));
+        return (left, right) switch
+        {
+            (NonResourceRangeVariableReferenceNode l, ConstantNode { Value: not null } c) when l.Name == variable => c,
+            (ConstantNode { Value: not null } c, NonResourceRangeVariableReferenceNode r) when r.Name == variable => c,
+            _ => null,
+        };
     }
 
     /// <summary>A lambda variable over array elements.</summary>
@@ -64,8 +90,8 @@ internal sealed partial class FilterTranslator
         Elements = new Dictionary<string, SqlValue>(Elements, StringComparer.Ordinal) { [name] = element },
     };
 
-    /// <summary><c>unnest(alias.column) AS aN(v)</c> and the element's value.</summary>
-    private (string From, SqlValue Element) Unnest(CollectionPropertyAccessNode source, string what)
+    /// <summary>The array, <c>unnest(alias.column) AS aN(v)</c> and the element's value.</summary>
+    private (string Array, string From, SqlValue Element) Unnest(CollectionPropertyAccessNode source, string what)
     {
         if (source.Source is not ResourceRangeVariableReferenceNode range)
         {
@@ -87,6 +113,7 @@ internal sealed partial class FilterTranslator
         var elementAlias = "a" + (Depth + 1).ToString(CultureInfo.InvariantCulture);
         var elementType = column.Type with { IsCollection = false };
         var value = new SqlValue(Dialect.CompareColumn(elementAlias + ".v", elementType), elementType, CanBeNull: true);
-        return ("unnest(" + alias + "." + SqlDialect.Quote(column.ColumnName) + ") AS " + elementAlias + "(v)", value);
+        var array = alias + "." + SqlDialect.Quote(column.ColumnName);
+        return (array, "unnest(" + array + ") AS " + elementAlias + "(v)", value);
     }
 }

@@ -102,6 +102,11 @@ public abstract class NavigationFilterTests(ServerFixture fixture)
         var json = await Fixture.Client.GetValuesAsync("suppliers?$select=supplier_code&$orderby=supplier_code&$top=1000&$expand=products($select=sku;$filter=category/Name in ('Laptops', 'Desks');$orderby=category/Name desc)");
         var actual = json.SelectMany(s => s.GetProperty("products").EnumerateArray().Select(p => s.GetProperty("supplier_code").GetString() + "|" + p.GetProperty("sku").GetString())).ToList();
         Assert.Equal(nested, actual);
+
+        // With $top inside $expand (the windowed or lateral form of an expanded level): each supplier's first two of them.
+        var firstTwo = nested.GroupBy(n => n.Split('|')[0], StringComparer.Ordinal).SelectMany(g => g.Take(2)).ToList();
+        var windowed = await Fixture.Client.GetValuesAsync("suppliers?$select=supplier_code&$orderby=supplier_code&$top=1000&$expand=products($select=sku;$filter=category/Name in ('Laptops', 'Desks');$orderby=category/Name desc;$top=2)");
+        Assert.Equal(firstTwo, windowed.SelectMany(s => s.GetProperty("products").EnumerateArray().Select(p => s.GetProperty("supplier_code").GetString() + "|" + p.GetProperty("sku").GetString())).ToList());
     }
 
     [Fact]
