@@ -22,12 +22,19 @@ internal sealed partial class FilterTranslator
 
     private string Lambda(LambdaNode node)
     {
+        if (node.Source is CollectionPropertyAccessNode array)
+        {
+            return ArrayLambda(node, array);
+        }
+
         var name = node is AnyNode ? "any" : "all";
         var (target, alias, conditions) = Related(node.Source, name);
         // any() has no variable (its body is the constant true).
         FilterTranslator Body() => new(_sql, _set, _alias, _now)
         {
             Clause = Clause,
+            Joins = Joins,
+            Elements = Elements,
             Depth = Depth + 1,
             Ranges = new Dictionary<string, (PublishedSet, string)>(Ranges, StringComparer.Ordinal) { [node.CurrentRangeVariable.Name] = (target, alias) },
         };
@@ -55,12 +62,19 @@ internal sealed partial class FilterTranslator
             throw ODataProblem.NotImplemented($"$search inside /$count in {Clause}", Clause);
         }
 
+        if (node.Source is CollectionPropertyAccessNode array)
+        {
+            return ArrayCount(node, array);
+        }
+
         var (target, alias, conditions) = Related(node.Source, "/$count");
         if (node.FilterClause is { } filter)
         {
             var inner = new FilterTranslator(_sql, _set, _alias, _now)
             {
                 Clause = Clause,
+                Joins = Joins,
+                Elements = Elements,
                 Depth = Depth + 1,
                 Ranges = new Dictionary<string, (PublishedSet, string)>(Ranges, StringComparer.Ordinal) { [filter.RangeVariable.Name] = (target, alias) },
             };

@@ -46,6 +46,8 @@ internal sealed partial class FilterTranslator
                 return Function(function, peer);
             case CountNode count:
                 return Count(count);
+            case NonResourceRangeVariableReferenceNode element:
+                return Element(element);
             case SingleNavigationNode or SingleComplexNode or SingleResourceFunctionCallNode:
                 throw ODataProblem.NotImplemented($"Navigation paths inside {Clause}", Clause);
             case SingleValueOpenPropertyAccessNode open:
@@ -57,6 +59,11 @@ internal sealed partial class FilterTranslator
 
     private SqlValue Property(SingleValuePropertyAccessNode node)
     {
+        if (node.Source is SingleNavigationNode)
+        {
+            return NavigationProperty(node);
+        }
+
         if (node.Source is not ResourceRangeVariableReferenceNode range)
         {
             throw ODataProblem.NotImplemented($"Properties of related or complex values inside {Clause}", Clause);

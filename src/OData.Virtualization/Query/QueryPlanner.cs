@@ -287,7 +287,7 @@ internal static class QueryPlanner
                 throw ODataProblem.BadRequest("$orderby needs primitive values, such as a property or a function of one.", "$orderby");
             }
 
-            if (FilterTranslator.Unwrap(current.Expression) is SingleValuePropertyAccessNode property
+            if (FilterTranslator.Unwrap(current.Expression) is SingleValuePropertyAccessNode { Source: ResourceRangeVariableReferenceNode } property
                 && set.FindColumn(property.Property.Name) is { Type.IsCollection: true })
             {
                 throw ODataProblem.BadRequest($"Cannot order by the collection property '{property.Property.Name}'.", "$orderby");

@@ -132,7 +132,7 @@ internal static partial class SqlCompiler
             text.Append(" ORDER BY ").Append(orderBy).Append(") AS ").Append(SqlDialect.Quote("__rn"));
         }
 
-        text.Append(" FROM ").Append(SqlDialect.Table(query.Set.Object)).Append(" AS ").Append(Alias);
+        AppendFrom(sql, query, now);
         AppendWhere(sql, query, now, extra: joinPredicate);
 
         if (windowed)

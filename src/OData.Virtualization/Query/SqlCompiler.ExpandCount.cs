@@ -19,7 +19,8 @@ internal static partial class SqlCompiler
             text.Append(", NULL");
         }
 
-        text.Append(", ").Append(remote).Append(" FROM ").Append(SqlDialect.Table(query.Set.Object)).Append(" AS ").Append(Alias);
+        text.Append(", ").Append(remote);
+        AppendFrom(sql, query, now);
         AppendWhere(sql, query, now, extra: joinPredicate);
         text.Append(" GROUP BY ").Append(remote);
     }

@@ -61,7 +61,7 @@ internal static partial class SqlCompiler
             AppendJoinColumns(text, only);
         }
 
-        text.Append(" FROM ").Append(SqlDialect.Table(query.Set.Object)).Append(" AS ").Append(Alias);
+        AppendFrom(inner, query, now);
         AppendWhere(inner, query, now, extra: () => from.Predicate);
         text.Append(" ORDER BY ");
         AppendOrderTerms(text, dialect, terms);

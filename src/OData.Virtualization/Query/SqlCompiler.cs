@@ -73,7 +73,7 @@ internal static partial class SqlCompiler
     {
         var text = sql.Text;
         var paging = query.Paging;
-        text.Append(" FROM ").Append(SqlDialect.Table(query.Set.Object)).Append(" AS ").Append(Alias);
+        AppendFrom(sql, query, now);
         var after = paging?.After;
         AppendWhere(sql, query, now, extra: after is null ? null : () => Keyset.After(sql, OrderTerms(sql, query, now), after));
         if (query.Key is null)
@@ -100,7 +100,8 @@ internal static partial class SqlCompiler
     public static SqlStatement Count(EntityQuery query, DateTimeOffset now)
     {
         var sql = new SqlBuilder(query.Set.Source.Dialect);
-        sql.Text.Append("SELECT COUNT(*) FROM ").Append(SqlDialect.Table(query.Set.Object)).Append(" AS ").Append(Alias);
+        sql.Text.Append("SELECT COUNT(*)");
+        AppendFrom(sql, query, now);
         AppendWhere(sql, query, now, extra: null);
         return sql.Build();
     }
@@ -149,7 +150,7 @@ internal static partial class SqlCompiler
 
         if (query.Filter is { } filter)
         {
-            conditions.Add(new FilterTranslator(sql, query.Set, Alias, now).Predicate(filter));
+            conditions.Add(QueryTranslator(sql, query, now).Predicate(filter));
         }
 
         if (query.Search is { } search)
@@ -166,14 +167,15 @@ internal static partial class SqlCompiler
     /// <summary>The client's order, then the key: a stable total order, so paging never skips or repeats a row.</summary>
     internal static IReadOnlyList<OrderTerm> OrderTerms(SqlBuilder sql, EntityQuery query, DateTimeOffset now)
     {
-        var translator = new FilterTranslator(sql, query.Set, Alias, now) { Clause = "$orderby" };
+        var translator = QueryTranslator(sql, query, now, "$orderby");
         var terms = new List<OrderTerm>();
         var orderedColumns = new HashSet<PublishedColumn>();
         foreach (var (expression, descending) in query.OrderBy)
         {
             var term = translator.OrderExpression(expression, out var nullable, out var type);
             PublishedColumn? column = null;
-            if (FilterTranslator.Unwrap(expression) is SingleValuePropertyAccessNode property)
+            // A navigation path's value (carrier/name) is no column of this set: it is read as an order value.
+            if (FilterTranslator.Unwrap(expression) is SingleValuePropertyAccessNode { Source: ResourceRangeVariableReferenceNode } property)
             {
                 column = query.Set.GetColumn(property.Property);
                 if (!orderedColumns.Add(column))

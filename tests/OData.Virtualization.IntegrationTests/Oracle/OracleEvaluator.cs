@@ -34,7 +34,7 @@ internal enum OracleDialect
 /// <item>A date compared with a timestamp is promoted to midnight UTC of that date.</item>
 /// </list>
 /// </remarks>
-internal sealed class OracleEvaluator(OracleDialect dialect, DateTimeOffset now)
+internal sealed partial class OracleEvaluator(OracleDialect dialect, DateTimeOffset now)
 {
     public static bool IsTrue(object? value) => value is true;
 
@@ -47,14 +47,11 @@ internal sealed class OracleEvaluator(OracleDialect dialect, DateTimeOffset now)
             case ConvertNode convert:
                 return Convert(Evaluate(convert.Source, row), convert.TypeReference);
             case SingleValuePropertyAccessNode property:
-                if (property.Source is not ResourceRangeVariableReferenceNode)
-                {
-                    throw new NotSupportedException("The oracle reads properties of the entity only.");
-                }
-
-                return row.TryGetValue(property.Property.Name, out var value)
-                    ? value
-                    : throw new InvalidOperationException($"The oracle did not load the column of '{property.Property.Name}'.");
+                return PropertyValue(property, row);
+            case LambdaNode lambda:
+                return Lambda(lambda, row);
+            case CountNode count:
+                return Count(count, row);
             case BinaryOperatorNode binary:
                 return Binary(binary, row);
             case UnaryOperatorNode { OperatorKind: UnaryOperatorKind.Not } not:

@@ -21,6 +21,10 @@ namespace OData.Virtualization.IntegrationTests.Security;
 /// <c>erp_customers</c>, <c>products</c> and <c>transactions</c>, sent by a principal whose policy limits each set to
 /// some rows. No answer may be a 5xx; every 200 must equal the independent oracle (<see cref="OracleEvaluator"/>)
 /// evaluated over the rows the policy allows, read directly from PostgreSQL; an invalid expression is a 4xx.
+/// A further 1,200 expressions per set also use navigation paths (one and two single-valued navigation properties away)
+/// and <c>any</c>/<c>all</c>/<c>any()</c>/<c>Nav/$count</c> over its collection navigation properties; the oracle follows
+/// the relationships in C# (<see cref="OracleNavigation"/>) over the related rows the policy allows (suppliers outside
+/// France, the orders of customers up to 1000), so a hidden related row must act as absent.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed partial class FilterFuzzTests(PostgresFixture fixture, ITestOutputHelper output)
@@ -28,12 +32,25 @@ public sealed partial class FilterFuzzTests(PostgresFixture fixture, ITestOutput
     private const int Seed = 20261129;
     private const int ExpressionsPerSet = 3400;
 
+    /// <summary>Expressions per set that also use navigation paths and lambdas (where the set has relationships).</summary>
+    private const int NavigatingExpressionsPerSet = 1200;
+
     /// <summary>(set, the policy's row filter, the same rows in SQL for the oracle's slice).</summary>
     private static readonly (string Set, string RowFilter, string Sql)[] s_sets =
     [
         ("erp_customers", "customer_id le 1500", "\"customer_id\" <= 1500"),
         ("products", "discontinued eq false", "\"discontinued\" = false"),
         ("transactions", "transaction_id le 2000", "\"transaction_id\" <= 2000"),
+    ];
+
+    /// <summary>
+    /// Row filters of sets reached through navigation paths and lambdas only (every other set is granted whole): a
+    /// related row outside them must act as absent.
+    /// </summary>
+    private static readonly (string Set, string RowFilter, string Sql)[] s_related =
+    [
+        ("suppliers", "country ne 'FR'", "\"country\" IS DISTINCT FROM 'FR'"),
+        ("sales_orders", "customer_id le 1000", "\"customer_id\" <= 1000"),
     ];
 
     [Fact]
@@ -48,7 +65,8 @@ public sealed partial class FilterFuzzTests(PostgresFixture fixture, ITestOutput
             settings["OData:Security:AllowAnonymous"] = "false";
             settings["OData:Security:ApiKeys:fuzzer:KeyHash"] = key.Hash;
             settings["OData:Security:Policies:0:Principals:0"] = "fuzzer";
-            foreach (var (set, rowFilter, _) in s_sets)
+            settings["OData:Security:Policies:0:EntitySets:*:RowFilter"] = string.Empty;
+            foreach (var (set, rowFilter, _) in s_sets.Concat(s_related))
             {
                 settings[$"OData:Security:Policies:0:EntitySets:{set}:RowFilter"] = rowFilter;
             }
@@ -59,27 +77,55 @@ public sealed partial class FilterFuzzTests(PostgresFixture fixture, ITestOutput
 
         var model = fixture.Services.GetRequiredService<ModelHost>().Current;
         var cases = new List<FuzzCase>();
+        var slices = s_sets.Concat(s_related).ToDictionary(s => s.Set, s => s.Sql, StringComparer.Ordinal);
+        var navigations = new List<PublishedNavigation>();
         foreach (var (setName, _, sql) in s_sets)
         {
             var set = model.Sets[setName];
             var rows = await OracleRows.LoadAsync(fixture, set, sql);
             Assert.True(rows.Count is > 100 and <= 2000, $"{setName}: {rows.Count} rows in the slice");
-            var properties = set.Columns.Select(c => (c.PropertyName, Kind(c))).Where(p => p.Item2 is not null).Select(p => (p.PropertyName, p.Item2!.Value)).ToList();
-            var fuzzer = new FilterFuzzer(Seed + setName.Length, properties);
+
+            var own = Properties(set, prefix: string.Empty);
+            var fuzzer = new FilterFuzzer(Seed + setName.Length, own);
             for (var i = 0; i < ExpressionsPerSet; i++)
             {
                 cases.Add(new FuzzCase(set, rows, fuzzer.Next()));
             }
+
+            // Then, from a stream of their own (the expressions above stay as they were): the set's own properties, those
+            // one and two single-valued navigation properties away, and lambdas over its collection navigation properties.
+            var properties = new List<(string Name, FuzzKind Kind)>(own);
+            foreach (var single in set.Navigations.Where(n => !n.IsCollection))
+            {
+                navigations.Add(single);
+                properties.AddRange(Properties(single.Target, single.Name + "/"));
+                foreach (var next in single.Target.Navigations.Where(n => !n.IsCollection))
+                {
+                    navigations.Add(next);
+                    properties.AddRange(Properties(next.Target, single.Name + "/" + next.Name + "/"));
+                }
+            }
+
+            var lambdas = set.Navigations.Where(n => n.IsCollection).Select(n => (n.Name, (IReadOnlyList<(string, FuzzKind)>)Properties(n.Target, string.Empty))).ToList();
+            navigations.AddRange(set.Navigations.Where(n => n.IsCollection));
+            var navigating = new FilterFuzzer(Seed + setName.Length + 1, properties, lambdas);
+            for (var i = 0; i < NavigatingExpressionsPerSet; i++)
+            {
+                cases.Add(new FuzzCase(set, rows, navigating.Next(), Navigating: true));
+            }
         }
 
+        var related = await OracleNavigation.LoadAsync(fixture, navigations, target => slices.GetValueOrDefault(target.Name));
         var failures = new ConcurrentQueue<string>();
         var rejections = new ConcurrentQueue<string>();
         var answered = new ConcurrentQueue<string>();
         int valid = 0, rejected = 0, oracleRejected = 0, nonEmpty = 0;
         var watch = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(cases, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (fuzz, cancellationToken) =>
+        // The navigating expressions run two at a time: a lambda inside an 'or' over the seed's unindexed related tables is a
+        // correlated subquery per row (seconds), and eight of them at once fill the set's share of the source's slots (503).
+        async Task RunAllAsync(IEnumerable<FuzzCase> batch, int parallel) => await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (fuzz, cancellationToken) =>
         {
-            var outcome = await RunAsync(client, model, fuzz, cancellationToken);
+            var outcome = await RunAsync(client, model, related, fuzz, cancellationToken);
             switch (outcome.Kind)
             {
                 case Outcome.Valid:
@@ -105,6 +151,8 @@ public sealed partial class FilterFuzzTests(PostgresFixture fixture, ITestOutput
                     break;
             }
         });
+        await RunAllAsync(cases.Where(c => !c.Navigating), 8);
+        await RunAllAsync(cases.Where(c => c.Navigating), 2);
 
         output.WriteLine($"{cases.Count} expressions in {watch.Elapsed.TotalSeconds:F1} s: {valid} valid (200, {nonEmpty} with rows), {rejected} rejected with a 4xx ({oracleRejected} of them parsed by the oracle's parser too), {failures.Count} failures.");
         foreach (var rejection in rejections.Take(40))
@@ -129,7 +177,7 @@ public sealed partial class FilterFuzzTests(PostgresFixture fixture, ITestOutput
     [
         "eq", "ne", "gt", "ge", "lt", "le", "and", "or", "not", "add", "sub", "mul", "div", "mod", "negation", "in", "null",
         "contains()", "startswith()", "endswith()", "tolower()", "toupper()", "trim()", "concat()", "substring()", "length()", "indexof()",
-        "year()", "month()", "day()", "hour()", "minute()", "second()", "date()",
+        "year()", "month()", "day()", "hour()", "minute()", "second()", "date()", "any()", "all()", "count", "navigation path",
     ];
 
     /// <summary>The operators and functions (<see cref="s_families"/>) <paramref name="filter"/> uses, outside its string literals.</summary>
@@ -145,7 +193,16 @@ public sealed partial class FilterFuzzTests(PostgresFixture fixture, ITestOutput
         {
             yield return "negation";
         }
+
+        if (NavigationPath().IsMatch(code))
+        {
+            yield return "navigation path";
+        }
     }
+
+    /// <summary>A path through a navigation property from the set's own rows (not a lambda's <c>x/…</c>, not <c>Nav/any(</c>).</summary>
+    [GeneratedRegex(@"(?<![\w/])(?!x/)[A-Za-z_]\w*/[A-Za-z_]\w*\b(?!\()")]
+    private static partial Regex NavigationPath();
 
     [GeneratedRegex("'(?:[^']|'')*'")]
     private static partial Regex StringLiteral();
@@ -157,7 +214,7 @@ public sealed partial class FilterFuzzTests(PostgresFixture fixture, ITestOutput
     [GeneratedRegex(@"(?<![\w)'])-(?=[A-Za-z_])")]
     private static partial Regex Negation();
 
-    private static async Task<Result> RunAsync(HttpClient client, PublishedModel model, FuzzCase fuzz, CancellationToken cancellationToken)
+    private static async Task<Result> RunAsync(HttpClient client, PublishedModel model, OracleNavigation related, FuzzCase fuzz, CancellationToken cancellationToken)
     {
         var set = fuzz.Set;
         var keyProperties = set.Key.Select(k => k.PropertyName).ToList();
@@ -227,7 +284,7 @@ public sealed partial class FilterFuzzTests(PostgresFixture fixture, ITestOutput
             List<string> expected;
             try
             {
-                var oracle = new OracleEvaluator(OracleDialect.PostgreSql, DateTimeOffset.UtcNow);
+                var oracle = new OracleEvaluator(OracleDialect.PostgreSql, DateTimeOffset.UtcNow) { Navigation = related };
                 expected = fuzz.Rows.Where(row => OracleEvaluator.IsTrue(oracle.Evaluate(expression, row)))
                     .Select(row => string.Join("|", keyProperties.Select(k => KeyText(row[k]))))
                     .ToList();
@@ -266,6 +323,9 @@ public sealed partial class FilterFuzzTests(PostgresFixture fixture, ITestOutput
             return new Result(Outcome.Valid, actual.Count, null, true);
         }
     }
+
+    private static List<(string Name, FuzzKind Kind)> Properties(PublishedSet set, string prefix)
+        => set.Columns.Select(c => (Name: prefix + c.PropertyName, Kind: Kind(c))).Where(p => p.Kind is not null).Select(p => (p.Name, p.Kind!.Value)).ToList();
 
     private static FuzzKind? Kind(PublishedColumn column)
     {
@@ -310,5 +370,5 @@ public sealed partial class FilterFuzzTests(PostgresFixture fixture, ITestOutput
         public static Result Failed(string problem) => new(Outcome.Failed, 0, problem, false);
     }
 
-    private sealed record FuzzCase(PublishedSet Set, IReadOnlyList<IReadOnlyDictionary<string, object?>> Rows, string Filter);
+    private sealed record FuzzCase(PublishedSet Set, IReadOnlyList<IReadOnlyDictionary<string, object?>> Rows, string Filter, bool Navigating = false);
 }

@@ -22,7 +22,12 @@ internal enum FuzzKind
 /// LIKE wildcards, backslashes, non-ASCII and astral characters, control characters, numbers at and beyond the
 /// limits of their types, empty strings). A few percent are deliberately broken. Deterministic for a seed.
 /// </summary>
-internal sealed class FilterFuzzer(int seed, IReadOnlyList<(string Name, FuzzKind Kind)> properties)
+/// <remarks>
+/// A property's name may be a navigation path (<c>supplier/rating</c>); with <paramref name="lambdas"/>, some terms are
+/// <c>any</c>/<c>all</c> over a collection navigation property (their bodies over the related set's properties), <c>any()</c>
+/// and <c>Nav/$count</c> comparisons.
+/// </remarks>
+internal sealed class FilterFuzzer(int seed, IReadOnlyList<(string Name, FuzzKind Kind)> properties, IReadOnlyList<(string Navigation, IReadOnlyList<(string Name, FuzzKind Kind)> Properties)>? lambdas = null)
 {
     private const int MaxDepth = 4;
 
@@ -70,6 +75,11 @@ internal sealed class FilterFuzzer(int seed, IReadOnlyList<(string Name, FuzzKin
 
     private string Bool(int depth)
     {
+        if (lambdas is { Count: > 0 } && depth < MaxDepth && _random.Next(100) < 8)
+        {
+            return Lambda(depth);
+        }
+
         var roll = _random.Next(depth >= MaxDepth ? 60 : 100);
         return roll switch
         {
@@ -82,6 +92,19 @@ internal sealed class FilterFuzzer(int seed, IReadOnlyList<(string Name, FuzzKin
             < 70 => "not (" + Bool(depth + 1) + ")",
             < 85 => "(" + Bool(depth + 1) + ") and (" + Bool(depth + 1) + ")",
             _ => "(" + Bool(depth + 1) + ") or (" + Bool(depth + 1) + ")",
+        };
+    }
+
+    private string Lambda(int depth)
+    {
+        var (navigation, related) = lambdas![_random.Next(lambdas.Count)];
+        var body = new FilterFuzzer(_random.Next(), related.Select(p => ("x/" + p.Name, p.Kind)).ToList());
+        return _random.Next(8) switch
+        {
+            0 => navigation + "/any()",
+            1 => $"{navigation}/$count {Pick(s_comparisons)} {_random.Next(4).ToString(CultureInfo.InvariantCulture)}",
+            < 5 => $"{navigation}/any(x: {body.Bool(depth + 1)})",
+            _ => $"{navigation}/all(x: {body.Bool(depth + 1)})",
         };
     }
 

@@ -402,8 +402,11 @@ public sealed class RowFilterBypassTests(SecureBankFixture bank)
         "accounts?$count=true&$skiptoken=",
         "accounts?$filter=transactions/any(t:t/iban eq '{forbidden}')",
         "accounts?$filter=transactions/all(t:startswith(t/iban,'CH'))&$count=true",
-        "transactions?$filter=accounts/currency eq 'EUR'",
-        "transactions?$orderby=accounts/currency",
+        // A transaction's own iban is the teller's even where its account is not (decision 73): read the accounts only
+        // through the expansion, where a hidden one must be absent, as it must be to the path.
+        "transactions?$filter=accounts/currency eq 'EUR'&$select=transaction_id&$expand=accounts($select=iban)",
+        "transactions?$orderby=accounts/currency&$select=transaction_id&$expand=accounts($select=iban)",
+        "transactions?$orderby=accounts/currency desc,accounts/opened_on&$top=50&$select=transaction_id&$expand=accounts($select=iban,currency)",
         "accounts?$orderby=transactions/$count desc&$top=1",
         "$batch",
         "$crossjoin(accounts,bank_customers)",
