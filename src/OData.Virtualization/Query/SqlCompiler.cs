@@ -230,7 +230,6 @@ internal static partial class SqlCompiler
         sql.Text.Append(sql.Dialect.Limit(topSql, skipSql));
     }
 
-    /// <summary>A page's statement, its order terms, and where each term's value is in a result row.</summary>
     /// <summary>A page's statement, its order terms, where the row carries their values, and (−1: none) its window count.</summary>
     internal sealed record PageStatement(SqlStatement Statement, IReadOnlyList<OrderTerm> Terms, IReadOnlyList<int> OrderOrdinals, int CountOrdinal = -1);
 
