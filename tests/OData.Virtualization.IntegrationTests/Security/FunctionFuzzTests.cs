@@ -28,12 +28,17 @@ public abstract class FunctionFuzzTests(ServerFixture fixture, ITestOutputHelper
     [Fact]
     public async Task EveryFunctionAndLiteralTypeAndPropertyType_IsAnsweredWithoutA5xxOrTheDatabasesWords()
     {
-        var server = await fixture.SharedAsync("function-fuzz", settings =>
-        {
-            settings["OData:Cache:DefaultTtlSeconds"] = "0";
-            settings["OData:Limits:RequestsPerMinute"] = "0";
-            settings["OData:Limits:ConcurrentRequests"] = "0";
-        });
+        // A server of its own, its log kept: a 5xx is reported with the exception the server logged for it.
+        var log = new OData.Virtualization.IntegrationTests.Errors.LogCapture();
+        await using var server = await fixture.StartAnotherAsync(
+            settings =>
+            {
+                settings["OData:Cache:DefaultTtlSeconds"] = "0";
+                settings["OData:Limits:RequestsPerMinute"] = "0";
+                settings["OData:Limits:ConcurrentRequests"] = "0";
+            },
+            log: log);
+        server.StartServer();
         var client = server.Client;
         var model = server.Services.GetRequiredService<ModelHost>().Current;
         var rows = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -67,7 +72,7 @@ public abstract class FunctionFuzzTests(ServerFixture fixture, ITestOutputHelper
             var problem = Check(status, body, response);
             if (problem is not null)
             {
-                failures.Enqueue($"{status} GET {Uri.UnescapeDataString(url)}{Environment.NewLine}    {problem}");
+                failures.Enqueue($"{status} GET {Uri.UnescapeDataString(url)}{Environment.NewLine}    {problem}{Logged(log, body)}");
             }
         });
 
@@ -76,6 +81,14 @@ public abstract class FunctionFuzzTests(ServerFixture fixture, ITestOutputHelper
         output.WriteLine("Answered 200 per family: " + string.Join(", ", answered.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => $"{a.Key} {a.Value}")));
         Assert.True(failures.IsEmpty, $"{failures.Count} of {cases.Count} requests were answered badly:{Environment.NewLine}" + string.Join(Environment.NewLine, failures.Order(StringComparer.Ordinal).Take(60)));
         Assert.True(statuses.GetValueOrDefault(200) > cases.Count / 10, "too few requests were answered: the fuzz does not reach the database");
+    }
+
+    /// <summary>What the server logged at Error or above for the request id a 500's body quotes (its exception's messages).</summary>
+    private static string Logged(OData.Virtualization.IntegrationTests.Errors.LogCapture log, string body)
+    {
+        var id = System.Text.RegularExpressions.Regex.Match(body, "request id '([^']+)'").Groups[1].Value;
+        var lines = id.Length == 0 ? [] : log.Lines.Where(l => l.Level >= Microsoft.Extensions.Logging.LogLevel.Error && l.Message.Contains(id, StringComparison.Ordinal)).Select(l => l.Message).ToList();
+        return lines.Count == 0 ? string.Empty : Environment.NewLine + "    logged: " + string.Join(Environment.NewLine + "    logged: ", lines);
     }
 
     private static string? Check(int status, string body, HttpResponseMessage response)
