@@ -21,6 +21,8 @@ internal static partial class ValueWriter
 
     public static void Write(Utf8JsonWriter writer, DbDataReader reader, int ordinal, ColumnType type, bool ieee754Compatible, bool standardBase64 = false)
     {
+        // PostgreSQL's scalar kinds (timestamps and dates among them) are written by WriteNpgsql; SQLite's and the
+        // others by the general path below.
         if (reader is NpgsqlDataReader npgsql && !type.IsCollection && WriteNpgsql(writer, npgsql, ordinal, type, ieee754Compatible))
         {
             return;
@@ -74,14 +76,6 @@ internal static partial class ValueWriter
                 break;
             case ValueKind.Guid:
                 writer.WriteStringValue(reader.GetGuid(ordinal));
-                break;
-            case ValueKind.DateTime or ValueKind.DateTimeOffset when reader is NpgsqlDataReader:
-                // timestamptz arrives as UTC, timestamp as unspecified: both are written as UTC instants. The JSON
-                // writer's own ISO 8601 form ("…T10:00:00Z", fractions only when there are any) is the fastest.
-                writer.WriteStringValue(DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc));
-                break;
-            case ValueKind.Date when reader is NpgsqlDataReader:
-                WriteDate(writer, reader.GetFieldValue<DateOnly>(ordinal));
                 break;
             default:
                 WriteBoxed(writer, ReadBoxed(reader, ordinal, type), type, ieee754Compatible, standardBase64);
