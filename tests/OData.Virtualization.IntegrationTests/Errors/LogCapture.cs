@@ -8,7 +8,12 @@ public sealed class LogCapture : ILoggerProvider
 {
     private readonly ConcurrentQueue<(LogLevel Level, string Category, string Message)> _lines = new();
 
+    private readonly ConcurrentQueue<(string Message, Exception Exception)> _exceptions = new();
+
     public IReadOnlyList<(LogLevel Level, string Category, string Message)> Lines => [.. _lines];
+
+    /// <summary>The exceptions logged at Error or above, whole (their stack traces), with their lines.</summary>
+    public IReadOnlyList<(string Message, Exception Exception)> Exceptions => [.. _exceptions];
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
@@ -35,6 +40,10 @@ public sealed class LogCapture : ILoggerProvider
                 }
 
                 owner._lines.Enqueue((logLevel, category, text));
+                if (exception is not null && logLevel >= LogLevel.Error)
+                {
+                    owner._exceptions.Enqueue((text, exception));
+                }
             }
         }
     }

@@ -83,11 +83,11 @@ public abstract class FunctionFuzzTests(ServerFixture fixture, ITestOutputHelper
         Assert.True(statuses.GetValueOrDefault(200) > cases.Count / 10, "too few requests were answered: the fuzz does not reach the database");
     }
 
-    /// <summary>What the server logged at Error or above for the request id a 500's body quotes (its exception's messages).</summary>
+    /// <summary>What the server logged at Error or above for the request id a 500's body quotes (its exception whole, with the stack trace).</summary>
     private static string Logged(OData.Virtualization.IntegrationTests.Errors.LogCapture log, string body)
     {
         var id = System.Text.RegularExpressions.Regex.Match(body, "request id '([^']+)'").Groups[1].Value;
-        var lines = id.Length == 0 ? [] : log.Lines.Where(l => l.Level >= Microsoft.Extensions.Logging.LogLevel.Error && l.Message.Contains(id, StringComparison.Ordinal)).Select(l => l.Message).ToList();
+        var lines = id.Length == 0 ? [] : log.Exceptions.Where(l => l.Message.Contains(id, StringComparison.Ordinal)).Select(l => l.Exception.ToString()).ToList();
         return lines.Count == 0 ? string.Empty : Environment.NewLine + "    logged: " + string.Join(Environment.NewLine + "    logged: ", lines);
     }
 
