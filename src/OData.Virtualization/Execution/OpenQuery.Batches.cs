@@ -18,7 +18,10 @@ internal sealed partial class OpenQuery
     /// read-only snapshot: one round trip. The page is read whole by <see cref="ReadBatchAsync"/> (a bounded page), then
     /// the levels' rows.
     /// </summary>
-    internal async Task StartBatchedAsync(SqlStatement? count, SqlStatement data, ExpandBatch levels, CancellationToken cancellationToken)
+    internal Task StartBatchedAsync(SqlStatement? count, SqlStatement data, ExpandBatch levels, CancellationToken cancellationToken)
+        => Noting(StartBatchedCoreAsync(count, data, levels, cancellationToken));
+
+    private async Task StartBatchedCoreAsync(SqlStatement? count, SqlStatement data, ExpandBatch levels, CancellationToken cancellationToken)
     {
         if (!_connection.CanCreateBatch)
         {
@@ -77,7 +80,10 @@ internal sealed partial class OpenQuery
     /// <paramref name="readOrder"/> takes from its row (what a next link continues after). Between two batches the
     /// connection is free for <see cref="LoadExpandsAsync"/>.
     /// </summary>
-    public async Task<IReadOnlyList<BufferedRow>> ReadBatchAsync(IReadOnlyList<PublishedColumn> columns, int max, Func<DbDataReader, object?[]>? readOrder, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<BufferedRow>> ReadBatchAsync(IReadOnlyList<PublishedColumn> columns, int max, Func<DbDataReader, object?[]>? readOrder, CancellationToken cancellationToken)
+        => Noting(ReadBatchCoreAsync(columns, max, readOrder, cancellationToken));
+
+    private async Task<IReadOnlyList<BufferedRow>> ReadBatchCoreAsync(IReadOnlyList<PublishedColumn> columns, int max, Func<DbDataReader, object?[]>? readOrder, CancellationToken cancellationToken)
     {
         switch (_reading)
         {
@@ -120,7 +126,9 @@ internal sealed partial class OpenQuery
     }
 
     /// <summary>Whether the statement has a row after those read (it is read and dropped: call once, at the end of a page).</summary>
-    public async Task<bool> HasMoreAsync(IReadOnlyList<PublishedColumn> columns, CancellationToken cancellationToken) => _reading switch
+    public Task<bool> HasMoreAsync(IReadOnlyList<PublishedColumn> columns, CancellationToken cancellationToken) => Noting(HasMoreCoreAsync(columns, cancellationToken));
+
+    private async Task<bool> HasMoreCoreAsync(IReadOnlyList<PublishedColumn> columns, CancellationToken cancellationToken) => _reading switch
     {
         ParentReading.Buffered => _buffered is not null && _consumed < _buffered.Count,
         ParentReading.Cursor => !_exhausted && (await FetchAsync(columns, 1, null, cancellationToken)).Count > 0,
@@ -131,7 +139,10 @@ internal sealed partial class OpenQuery
     /// Loads the expanded levels of <paramref name="rows"/>: one statement per expanded navigation property and level for
     /// the whole batch of parents, never one per row, on this query's connection.
     /// </summary>
-    public async Task LoadExpandsAsync(EntityQuery query, IReadOnlyList<BufferedRow> rows, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task LoadExpandsAsync(EntityQuery query, IReadOnlyList<BufferedRow> rows, DateTimeOffset now, CancellationToken cancellationToken)
+        => Noting(LoadExpandsCoreAsync(query, rows, now, cancellationToken));
+
+    private async Task LoadExpandsCoreAsync(EntityQuery query, IReadOnlyList<BufferedRow> rows, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (rows.Count == 0 || query.Expands.Count == 0)
         {
@@ -193,7 +204,7 @@ internal sealed partial class OpenQuery
 
             if (nested)
             {
-                await LoadExpandsAsync(expand.Query, children, now, cancellationToken);
+                await LoadExpandsCoreAsync(expand.Query, children, now, cancellationToken);
             }
         }
     }

@@ -36,6 +36,9 @@ internal sealed partial class OpenQuery : IAsyncDisposable
     private bool _exhausted;
     private bool _peeked;
 
+    /// <summary>A statement failed in the database on this connection (<see cref="DataSource.AfterStatementFailed"/>).</summary>
+    private bool _failed;
+
     private OpenQuery(QueryExecutor executor, DataSource source, Slot slot, DbConnection connection)
     {
         _executor = executor;
@@ -84,7 +87,10 @@ internal sealed partial class OpenQuery : IAsyncDisposable
         }
     }
 
-    internal async Task StartAsync(SqlStatement? count, SqlStatement data, ParentReading reading, CancellationToken cancellationToken, WindowedPage? windowed = null)
+    internal Task StartAsync(SqlStatement? count, SqlStatement data, ParentReading reading, CancellationToken cancellationToken, WindowedPage? windowed = null)
+        => Noting(StartCoreAsync(count, data, reading, cancellationToken, windowed));
+
+    private async Task StartCoreAsync(SqlStatement? count, SqlStatement data, ParentReading reading, CancellationToken cancellationToken, WindowedPage? windowed)
     {
         _reading = reading;
         _data = data;
@@ -146,7 +152,10 @@ internal sealed partial class OpenQuery : IAsyncDisposable
     }
 
     /// <summary>Runs a statement that answers one number (a count) on this connection.</summary>
-    internal async Task<long> ScalarAsync(SqlStatement statement, CancellationToken cancellationToken, bool counted = false)
+    internal Task<long> ScalarAsync(SqlStatement statement, CancellationToken cancellationToken, bool counted = false)
+        => Noting(ScalarCoreAsync(statement, cancellationToken, counted));
+
+    private async Task<long> ScalarCoreAsync(SqlStatement statement, CancellationToken cancellationToken, bool counted)
     {
         if (!counted)
         {
@@ -169,7 +178,8 @@ internal sealed partial class OpenQuery : IAsyncDisposable
         {
             if (reader is not null)
             {
-                await reader.DisposeAsync();
+                // Disposing consumes the rest of a batch, whose later statements may fail only now.
+                await Noting(reader.DisposeAsync().AsTask());
             }
         }
         finally
@@ -179,6 +189,37 @@ internal sealed partial class OpenQuery : IAsyncDisposable
                 await command.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>Awaits <paramref name="execution"/>, noting a failure in the database before it propagates.</summary>
+    private async Task Noting(Task execution)
+    {
+        try
+        {
+            await execution;
+        }
+        catch (DbException) when (Failed())
+        {
+            throw; // not reached: the filter notes and declines
+        }
+    }
+
+    private async Task<T> Noting<T>(Task<T> execution)
+    {
+        try
+        {
+            return await execution;
+        }
+        catch (DbException) when (Failed())
+        {
+            throw; // not reached: the filter notes and declines
+        }
+    }
+
+    private bool Failed()
+    {
+        _failed = true;
+        return false;
     }
 
     public async ValueTask DisposeAsync()
@@ -191,6 +232,11 @@ internal sealed partial class OpenQuery : IAsyncDisposable
             }
             finally
             {
+                if (_failed)
+                {
+                    _source.AfterStatementFailed(_connection);
+                }
+
                 try
                 {
                     if (_transaction is not null)

@@ -57,6 +57,14 @@ internal abstract class DataSource : IAsyncDisposable
     {
     }
 
+    /// <summary>
+    /// A statement on <paramref name="connection"/> failed in the database (a client's mistake, mostly): before the
+    /// connection goes back to the pool, undo what the failure may have left inconsistent in the provider's session.
+    /// </summary>
+    public virtual void AfterStatementFailed(DbConnection connection)
+    {
+    }
+
     /// <summary>Opens a connection outside the slots and runs <c>SELECT 1</c>: whether the source answers at all.</summary>
     public async Task ProbeAsync(CancellationToken cancellationToken)
     {

@@ -61,6 +61,28 @@ internal sealed class PostgresDataSource : DataSource
     /// </summary>
     public override void ForgetSessions() => _dataSource.Clear();
 
+    /// <summary>
+    /// Forgets the connection's prepared statements. Npgsql 10.0.3 keeps an automatically prepared statement whose
+    /// preparing execution failed at Bind (an error PostgreSQL raises while planning: <c>substring('abc',1,-1)</c> folded
+    /// as a constant) as prepared but without its row description; the next execution of the same text on that
+    /// connection then fails with "Received unexpected backend message DataRow" (a 500; decision 90). Statements fail
+    /// rarely, and the connection prepares its statements again after two more uses.
+    /// </summary>
+    public override void AfterStatementFailed(DbConnection connection)
+    {
+        if (connection is NpgsqlConnection { State: System.Data.ConnectionState.Open } npgsql)
+        {
+            try
+            {
+                npgsql.UnprepareAll();
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+            {
+                // A broken connection: the pool discards it, prepared statements and all.
+            }
+        }
+    }
+
     public override async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
         try

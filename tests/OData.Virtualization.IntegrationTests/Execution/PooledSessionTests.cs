@@ -11,6 +11,33 @@ namespace OData.Virtualization.IntegrationTests.Execution;
 /// </summary>
 public sealed class PooledSessionTests
 {
+    /// <summary>
+    /// A statement that PostgreSQL refuses while planning it (a constant it folds fails: a negative substring length)
+    /// leaves Npgsql's automatically prepared copy of that text without its row description; without forgetting the
+    /// session's prepared statements after a failure (decision 90), the next request with the same text and valid values
+    /// on that connection was a 500 ("unexpected backend message DataRow"), which the function fuzz met in CI.
+    /// </summary>
+    [Fact]
+    public async Task AStatementThatFailsWhilePlanned_DoesNotBreakTheNextRequestOnTheSession()
+    {
+        var cluster = await PostgresCluster.GetAsync();
+        var settings = InProcessServer.PostgresSettings("erp", cluster.ConnectionString("erp"));
+        settings["OData:Refresh:NotifyChannel"] = string.Empty;
+        settings["OData:Refresh:IntervalSeconds"] = "0";
+        settings["OData:Sources:erp:MaxConcurrentQueries"] = "1"; // one connection: every request gets the same session
+        settings["OData:Sources:erp:CacheTtlSeconds"] = "0";
+        await using var server = new InProcessServer(settings);
+        var client = server.Client;
+
+        // The same statement text each time (literals are parameters); the second use prepares it, and fails.
+        foreach (var (length, expected) in new[] { (2, HttpStatusCode.OK), (-1, HttpStatusCode.BadRequest), (2, HttpStatusCode.OK), (-1, HttpStatusCode.BadRequest), (2, HttpStatusCode.OK), (2, HttpStatusCode.OK) })
+        {
+            using var response = await client.GetAsync($"warehouses?$orderby=substring('abc',1,{length})&$top=1&$select=warehouse_code");
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == expected, $"substring length {length}: expected {(int)expected}, got {(int)response.StatusCode}: {body}");
+        }
+    }
+
     [Fact]
     public async Task ClientGoneInsideACursorTransaction_TheOneConnectionComesBackClean()
     {

@@ -103,9 +103,11 @@ public abstract class FunctionFuzzTests(ServerFixture fixture, ITestOutputHelper
             return "neither a 200 nor an error a client can act on";
         }
 
+        // The request and trace ids are random letters ("0HNQKFJ5KHINT" once matched "HINT"): what leaks is the rest.
+        var words = System.Text.RegularExpressions.Regex.Replace(body, "\"(requestId|traceId)\":\"[^\"]*\"|request id '[^']*'", string.Empty);
         foreach (var leak in s_leaks)
         {
-            if (status != 200 && body.Contains(leak, StringComparison.Ordinal))
+            if (status != 200 && words.Contains(leak, StringComparison.Ordinal))
             {
                 return $"the body has '{leak}': {ODataAssert.Shorten(body)}";
             }
