@@ -12,10 +12,10 @@ namespace OData.Virtualization.Http;
 internal static class QueryOptionNames
 {
     /// <summary>The system query options this service implements, in their one spelling.</summary>
-    public static readonly string[] Supported = ["$filter", "$select", "$expand", "$orderby", "$top", "$skip", "$count", "$search", "$format", "$skiptoken", "$apply"];
+    public static readonly string[] Supported = ["$filter", "$select", "$expand", "$orderby", "$top", "$skip", "$count", "$search", "$format", "$skiptoken", "$apply", "$compute"];
 
     /// <summary>The system query options OData defines that this service does not implement (501).</summary>
-    public static readonly string[] Unsupported = ["$compute", "$deltatoken", "$levels", "$index", "$schemaversion", "$id"];
+    public static readonly string[] Unsupported = ["$deltatoken", "$levels", "$index", "$schemaversion", "$id"];
 
     /// <summary>
     /// <paramref name="relative"/> (a target under the service root, percent-encoding intact) with every system query

@@ -46,6 +46,11 @@ internal sealed class RequestPlanner(PagePlanner pages)
         var rawOption = RawOption(context);
         if (rawOption("$apply") is not null)
         {
+            if (rawOption("$compute") is not null)
+            {
+                throw ODataProblem.NotImplemented("$compute together with $apply (compute inside $apply, or send $compute without $apply)", "$compute");
+            }
+
             return ApplyPlan(request, set, parser, segments, limits, rawOption, format);
         }
 

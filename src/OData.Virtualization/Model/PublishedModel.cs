@@ -91,6 +91,9 @@ internal sealed record PublishedColumn(string PropertyName, string ColumnName, C
     /// <summary>Shown masked to the caller: all but the last <c>Mask</c> characters replaced by <c>*</c>.</summary>
     public int? Mask { get; init; }
 
+    /// <summary>Computed by the request (<c>$compute</c>), not the set's: a dynamic property, written with its type.</summary>
+    public bool IsComputed { get; init; }
+
     public IEdmStructuralProperty EdmProperty { get; set; } = null!;
 
     /// <summary>The name it was encoded from, and the encoding (a copy <c>with</c> another name encodes its own).</summary>

@@ -177,7 +177,7 @@ internal sealed class PagePlanner(IOptionsMonitor<VirtualizationOptions> options
 
     /// <summary>
     /// Ties a token to its query: the path and the query options that shape the result ($filter, $orderby, $search,
-    /// $select, $expand, $top), decoded, without insignificant whitespace, and sorted, exactly as the next link
+    /// $select, $expand, $top, $compute), decoded, without insignificant whitespace, and sorted, exactly as the next link
     /// carries them. (It is part of the cache key too: spellings that differ only in whitespace share an entry.)
     /// </summary>
     private static string Fingerprint(string relativeTarget)
@@ -191,7 +191,7 @@ internal sealed class PagePlanner(IOptionsMonitor<VirtualizationOptions> options
             {
                 var equals = pair.IndexOf('=', StringComparison.Ordinal);
                 var name = Decode(equals < 0 ? pair : pair[..equals]).Trim().ToLowerInvariant();
-                if (name is "$filter" or "$orderby" or "$search" or "$select" or "$expand" or "$top")
+                if (name is "$filter" or "$orderby" or "$search" or "$select" or "$expand" or "$top" or "$compute")
                 {
                     options[name] = WithoutInsignificantWhitespace(Decode(equals < 0 ? string.Empty : pair[(equals + 1)..]));
                 }

@@ -19,6 +19,9 @@ internal sealed record EntityQuery
 
     public SingleValueNode? Filter { get; init; }
 
+    /// <summary>The request's <c>$compute</c>; those selected are in <see cref="Selected"/> as columns of their own.</summary>
+    public ComputedProperties Computed { get; init; } = ComputedProperties.None;
+
     public SearchClause? Search { get; init; }
 
     public IReadOnlyList<(SingleValueNode Expression, bool Descending)> OrderBy { get; init; } = [];

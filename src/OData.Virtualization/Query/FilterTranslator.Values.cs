@@ -18,6 +18,11 @@ internal sealed partial class FilterTranslator
     {
         RuntimeHelpers.EnsureSufficientExecutionStack();
         node = Unwrap(node);
+        if (ComputedExpression(node) is { } computed)
+        {
+            return Value(computed, peer);
+        }
+
         switch (node)
         {
             case SingleValuePropertyAccessNode or SingleValueOpenPropertyAccessNode when Properties is not null:

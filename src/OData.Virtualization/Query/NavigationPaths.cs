@@ -58,6 +58,11 @@ internal static class NavigationPaths
             Collect(expression, found);
         }
 
+        foreach (var computed in query.Computed.Items)
+        {
+            Collect(computed.Expression, found);
+        }
+
         var joins = new List<PathJoin>();
         var byPath = new Dictionary<string, PathJoin>(StringComparer.Ordinal);
         foreach (var path in found)

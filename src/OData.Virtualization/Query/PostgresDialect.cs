@@ -75,6 +75,21 @@ internal sealed class PostgresDialect : SqlDialect
         return parameter;
     }
 
+    // The reader reads a computed value as its published type: the expression is cast to it (integer arithmetic on a
+    // smallint column is a smallint in PostgreSQL, an Edm.Int32 in OData).
+    public override string Computed(string expression, ColumnType type) => type.Kind switch
+    {
+        ValueKind.Int16 => $"CAST({expression} AS smallint)",
+        ValueKind.Int32 => $"CAST({expression} AS integer)",
+        ValueKind.Int64 => $"CAST({expression} AS bigint)",
+        ValueKind.Decimal => $"CAST({expression} AS numeric)",
+        ValueKind.Double => $"CAST({expression} AS double precision)",
+        ValueKind.Single => $"CAST({expression} AS real)",
+        ValueKind.String => $"CAST({expression} AS text)",
+        ValueKind.Boolean => $"CAST({expression} AS boolean)",
+        _ => expression,
+    };
+
     public override string SelectColumn(string qualifiedColumn, ColumnType type)
         => type.ReadAsText ? qualifiedColumn + "::text" : qualifiedColumn;
 

@@ -18,6 +18,8 @@ internal static class QueryPlanner
         LimitOptions limits,
         Func<string, string?>? rawOption = null)
     {
+        // First: the parser binds the other options' uses of a computed alias once it has read $compute.
+        var compute = Parse(model, parser.ParseCompute, "$compute");
         var filter = Parse(model, parser.ParseFilter, "$filter", rawOption, limits.MaxFilterNodes);
         var orderBy = Parse(model, parser.ParseOrderBy, "$orderby");
         var selectExpand = Parse(model, parser.ParseSelectAndExpand, "$select", rawOption);
@@ -41,7 +43,8 @@ internal static class QueryPlanner
             throw ODataProblem.BadRequest("Only $select and $expand apply to a single entity; remove the other query options.");
         }
 
-        return Build(model, set, filter?.Expression, orderBy, selectExpand, search, top, skip, count ?? false, KeyValues(set, key), limits, depth: 0);
+        var computed = ComputedProperties.Plan(set, compute, limits);
+        return Build(model, set, filter?.Expression, orderBy, selectExpand, search, top, skip, count ?? false, KeyValues(set, key), limits, depth: 0, computed);
     }
 
     /// <summary>Runs one of the parser's clauses, naming the query option in the error when it fails.</summary>
@@ -140,9 +143,11 @@ internal static class QueryPlanner
         bool count,
         IReadOnlyList<(PublishedColumn, object)>? key,
         LimitOptions limits,
-        int depth)
+        int depth,
+        ComputedProperties? computed = null)
     {
-        var (selected, projected) = Selection(set, selectExpand);
+        computed ??= ComputedProperties.None;
+        var (selected, projected) = Selection(set, selectExpand, computed);
         var expands = new List<ExpandedQuery>();
         if (selectExpand is not null)
         {
@@ -172,7 +177,8 @@ internal static class QueryPlanner
             IsProjected = projected,
             Filter = filter,
             Search = search,
-            OrderBy = OrderTerms(set, orderBy),
+            OrderBy = OrderTerms(set, orderBy, computed),
+            Computed = computed,
             Key = key,
             Top = top,
             Skip = skip,
@@ -231,7 +237,7 @@ internal static class QueryPlanner
         return new ExpandedQuery(navigation, query);
     }
 
-    private static (IReadOnlyList<PublishedColumn> Columns, bool Projected) Selection(PublishedSet set, SelectExpandClause? clause)
+    private static (IReadOnlyList<PublishedColumn> Columns, bool Projected) Selection(PublishedSet set, SelectExpandClause? clause, ComputedProperties computed)
     {
         if (clause is null || clause.AllSelected)
         {
@@ -239,13 +245,31 @@ internal static class QueryPlanner
         }
 
         var selected = new HashSet<PublishedColumn>();
+        var computedSelected = new List<PublishedColumn>();
         var any = false;
+        var all = false;
         foreach (var item in clause.SelectedItems)
         {
             switch (item)
             {
                 case WildcardSelectItem:
-                    return (set.Columns, false);
+                    all = true;
+                    break;
+                case PathSelectItem { SelectedPath.LastSegment: DynamicPathSegment dynamic } path:
+                    // A computed property: written only where $select names it (OData 4.01 §5.1.5).
+                    var named = computed.Find(dynamic.Identifier)
+                        ?? throw ODataProblem.BadRequest($"'{dynamic.Identifier}' is neither a property of '{set.Name}' nor computed by $compute.", "$select");
+                    if (path.SelectedPath.Count != 1)
+                    {
+                        throw ODataProblem.NotImplemented("$select of a nested property path", "$select");
+                    }
+
+                    if (!computedSelected.Contains(named.Column))
+                    {
+                        computedSelected.Add(named.Column);
+                    }
+
+                    break;
                 case PathSelectItem { SelectedPath.LastSegment: PropertySegment property } path:
                     if (path.SelectedPath.Count != 1)
                     {
@@ -264,25 +288,28 @@ internal static class QueryPlanner
                     // Selecting a navigation property only asks for its link; links are computed by clients.
                     break;
                 case NamespaceQualifiedWildcardSelectItem:
-                    return (set.Columns, false);
+                    all = true;
+                    break;
             }
         }
 
-        if (!any)
+        if (computedSelected.Count == 0 && (all || !any))
         {
             return (set.Columns, false);
         }
 
-        // Keep the table's column order, whatever order $select named them in.
-        return (set.Columns.Where(selected.Contains).ToList(), true);
+        // Keep the table's column order, whatever order $select named them in; computed properties follow in $select's order.
+        var columns = all || !any ? set.Columns : set.Columns.Where(selected.Contains);
+        return ([.. columns, .. computedSelected], !all);
     }
 
-    private static IReadOnlyList<(SingleValueNode, bool)> OrderTerms(PublishedSet set, OrderByClause? clause)
+    private static IReadOnlyList<(SingleValueNode, bool)> OrderTerms(PublishedSet set, OrderByClause? clause, ComputedProperties computed)
     {
         var terms = new List<(SingleValueNode, bool)>();
         for (var current = clause; current is not null; current = current.ThenBy)
         {
-            if (current.Expression.TypeReference is not IEdmPrimitiveTypeReference)
+            var alias = FilterTranslator.Unwrap(current.Expression) is SingleValueOpenPropertyAccessNode open ? computed.Find(open.Name) : null;
+            if (alias is null && current.Expression.TypeReference is not IEdmPrimitiveTypeReference)
             {
                 throw ODataProblem.BadRequest("$orderby needs primitive values, such as a property or a function of one.", "$orderby");
             }

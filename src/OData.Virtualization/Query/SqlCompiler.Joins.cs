@@ -34,5 +34,5 @@ internal static partial class SqlCompiler
 
     /// <summary>The translator of the query's own <c>$filter</c> and <c>$orderby</c>, which knows the statement's joins.</summary>
     private static FilterTranslator QueryTranslator(SqlBuilder sql, EntityQuery query, DateTimeOffset now, string clause = "$filter")
-        => new(sql, query.Set, Alias, now) { Clause = clause, Joins = NavigationPaths.Aliases(NavigationPaths.Of(query, Alias)) };
+        => new(sql, query.Set, Alias, now) { Clause = clause, Joins = NavigationPaths.Aliases(NavigationPaths.Of(query, Alias)), Computed = query.Computed };
 }

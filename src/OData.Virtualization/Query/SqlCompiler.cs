@@ -11,7 +11,7 @@ namespace OData.Virtualization.Query;
 /// </summary>
 internal static partial class SqlCompiler
 {
-    private const string Alias = "t0";
+    internal const string Alias = "t0";
 
     /// <summary><c>SELECT … FROM … WHERE … ORDER BY … LIMIT … OFFSET …</c> for a collection or an entity by key.</summary>
     public static SqlStatement Select(EntityQuery query, DateTimeOffset now) => Page(query, now).Statement;
@@ -34,7 +34,14 @@ internal static partial class SqlCompiler
         // Without paging the order terms are compiled after WHERE, so parameters are numbered in text order.
         var terms = paging is not null && query.Key is null ? OrderTerms(sql, query, now) : null;
         text.Append("SELECT ");
-        AppendColumns(text, sql.Dialect, query.ReadColumns);
+        if (query.Computed.Items.Count == 0)
+        {
+            AppendColumns(text, sql.Dialect, query.ReadColumns);
+        }
+        else
+        {
+            AppendComputedColumns(sql, query, now);
+        }
 
         // Where the next link needs an order term's value that the row does not already carry, read it as well.
         var orderOrdinals = new List<int>();
@@ -117,6 +124,24 @@ internal static partial class SqlCompiler
 
             var column = Alias + "." + SqlDialect.Quote(columns[i].ColumnName);
             text.Append(columns[i].Mask is { } visible ? dialect.Mask(column, visible) : dialect.SelectColumn(column, columns[i].Type));
+        }
+    }
+
+    /// <summary>The select list of a query with <c>$compute</c>: each computed column is its expression, named by its column.</summary>
+    private static void AppendComputedColumns(SqlBuilder sql, EntityQuery query, DateTimeOffset now)
+    {
+        var text = sql.Text;
+        var columns = query.ReadColumns;
+        for (var i = 0; i < columns.Count; i++)
+        {
+            if (query.Computed.Of(columns[i]) is not { } computed)
+            {
+                AppendColumns(text.Append(i > 0 ? ", " : string.Empty), sql.Dialect, [columns[i]]);
+                continue;
+            }
+
+            var value = QueryTranslator(sql, query, now, "$compute").OrderExpression(computed.Expression, out _, out _);
+            text.Append(i > 0 ? ", " : string.Empty).Append(sql.Dialect.Computed(value, computed.Column.Type)).Append(" AS ").Append(SqlDialect.Quote(computed.Column.ColumnName));
         }
     }
 

@@ -133,7 +133,9 @@ internal sealed class EntityWriter(string serviceRoot, ResponseFormat format)
 
     private void WriteTypeAnnotation(Utf8JsonWriter writer, PublishedColumn column)
     {
-        if (Format.Metadata != MetadataLevel.Full)
+        // A computed property is dynamic: no $metadata declares its type, so minimal metadata carries it too (as $apply's
+        // aliases do), unless JSON itself tells it (text, a boolean, a double).
+        if (Format.Metadata != MetadataLevel.Full && !(column.IsComputed && Format.Metadata != MetadataLevel.None))
         {
             return;
         }
@@ -144,7 +146,7 @@ internal sealed class EntityWriter(string serviceRoot, ResponseFormat format)
             writer.WriteString(column.PropertyName + "@odata.type", "#Collection(" + kind + ")");
         }
         else if (kind is not (Microsoft.OData.Edm.EdmPrimitiveTypeKind.String or Microsoft.OData.Edm.EdmPrimitiveTypeKind.Boolean
-                 or Microsoft.OData.Edm.EdmPrimitiveTypeKind.Int32 or Microsoft.OData.Edm.EdmPrimitiveTypeKind.Double))
+                 or Microsoft.OData.Edm.EdmPrimitiveTypeKind.Double) && (column.IsComputed || kind != Microsoft.OData.Edm.EdmPrimitiveTypeKind.Int32))
         {
             writer.WriteString(column.PropertyName + "@odata.type", "#" + kind);
         }

@@ -67,3 +67,45 @@ public sealed class ApplyPolicyTests(SecureBankFixture bank)
         Assert.NotEmpty(await admin.GetValuesAsync(url));
     }
 }
+
+/// <summary>
+/// <c>$compute</c> under the teller's policies: a computed property over a masked column is refused (its value would
+/// reveal the masked text), a hidden column does not exist for it, and the row filter holds for rows found by a
+/// computed property. Compared with SQL over the bank database.
+/// </summary>
+[Collection(SecureBankCollection.Name)]
+public sealed class ComputePolicyTests(SecureBankFixture bank)
+{
+    [Fact]
+    public async Task Teller_FilterOnAComputedProperty_CountsOnlyRowsItsRowFilterLetsThrough()
+    {
+        var expected = await bank.BankCountAsync($"SELECT count(*) FROM core.transactions WHERE {SecureBankFixture.TellerTransactionsSql} AND amount * 2 > 1000");
+        var everyone = await bank.BankCountAsync("SELECT count(*) FROM core.transactions WHERE amount * 2 > 1000");
+        using var client = bank.AsUser("teller");
+        Assert.Equal(expected, await client.GetCountAsync("transactions/$count?$compute=amount mul 2 as twice&$filter=twice gt 1000"));
+        Assert.True(expected < everyone, "the teller sees fewer rows than everyone");
+    }
+
+    [Theory]
+    [InlineData("transactions?$compute=length(counterparty) as n&$select=n")]
+    [InlineData("transactions?$compute=substring(counterparty,0,1) as initial&$select=initial")]
+    public async Task Teller_AComputedPropertyOverAMaskedColumn_Is400(string url)
+    {
+        using var client = bank.AsUser("teller");
+        var error = await client.GetErrorAsync(url, HttpStatusCode.BadRequest);
+        Assert.Equal("MaskedProperty", error.GetProperty("code").GetString());
+        Assert.Contains("counterparty", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Teller_AHiddenColumnDoesNotExistForCompute_TheRiskTeamMayUseIt()
+    {
+        const string url = "accounts?$compute=overdraft_limit mul 2 as twice&$select=iban,twice&$top=3";
+        using var client = bank.AsUser("teller");
+        var error = await client.GetErrorAsync(url, HttpStatusCode.BadRequest);
+        Assert.Equal("$compute", error.GetProperty("target").GetString());
+
+        using var admin = bank.AsUser("admin");
+        Assert.Equal(3, (await admin.GetValuesAsync(url)).Count);
+    }
+}

@@ -399,6 +399,8 @@ public sealed class RowFilterBypassTests(SecureBankFixture bank)
         "accounts?$top=3&$expand=transactions($count=true)",
         "accounts?$apply=aggregate($count as n)",
         "accounts?$compute=iban as x&$select=x",
+        "accounts?$compute=iban as x&$filter=x eq '{forbidden}'&$select=iban,x&$count=true",
+        "accounts?$compute=concat(iban,'') as x&$orderby=x&$select=iban,x&$count=true",
         "accounts?$count=true&$skiptoken=",
         "accounts?$filter=transactions/any(t:t/iban eq '{forbidden}')",
         "accounts?$filter=transactions/all(t:startswith(t/iban,'CH'))&$count=true",
