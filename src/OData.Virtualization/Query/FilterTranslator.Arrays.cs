@@ -116,4 +116,26 @@ internal sealed partial class FilterTranslator
         var array = alias + "." + SqlDialect.Quote(column.ColumnName);
         return (array, "unnest(" + array + ") AS " + elementAlias + "(v)", value);
     }
+
+    /// <summary>The literals of an <c>in</c> list as one typed array parameter (PostgreSQL).</summary>
+    private static Array TypedArray(List<object?> values)
+    {
+        var elementType = values[0]!.GetType();
+        if (values.Any(v => v!.GetType() != elementType))
+        {
+            // Mixed numeric literals (1, 2.5): widen to decimal, or fall back to text.
+            elementType = values.All(v => v is int or long or short or decimal) ? typeof(decimal) : typeof(string);
+            values = values.Select(v => elementType == typeof(decimal)
+                ? (object?)Convert.ToDecimal(v, System.Globalization.CultureInfo.InvariantCulture)
+                : Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        }
+
+        var array = Array.CreateInstance(elementType, values.Count);
+        for (var i = 0; i < values.Count; i++)
+        {
+            array.SetValue(values[i], i);
+        }
+
+        return array;
+    }
 }

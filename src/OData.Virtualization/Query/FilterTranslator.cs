@@ -48,13 +48,6 @@ internal sealed partial class FilterTranslator
     /// </summary>
     public Func<SingleValueNode, SqlValue>? Properties { get; init; }
 
-    /// <summary>The request's <c>$compute</c>: an alias the parser bound as an open property stands for its expression.</summary>
-    public ComputedProperties? Computed { get; init; }
-
-    /// <summary>The expression <paramref name="node"/> names, when it is a computed property's alias.</summary>
-    private SingleValueNode? ComputedExpression(SingleValueNode node)
-        => node is SingleValueOpenPropertyAccessNode { Source: ResourceRangeVariableReferenceNode } open ? Computed?.ExpressionOf(open.Name) : null;
-
     /// <summary>Compiles a boolean expression for a WHERE clause.</summary>
     public string Predicate(SingleValueNode node) => Predicate(node, strict: false);
 
@@ -134,20 +127,6 @@ internal sealed partial class FilterTranslator
         return "(" + string.Join(separator, operands.Select(o => Predicate(o, strict))) + ")";
     }
 
-    /// <summary>A literal's own type (not the one it was bound as), else the compiled value's.</summary>
-    private static ColumnType? OwnType(SingleValueNode node, SqlValue value)
-        => node is ConstantNode constant ? TypeOf(constant.TypeReference) ?? value.Type : value.Type;
-
-    /// <summary>Types that compare with each other: numbers, text, instants and dates, and each other kind on its own.</summary>
-    private static int? Family(ColumnType? type) => type?.Kind switch
-    {
-        null => null,
-        ValueKind.Byte or ValueKind.Int16 or ValueKind.Int32 or ValueKind.Int64 or ValueKind.Single or ValueKind.Double or ValueKind.Decimal => 0,
-        ValueKind.String => 1,
-        ValueKind.Date or ValueKind.DateTime or ValueKind.DateTimeOffset => 2,
-        var kind => 3 + (int)kind,
-    };
-
     private static bool IsComparison(BinaryOperatorKind kind) => kind is BinaryOperatorKind.Equal or BinaryOperatorKind.NotEqual
         or BinaryOperatorKind.GreaterThan or BinaryOperatorKind.GreaterThanOrEqual
         or BinaryOperatorKind.LessThan or BinaryOperatorKind.LessThanOrEqual;
@@ -196,13 +175,7 @@ internal sealed partial class FilterTranslator
             right = Value(rightNode, left.Type);
         }
 
-        // The parser cannot check a computed alias (an open property to it): compare like with like here.
-        if ((ComputedExpression(leftNode) is not null || ComputedExpression(rightNode) is not null)
-            && !left.IsNullLiteral && !right.IsNullLiteral && OwnType(leftNode, left) is { } leftType && OwnType(rightNode, right) is { } rightType
-            && Family(leftType) != Family(rightType))
-        {
-            throw ODataProblem.BadRequest($"Cannot compare Edm.{leftType.EdmKind} with Edm.{rightType.EdmKind}: a computed property compares with values of its own type.", Clause);
-        }
+        CheckComputedComparison(leftNode, left, rightNode, right);
 
         var op = kind switch
         {
@@ -391,27 +364,6 @@ internal sealed partial class FilterTranslator
         }
 
         return membership ?? "(1 = 0)";
-    }
-
-    private static Array TypedArray(List<object?> values)
-    {
-        var elementType = values[0]!.GetType();
-        if (values.Any(v => v!.GetType() != elementType))
-        {
-            // Mixed numeric literals (1, 2.5): widen to decimal, or fall back to text.
-            elementType = values.All(v => v is int or long or short or decimal) ? typeof(decimal) : typeof(string);
-            values = values.Select(v => elementType == typeof(decimal)
-                ? (object?)Convert.ToDecimal(v, System.Globalization.CultureInfo.InvariantCulture)
-                : Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)).ToList();
-        }
-
-        var array = Array.CreateInstance(elementType, values.Count);
-        for (var i = 0; i < values.Count; i++)
-        {
-            array.SetValue(values[i], i);
-        }
-
-        return array;
     }
 
     internal static SingleValueNode Unwrap(SingleValueNode node)
