@@ -10,7 +10,8 @@ namespace OData.Virtualization.IntegrationTests.Clients;
 /// The server through OData clients that nobody here wrote, from npm, running in Node.js against a real Kestrel server
 /// (<c>tests/clients</c>): o.js (package <c>odata</c>) reads, filters, orders, follows <c>@odata.nextLink</c>, reads
 /// by key and counts; the SAP Cloud SDK generator makes a typed client from the server's own <c>$metadata</c>, whose
-/// API then queries the server. Every expectation comes from the server's own HTTP answer or from the database.
+/// API then queries the server; odata2ts generates a client service that follows navigation properties lazily
+/// (<c>Set(key)/Nav</c>). Every expectation comes from the server's own HTTP answer or from the database.
 /// Needs Node.js 20 and <c>npm ci --prefix tests/clients</c>.
 /// </summary>
 public abstract class NpmClientTests(ServerFixture fixture, ITestOutputHelper output)
