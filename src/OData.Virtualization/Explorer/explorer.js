@@ -121,7 +121,7 @@ function renderSetList() {
   const sections = [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([source, sets]) => h('section', { class: 'source' },
     source ? h('h3', {}, h('span', { class: 'source-label' }, 'Source '), source) : null,
     h('ul', {}, sets.sort((a, b) => a.name.localeCompare(b.name)).map(set => h('li', {},
-      h('a', { href: '#/' + encodeURIComponent(set.name), 'aria-current': state.current?.name === set.name ? 'page' : null },
+      h('a', { href: '#/' + encodeURIComponent(set.name), 'aria-current': !state.follow && state.current?.name === set.name ? 'page' : null },
         h('span', { class: 'set-name' }, set.name),
         set.kind === 'view' ? h('span', { class: 'badge' }, 'view') : null))))));
   $('sets-list').replaceChildren(...sections);
