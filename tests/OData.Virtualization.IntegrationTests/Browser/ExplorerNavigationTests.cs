@@ -100,6 +100,58 @@ public sealed class ExplorerNavigationTests(SqliteFixture fixture, Chromium chro
         explorer.AssertNoBrowserProblems();
     }
 
+    [Fact]
+    public async Task KeyPredicate_WritesKeysByTheUrlConventions_AndTheServerFindsEachRow()
+    {
+        var server = await fixture.KestrelAsync();
+        await using var explorer = await chromium.OpenAsync(server.Root);
+        await explorer.GotoAsync();
+        var predicates = await explorer.Page.EvaluateAsync<string[]>(
+            """
+            async () => {
+              const { keyPredicate } = await import('./explorer/navigate.js');
+              const sku = { name: 'sku', type: 'Edm.String' };
+              const products = { key: ['sku'], properties: [sku] };
+              const stock = { key: ['warehouse_code', 'sku'], properties: [{ name: 'warehouse_code', type: 'Edm.String' }, sku] };
+              const lines = { key: ['order_id', 'line_no'], properties: [{ name: 'order_id', type: 'Edm.Int64' }, { name: 'line_no', type: 'Edm.Int32' }] };
+              return [
+                keyPredicate(products, { sku: "O'Brien 50%" }),
+                keyPredicate(products, { sku: 'Größe/Ü#1' }),
+                keyPredicate(products, { sku: 'A&B+C=D' }),
+                keyPredicate(products, { sku: 'back\\slash %2F' }),
+                keyPredicate(products, { sku: 'a?b c' }),
+                keyPredicate(stock, { warehouse_code: 'DÜS1', sku: 'Größe/Ü#1' }),
+                keyPredicate(lines, { order_id: '5000000384', line_no: 1 }),
+                String(keyPredicate(products, { name: 'no key selected' })),
+              ];
+            }
+            """);
+        Assert.Equal(
+            [
+                "('O''Brien%2050%25')",
+                "('Gr%C3%B6%C3%9Fe%2F%C3%9C%231')",
+                "('A%26B%2BC%3DD')",
+                "('back%5Cslash%20%252F')",
+                "('a%3Fb%20c')",
+                "(warehouse_code='D%C3%9CS1',sku='Gr%C3%B6%C3%9Fe%2F%C3%9C%231')",
+                "(order_id=5000000384,line_no=1)",
+                "null",
+            ],
+            predicates);
+
+        // Each is a key the server reads back to the row it was written from.
+        string[] sets = ["products", "products", "products", "products", "products", "stock_levels", "order_lines"];
+        for (var i = 0; i < sets.Length; i++)
+        {
+            var row = await EntityAsync(server.Client, sets[i] + predicates[i]);
+            Assert.True(row.Count > 0, $"{sets[i]}{predicates[i]}: no row");
+        }
+
+        Assert.Equal("O'Brien 50%", (await EntityAsync(server.Client, "products" + predicates[0]))["sku"]);
+        Assert.Equal(@"back\slash %2F", (await EntityAsync(server.Client, "products" + predicates[3]))["sku"]);
+        explorer.AssertNoBrowserProblems();
+    }
+
     /// <summary>One entity as the service returns it for <paramref name="path"/>, as the texts the page shows.</summary>
     private static async Task<Dictionary<string, string>> EntityAsync(HttpClient odata, string path)
     {
