@@ -20,6 +20,7 @@ const state = {
   sets: new Map(),
   current: null,
   follow: null, // the relationship followed from a row: {from, nav, target, path, …}, or null for a whole set
+  restoring: null, // the query and page of a view returned to with Back, until it has run again
   query: null, // {url, selected, pageSize}
   pages: [], // URLs of the pages visited, first page first
   offsets: [0], // row number before each page
@@ -188,6 +189,12 @@ function openSet(set, moveFocus, follow = null) {
   $('set-facts').textContent = facts.join(' · ');
   renderColumns(set);
   builder.reset(set);
+  // Back to a view left by following a row: its query and page again (kept in that history entry, see below).
+  state.restoring = history.state?.explorer ?? null;
+  if (state.restoring) {
+    builder.restore(state.restoring.query);
+    $('page-size').value = String(state.restoring.pageSize);
+  }
   totals.reset(set);
   renderSetList();
   document.title = `${$('set-title').textContent} · OData Virtualization Explorer`;
@@ -232,13 +239,16 @@ function runQuery() {
   const pageSize = Number($('page-size').value);
   const single = state.follow !== null && !state.follow.nav.collection;
   const url = serviceRoot + (state.follow ? state.follow.path : set.url) + (single ? '' : '?' + queryString(built.query));
-  state.query = { url, selected: built.selected, orderby: built.query.orderby, filter: built.query.filter, pageSize, set, single };
-  state.pages = [url];
-  state.offsets = [0];
+  state.query = { url, built: built.query, selected: built.selected, orderby: built.query.orderby, filter: built.query.filter, pageSize, set, single };
+  const saved = state.restoring;
+  state.restoring = null;
+  const again = saved?.pages[0] === url;
+  state.pages = again ? saved.pages : [url];
+  state.offsets = again ? saved.offsets : [0];
   state.formChanged = false;
   $('form-changed').hidden = true;
   renderRequest();
-  loadPage(0);
+  loadPage(again ? saved.pageIndex : 0);
 }
 
 function renderRequest() {
@@ -326,6 +336,14 @@ function sortBy(name, desc) {
   state.focusSortedColumn = true;
   runQuery();
 }
+
+// Following a row's link: this history entry keeps the query and page, so that Back shows them again.
+$('results-table').addEventListener('click', event => {
+  if (!event.target.closest('.follow-links a') || !state.query) return;
+  const { built, pageSize } = state.query;
+  const explorer = { query: built, pageSize, pageIndex: state.pageIndex, pages: state.pages.slice(0, state.pageIndex + 1), offsets: state.offsets.slice(0, state.pageIndex + 1) };
+  history.replaceState({ ...history.state, explorer }, '');
+});
 
 $('next-page').addEventListener('click', () => {
   if (state.nextLink && !state.inFlight) loadPage(state.pageIndex + 1);

@@ -44,13 +44,16 @@ public sealed class ExplorerNavigationTests(SqliteFixture fixture, Chromium chro
         var trail = page.GetByRole(AriaRole.Navigation, new() { Name = "Relationship followed" });
         await Expect(trail).ToContainTextAsync("('O''Brien 50%')");
 
-        // Back with the browser's history: the products again.
+        // Back with the browser's history: the products again, with the query that found the row.
         await page.GoBackAsync();
         await Expect(page.Locator("#set-title")).ToHaveTextAsync("products");
         await Expect(trail).ToBeHiddenAsync();
-        await Expect(explorer.Status).ToContainTextAsync("page 1");
+        await Expect(explorer.Status).ToContainTextAsync("Rows 1–1 of 1 ·");
+        await Expect(page.GetByLabel("$filter expression")).ToHaveValueAsync("sku eq 'O''Brien 50%'");
+        Assert.Equal(Quoted, (await explorer.RowsAsync())[0]["sku"]);
 
         // To many, paged through the server's nextLink: the order lines of Größe/Ü#1, ten a page.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Clear query" }).ClickAsync();
         await explorer.AddConditionAsync("sku", "= equals", Slashed);
         await explorer.SetPageSizeAsync(10);
         await explorer.RunAsync();
@@ -82,9 +85,14 @@ public sealed class ExplorerNavigationTests(SqliteFixture fixture, Chromium chro
         Assert.Equal(Slashed, product["sku"]);
         Assert.Equal(new[] { product }, await explorer.RowsAsync());
 
+        // Back: the related rows again, on the page that was left.
         await page.GoBackAsync();
         await Expect(page.Locator("#set-title")).ToHaveTextAsync("products → order_lines");
-        await Expect(explorer.Status).ToContainTextAsync("page 1");
+        await Expect(explorer.Status).ToContainTextAsync($"Rows 11–20 of {ExpectedRows.Number(expected.Count)} · page 2");
+        Assert.Equal(expected.Pages[1], await explorer.RowsAsync());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Previous page" }).ClickAsync();
+        await Expect(explorer.Status).ToContainTextAsync("Rows 1–10 of");
+        Assert.Equal(expected.Pages[0], await explorer.RowsAsync());
         explorer.AssertNoBrowserProblems();
     }
 
