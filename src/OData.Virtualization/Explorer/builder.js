@@ -147,6 +147,17 @@ export class QueryBuilder {
   }
 
   /** Replaces the sort columns: [{name, desc}]. */
+  /** Fills the form with a query that ran before (on Back): its whole filter goes into the $filter expression. */
+  restore(query) {
+    this.el.filterExpression.value = query.filter ?? '';
+    this.el.search.value = query.search ?? '';
+    this.setOrder(query.orderby ?? []);
+    if (query.select?.length) {
+      for (const box of this.el.selectList.querySelectorAll('input[type=checkbox]')) box.checked = query.select.includes(box.value);
+    }
+    this.updateSelectSummary();
+  }
+
   setOrder(orderby) {
     this.el.orderRows.replaceChildren();
     for (const o of orderby) this.addOrder(false, { column: o.name, desc: o.desc });

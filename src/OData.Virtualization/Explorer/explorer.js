@@ -5,6 +5,7 @@ import { copyField, h, setMessage } from './dom.js';
 import { QueryBuilder } from './builder.js';
 import { clearQueryErrors, showQueryError, showResultsError } from './errors.js';
 import { curlCommand, curlVariables, describeType, parseCsdl, queryString } from './odata.js';
+import { parseFollowHash, renderTrail, resolveFollow, rowLinks } from './navigate.js';
 import { renderPager, renderRows } from './results.js';
 import { TotalsPanel } from './totals.js';
 import {
@@ -18,6 +19,8 @@ const serviceRoot = new URL('odata/', document.baseURI).href;
 const state = {
   sets: new Map(),
   current: null,
+  follow: null, // the relationship followed from a row: {from, nav, target, path, …}, or null for a whole set
+  restoring: null, // the query and page of a view returned to with Back, until it has run again
   query: null, // {url, selected, pageSize}
   pages: [], // URLs of the pages visited, first page first
   offsets: [0], // row number before each page
@@ -119,7 +122,7 @@ function renderSetList() {
   const sections = [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([source, sets]) => h('section', { class: 'source' },
     source ? h('h3', {}, h('span', { class: 'source-label' }, 'Source '), source) : null,
     h('ul', {}, sets.sort((a, b) => a.name.localeCompare(b.name)).map(set => h('li', {},
-      h('a', { href: '#/' + encodeURIComponent(set.name), 'aria-current': state.current?.name === set.name ? 'page' : null },
+      h('a', { href: '#/' + encodeURIComponent(set.name), 'aria-current': !state.follow && state.current?.name === set.name ? 'page' : null },
         h('span', { class: 'set-name' }, set.name),
         set.kind === 'view' ? h('span', { class: 'badge' }, 'view') : null))))));
   $('sets-list').replaceChildren(...sections);
@@ -140,6 +143,12 @@ $('sets-find').addEventListener('keydown', event => {
 // ---- choosing a set --------------------------------------------------------------------------------------
 
 function route(moveFocus) {
+  const parsed = parseFollowHash(location.hash);
+  const follow = parsed ? resolveFollow(state.sets, parsed) : null;
+  if (follow && !follow.error) {
+    openSet(follow.target, moveFocus, follow);
+    return;
+  }
   let name;
   try {
     name = decodeURIComponent(location.hash.replace(/^#\/?/, ''));
@@ -149,9 +158,11 @@ function route(moveFocus) {
   const set = state.sets.get(name);
   if (!set) {
     state.current = null;
+    state.follow = null;
+    if (follow?.error) name = '';
     $('set-view').hidden = true;
     $('welcome').hidden = false;
-    if (name) setMessage($('welcome-message'), `There is no entity set '${name}' you can read.`);
+    setMessage($('welcome-message'), follow?.error ?? (name ? `There is no entity set '${name}' you can read.` : ''));
     renderSetList();
     return;
   }
@@ -160,11 +171,17 @@ function route(moveFocus) {
 
 window.addEventListener('hashchange', () => route(true));
 
-function openSet(set, moveFocus) {
+function openSet(set, moveFocus, follow = null) {
   state.current = set;
+  state.follow = follow;
+  renderTrail($('trail'), follow);
+  // One related row has no query to build, page or total; related rows (many) take every query option.
+  const single = follow !== null && !follow.nav.collection;
+  for (const part of $('query-form').querySelectorAll('.query-grid, .run-row')) part.hidden = single;
+  $('totals').hidden = follow !== null;
   $('welcome').hidden = true;
   $('set-view').hidden = false;
-  $('set-title').textContent = set.name;
+  $('set-title').textContent = follow ? `${follow.from.name} → ${follow.nav.name}` : set.name;
   const facts = [];
   if (set.source) facts.push(`${set.kind === 'view' ? 'View' : 'Table'} in source ${set.source}`);
   facts.push(set.key.length === 0 ? 'no key' : `key ${set.key.join(', ')}`);
@@ -172,9 +189,15 @@ function openSet(set, moveFocus) {
   $('set-facts').textContent = facts.join(' · ');
   renderColumns(set);
   builder.reset(set);
+  // Back to a view left by following a row: its query and page again (kept in that history entry, see below).
+  state.restoring = history.state?.explorer ?? null;
+  if (state.restoring) {
+    builder.restore(state.restoring.query);
+    $('page-size').value = String(state.restoring.pageSize);
+  }
   totals.reset(set);
   renderSetList();
-  document.title = `${set.name} · OData Virtualization Explorer`;
+  document.title = `${$('set-title').textContent} · OData Virtualization Explorer`;
   if (moveFocus) $('set-title').focus();
   runQuery();
 }
@@ -214,14 +237,18 @@ function runQuery() {
     return;
   }
   const pageSize = Number($('page-size').value);
-  const url = serviceRoot + set.url + '?' + queryString(built.query);
-  state.query = { url, selected: built.selected, orderby: built.query.orderby, filter: built.query.filter, pageSize, set };
-  state.pages = [url];
-  state.offsets = [0];
+  const single = state.follow !== null && !state.follow.nav.collection;
+  const url = serviceRoot + (state.follow ? state.follow.path : set.url) + (single ? '' : '?' + queryString(built.query));
+  state.query = { url, built: built.query, selected: built.selected, orderby: built.query.orderby, filter: built.query.filter, pageSize, set, single };
+  const saved = state.restoring;
+  state.restoring = null;
+  const again = saved?.pages[0] === url;
+  state.pages = again ? saved.pages : [url];
+  state.offsets = again ? saved.offsets : [0];
   state.formChanged = false;
   $('form-changed').hidden = true;
   renderRequest();
-  loadPage(0);
+  loadPage(again ? saved.pageIndex : 0);
 }
 
 function renderRequest() {
@@ -258,7 +285,7 @@ async function loadPage(index) {
   if (state.query !== query) return;
   const elapsed = Math.round(performance.now() - started);
   const { response, body, error } = outcome;
-  if (error) {
+  if (error && !(query.single && response?.status === 204)) {
     $('results-status').textContent = '';
     clearRows();
     if (response?.status === 401) {
@@ -273,19 +300,21 @@ async function loadPage(index) {
     return;
   }
   clearQueryErrors(builder);
-  const rows = Array.isArray(body.value) ? body.value : [];
+  // A single related row is the body itself; none (204 No Content) is no row.
+  const rows = query.single ? (body ? [body] : []) : Array.isArray(body.value) ? body.value : [];
   state.pageIndex = index;
   state.offsets[index + 1] = state.offsets[index] + rows.length;
-  state.nextLink = typeof body['@odata.nextLink'] === 'string' ? sameOriginLink(body['@odata.nextLink'], serviceRoot) : null;
+  state.nextLink = typeof body?.['@odata.nextLink'] === 'string' ? sameOriginLink(body['@odata.nextLink'], serviceRoot) : null;
   if (state.nextLink) state.pages = state.pages.slice(0, index + 1).concat(state.nextLink);
   renderRows(query, rows, {
-    sortable: new Set(builder.sortableProperties().map(p => p.name)),
+    sortable: new Set(query.single ? [] : builder.sortableProperties().map(p => p.name)),
     offset: state.offsets[index],
     onSort: sortBy,
     focusSorted: state.focusSortedColumn,
+    linksOf: row => rowLinks(query.set, row, state.sets),
   });
   state.focusSortedColumn = false;
-  renderPager(rows.length, body['@odata.count'], elapsed, response, { offset: state.offsets[index], pageIndex: index, hasNext: Boolean(state.nextLink), pageSize: query.pageSize });
+  renderPager(rows.length, query.single ? rows.length : body['@odata.count'], elapsed, response, { offset: state.offsets[index], pageIndex: index, hasNext: Boolean(state.nextLink), pageSize: query.pageSize });
 }
 
 /** Takes away the rows of an earlier query, so that they are never read as the answer to this one. */
@@ -307,6 +336,14 @@ function sortBy(name, desc) {
   state.focusSortedColumn = true;
   runQuery();
 }
+
+// Following a row's link: this history entry keeps the query and page, so that Back shows them again.
+$('results-table').addEventListener('click', event => {
+  if (!event.target.closest('.follow-links a') || !state.query) return;
+  const { built, pageSize } = state.query;
+  const explorer = { query: built, pageSize, pageIndex: state.pageIndex, pages: state.pages.slice(0, state.pageIndex + 1), offsets: state.offsets.slice(0, state.pageIndex + 1) };
+  history.replaceState({ ...history.state, explorer }, '');
+});
 
 $('next-page').addEventListener('click', () => {
   if (state.nextLink && !state.inFlight) loadPage(state.pageIndex + 1);

@@ -50,6 +50,7 @@ public sealed class ExplorerEndpointTests(SqliteFixture fixture)
     [InlineData("/explorer/results.js", "text/javascript")]
     [InlineData("/explorer/totals.js", "text/javascript")]
     [InlineData("/explorer/chart.js", "text/javascript")]
+    [InlineData("/explorer/navigate.js", "text/javascript")]
     [InlineData("/explorer/explorer.css", "text/css")]
     [InlineData("/explorer/favicon.svg", "image/svg+xml")]
     public async Task Assets_HaveTheirContentType_AndRevalidateByETag(string path, string mediaType)

@@ -36,12 +36,14 @@ public sealed record GeneratedSapClient(string ServiceRoot, string Directory, IR
 
     private const string FolderPrefix = "odata-virtualization-sap-client-";
 
+    private static void RemoveAbandonedClients() => RemoveAbandonedClients(FolderPrefix);
+
     /// <summary>Clients of earlier test processes that ended without their clean-up at exit (a test host is often killed).</summary>
-    private static void RemoveAbandonedClients()
+    internal static void RemoveAbandonedClients(string folderPrefix)
     {
-        foreach (var folder in System.IO.Directory.GetDirectories(Path.GetTempPath(), FolderPrefix + "*"))
+        foreach (var folder in System.IO.Directory.GetDirectories(Path.GetTempPath(), folderPrefix + "*"))
         {
-            var pid = Path.GetFileName(folder)[FolderPrefix.Length..].Split('-')[0];
+            var pid = Path.GetFileName(folder)[folderPrefix.Length..].Split('-')[0];
             if (!System.IO.Directory.Exists("/proc/" + pid))
             {
                 Remove(folder);
@@ -49,7 +51,7 @@ public sealed record GeneratedSapClient(string ServiceRoot, string Directory, IR
         }
     }
 
-    private static void Remove(string folder)
+    internal static void Remove(string folder)
     {
         try
         {

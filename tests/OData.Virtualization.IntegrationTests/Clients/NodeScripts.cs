@@ -76,7 +76,7 @@ public static class NodeScripts
 
     private static void AssertInstalled()
     {
-        foreach (var package in new[] { "odata", "@sap-cloud-sdk/generator", "@sap-cloud-sdk/odata-v4" })
+        foreach (var package in new[] { "odata", "@sap-cloud-sdk/generator", "@sap-cloud-sdk/odata-v4", "@odata2ts/odata2ts", "@odata2ts/odata-service", "@odata2ts/http-client-fetch" })
         {
             Assert.True(
                 File.Exists(Path.Combine(Folder, "node_modules", package, "package.json")),

@@ -10,7 +10,8 @@ namespace OData.Virtualization.IntegrationTests.Clients;
 /// The server through OData clients that nobody here wrote, from npm, running in Node.js against a real Kestrel server
 /// (<c>tests/clients</c>): o.js (package <c>odata</c>) reads, filters, orders, follows <c>@odata.nextLink</c>, reads
 /// by key and counts; the SAP Cloud SDK generator makes a typed client from the server's own <c>$metadata</c>, whose
-/// API then queries the server. Every expectation comes from the server's own HTTP answer or from the database.
+/// API then queries the server; odata2ts generates a client service that follows navigation properties lazily
+/// (<c>Set(key)/Nav</c>). Every expectation comes from the server's own HTTP answer or from the database.
 /// Needs Node.js 20 and <c>npm ci --prefix tests/clients</c>.
 /// </summary>
 public abstract class NpmClientTests(ServerFixture fixture, ITestOutputHelper output)
@@ -227,6 +228,73 @@ public abstract class NpmClientTests(ServerFixture fixture, ITestOutputHelper ou
         Assert.True(failures.Count == 0, "the generated client could not read: " + string.Join("\n", failures) + await NullCollectionsAsync(server, types, Top));
     }
 
+    /// <summary>
+    /// Lazy navigation by a client nobody here wrote: the service odata2ts generates from our <c>$metadata</c> reads an
+    /// entity by key, then follows its navigation properties from it, building <c>Set(key)/Nav</c> itself (and
+    /// <c>$count=true</c> on the related collection). Keys with a quote, a percent sign, a slash, a hash and non-ASCII
+    /// letters, a composite key, an integer key whose to-one is empty (204).
+    /// </summary>
+    [Theory]
+    [InlineData("""{"set":"products","key":"Größe/Ü#1","keyProperties":["sku"],"one":"supplier","oneSet":"suppliers","many":"stock_levels","manySet":"stock_levels"}""", "inventory.stock_levels", "sku = 'Größe/Ü#1'")]
+    [InlineData("""{"set":"products","key":"O'Brien 50%","keyProperties":["sku"],"one":"category","oneSet":"ProductCategories","many":"order_lines","manySet":"order_lines"}""", "sales.order_lines", "sku = 'O''Brien 50%'")]
+    [InlineData("""{"set":"stock_levels","key":{"warehouse_code":"DÜS1","sku":"Größe/Ü#1"},"keyProperties":["warehouse_code","sku"],"one":"products","oneSet":"products"}""", null, null)]
+    [InlineData("""{"set":"ProductCategories","key":1,"keyProperties":["CategoryId"],"one":"ParentCategory","oneSet":"ProductCategories","many":"ProductCategories_by_ParentCategoryId","manySet":"ProductCategories"}""", "public.\"ProductCategories\"", "\"ParentCategoryId\" = 1")]
+    public async Task Odata2ts_FollowsNavigationPropertiesLazily_AsTheServerAndTheDatabase(string spec, string? manyTable, string? manyWhere)
+    {
+        var server = (await fixture.KestrelAsync()).Client;
+        var types = await ServiceTypes.ReadAsync(server);
+        var client = await GeneratedOdata2tsClient.GetAsync(fixture);
+        var request = JsonDocument.Parse(spec).RootElement;
+        var set = request.GetProperty("set").GetString()!;
+        var key = request.GetProperty("key");
+        var predicate = key.ValueKind == JsonValueKind.Object
+            ? string.Join(",", key.EnumerateObject().Select(p => p.Name + "=" + KeyLiteral(p.Value)))
+            : KeyLiteral(key);
+        var path = $"{set}({predicate})";
+
+        var result = await client.NavigateAsync(spec);
+
+        var what = "odata2ts, " + string.Join(" ", result.GetProperty("urls").EnumerateArray().Select(u => u.GetString()));
+        types.AssertSameRow(set, await server.GetJsonAsync(path), result.GetProperty("entity"), what);
+        if (request.TryGetProperty("one", out var one))
+        {
+            var nav = one.GetString()!;
+            var followed = result.GetProperty("one");
+            AssertBuiltByTheClient(followed, $"{path}/{nav}", what);
+            using var response = await server.GetAsync($"{path}/{nav}");
+            if (response.StatusCode == System.Net.HttpStatusCode.NoContent)
+            {
+                Assert.Equal(JsonValueKind.Null, followed.GetProperty("row").ValueKind);
+            }
+            else
+            {
+                Assert.True(response.IsSuccessStatusCode, $"GET {path}/{nav}: {(int)response.StatusCode}");
+                var row = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+                types.AssertSameRow(request.GetProperty("oneSet").GetString()!, row, followed.GetProperty("row"), what);
+            }
+        }
+
+        if (request.TryGetProperty("many", out var many))
+        {
+            var nav = many.GetString()!;
+            var followed = result.GetProperty("many");
+            AssertBuiltByTheClient(followed, $"{path}/{nav}?$count=true", what);
+            var expected = await server.GetValuesAsync($"{path}/{nav}");
+            Assert.True(expected.Count > 0, $"{path}/{nav}: no related rows; the case tests too little");
+            var rows = followed.GetProperty("rows").EnumerateArray().ToList();
+            types.AssertSameRows(request.GetProperty("manySet").GetString()!, expected, rows, what);
+            var table = fixture.Dialect == "PostgreSQL" ? manyTable! : manyTable![(manyTable!.IndexOf('.', StringComparison.Ordinal) + 1)..];
+            Assert.Equal(await CountAsync(fixture.ErpConnectionString, $"SELECT COUNT(*) FROM {table} WHERE {manyWhere}"), Number(followed.GetProperty("count")));
+        }
+
+        // odata2ts writes a string key between quotes without doubling a quote inside (O'Brien becomes 'O'Brien'): the
+        // script then gives it the key with the quote doubled. The server's answer to the malformed key is a clear 400.
+        if (result.GetProperty("unquoted") is { ValueKind: JsonValueKind.Object } unquoted)
+        {
+            Assert.True(unquoted.GetProperty("status").GetInt32() == 400, $"{unquoted.GetProperty("url").GetString()}: expected 400, got {unquoted}");
+        }
+    }
+
     private Task<JsonElement> OjsAsync(HttpClient server, params string[] arguments)
         => NodeScripts.RunAsync("ojs.mjs", [server.BaseAddress!.ToString(), .. arguments], s_scriptTimeout);
 
@@ -264,6 +332,23 @@ public abstract class NpmClientTests(ServerFixture fixture, ITestOutputHelper ou
         return found.Count == 0 ? string.Empty
             : $"\nThe server wrote null for the collection-valued properties {string.Join(", ", found)}; a collection-valued property is always a collection, possibly empty (OData CSDL 4.01 §7.2.1 Nullable).";
     }
+
+    /// <summary>A key value as the URL conventions write it, percent-encoded: strings quoted with a quote doubled.</summary>
+    private static string KeyLiteral(JsonElement value)
+        => value.ValueKind == JsonValueKind.String ? Uri.EscapeDataString("'" + value.GetString()!.Replace("'", "''", StringComparison.Ordinal) + "'") : value.GetRawText();
+
+    /// <summary>The client requested exactly <paramref name="expected"/> (the same path, percent-encoded its own way).</summary>
+    private static void AssertBuiltByTheClient(JsonElement followed, string expected, string what)
+    {
+        var url = new Uri(followed.GetProperty("url").GetString()!);
+        var root = url.AbsolutePath[..(url.AbsolutePath.IndexOf("/odata/", StringComparison.Ordinal) + "/odata/".Length)];
+        Assert.True(
+            Uri.UnescapeDataString(url.PathAndQuery[root.Length..]) == Uri.UnescapeDataString(expected),
+            $"{what}: the client requested {url.PathAndQuery}, expected {expected}");
+    }
+
+    private static long Number(JsonElement value)
+        => value.ValueKind == JsonValueKind.String ? long.Parse(value.GetString()!, CultureInfo.InvariantCulture) : value.GetInt64();
 
     private static string Literal(string edmType, object value) => edmType switch
     {
