@@ -79,9 +79,11 @@ internal sealed class ComputedProperties
                 throw ODataProblem.BadRequest($"The computed property '{computed.Alias}' has no primitive type the service can return: compute a number, text, a date, a time or a boolean.", "$compute");
             }
 
+            // A computed decimal is read as text (SqlDialect.Computed): its digits are the database's, however many
+            // (79228162514264337593543950335M mul 10 is past .NET's decimal, and SQLite computes decimals as doubles).
             // Named by its alias in the statement too: the statement is part of the cache keys, and two aliases of one
             // expression are two responses.
-            var column = new PublishedColumn(computed.Alias, computed.Alias, type with { ReadAsText = false, CompareAs = null }, nullable) { IsComputed = true };
+            var column = new PublishedColumn(computed.Alias, computed.Alias, type with { ReadAsText = type.Kind == ValueKind.Decimal, CompareAs = null }, nullable) { IsComputed = true };
             items.Add(new ComputedProperty(computed.Alias, computed.Expression, column));
         }
 

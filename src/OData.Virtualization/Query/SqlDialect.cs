@@ -24,8 +24,8 @@ internal abstract class SqlDialect
     /// <summary>The expression that reads a column for the response (a cast where the reader needs text).</summary>
     public abstract string SelectColumn(string qualifiedColumn, ColumnType type);
 
-    /// <summary>A computed property's expression in the select list, read as <paramref name="type"/> says.</summary>
-    public virtual string Computed(string expression, ColumnType type) => expression;
+    /// <summary>A computed property's expression in the select list, read as <paramref name="type"/> says (a decimal as text).</summary>
+    public virtual string Computed(string expression, ColumnType type) => type.Kind == ValueKind.Decimal ? $"CAST({expression} AS TEXT)" : expression;
 
     /// <summary>A text column with all but its last <paramref name="visible"/> characters replaced by <c>*</c> (NULL stays NULL).</summary>
     public abstract string Mask(string qualifiedColumn, int visible);

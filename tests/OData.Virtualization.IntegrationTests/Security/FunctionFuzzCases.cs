@@ -171,6 +171,12 @@ internal static class FunctionFuzzCases
                 foreach (var call in Calls(name, signatures, [column.PropertyName]))
                 {
                     cases.Add(new FunctionFuzzCase(set.Name, (i++ % 2 == 0 ? "$filter=" + Escape(call + " ne null") : "$orderby=" + Escape(call + " desc")), name));
+
+                    // And as a computed property, selected, filtered and ordered by its alias: every third call.
+                    if (i % 3 == 0)
+                    {
+                        cases.Add(new FunctionFuzzCase(set.Name, "$select=v&$compute=" + Escape(call + " as v") + "&$filter=" + Escape("v ne null") + "&$orderby=v", "compute"));
+                    }
                 }
             }
         }
@@ -205,6 +211,7 @@ internal static class FunctionFuzzCases
             cases.Add(new FunctionFuzzCase(home, "$orderby=" + Escape(literal), "literal"));
             cases.Add(new FunctionFuzzCase(home, "$select=" + Escape(literal), "literal"));
             cases.Add(new FunctionFuzzCase(home, "$search=" + Escape(literal), "search"));
+            cases.Add(new FunctionFuzzCase(home, "$select=v&$compute=" + Escape(literal + " as v") + "&$orderby=v", "compute"));
             cases.Add(new FunctionFuzzCase(home, "$filter=" + Escape($"{literal} eq {literal}"), "literal"));
             cases.Add(new FunctionFuzzCase(home, "$filter=" + Escape($"{literal} in ({literal})"), "literal"));
             cases.Add(new FunctionFuzzCase(home, "$filter=" + Escape($"-{literal} ne null"), "literal"));
