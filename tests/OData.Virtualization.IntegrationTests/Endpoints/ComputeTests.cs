@@ -102,6 +102,17 @@ public abstract class ComputeTests(ServerFixture fixture)
         Assert.Equal((string)customer["name"]!, unselected.GetProperty("name").GetString());
     }
 
+    [Fact]
+    public async Task WithExpand_TheParentsComputedValuesComeWithTheirRelatedRows()
+    {
+        var customers = (await RowsAsync("erp_customers")).OrderBy(c => Convert.ToInt64(c["customer_id"], CultureInfo.InvariantCulture)).Take(5).ToList();
+        var rows = await Fixture.Client.GetValuesAsync("erp_customers?$compute=credit_limit mul 2 as doubled,79228162514264337593543950335 mul 10 as huge&$select=customer_id,doubled,huge&$expand=sales_orders($select=order_id;$top=1)&$orderby=customer_id&$top=5");
+        Assert.Equal(customers.Select(c => (decimal)c["credit_limit"]! * 2), rows.Select(r => r.GetProperty("doubled").GetDecimal()));
+        // Past .NET's decimal: the database's digits (PostgreSQL exact, SQLite a double's), never a cut response.
+        Assert.All(rows, r => Assert.StartsWith("7.9228162514264", double.Parse(r.GetProperty("huge").GetRawText(), CultureInfo.InvariantCulture).ToString("E13", CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        Assert.All(rows, r => Assert.Equal(JsonValueKind.Array, r.GetProperty("sales_orders").ValueKind));
+    }
+
     [Theory]
     [InlineData("erp_customers?$compute=length(name) as name&$select=name", "$compute", "already a property")]
     [InlineData("erp_customers?$compute=null as nothing&$select=nothing", "$compute", "primitive type")]
