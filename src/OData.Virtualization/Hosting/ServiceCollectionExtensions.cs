@@ -62,6 +62,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RepresentationSender>();
         services.AddSingleton<RequestMemo>();
         services.AddSingleton<ODataEndpoint>();
+        services.AddSingleton<BatchEndpoint>();
         services.AddHostedService<ModelInitializer>();
         // Schema refresh (schedule, NOTIFY, admin), the model lock, configuration reload, graceful shutdown.
         services.AddModelOperations();
@@ -139,8 +140,10 @@ public static class ServiceCollectionExtensions
     public static IEndpointConventionBuilder MapODataVirtualization(this IEndpointRouteBuilder endpoints)
     {
         var endpoint = endpoints.ServiceProvider.GetRequiredService<ODataEndpoint>();
+        var batch = endpoints.ServiceProvider.GetRequiredService<BatchEndpoint>();
         var group = endpoints.MapGroup("/" + ODataEndpoint.RoutePrefix);
         group.Map("/", endpoint.HandleAsync);
+        group.Map("/$batch", batch.HandleAsync);
         group.Map("/{**path}", endpoint.HandleAsync);
 
         // The Salesforce Connect profile: the same sets under their Salesforce names, at a service root of its own.
@@ -149,6 +152,7 @@ public static class ServiceCollectionExtensions
         {
             var profile = endpoints.MapGroup("/" + salesforce);
             profile.Map("/", endpoint.HandleSalesforceAsync);
+            profile.Map("/$batch", batch.HandleSalesforceAsync);
             profile.Map("/{**path}", endpoint.HandleSalesforceAsync);
         }
 
