@@ -53,7 +53,9 @@ internal static class BatchJsonReader
 
                 var id = Text(request, "id", position, required: true)!;
                 var method = Text(request, "method", position, required: true)!;
-                var url = Text(request, "url", position, required: true)!;
+                var url = request.TryGetProperty("url", out var given) && given.ValueKind == JsonValueKind.String
+                    ? given.GetString()! // empty: the service root (its service document)
+                    : throw Malformed($"request {position} has no 'url' string");
                 var group = Text(request, "atomicityGroup", position, required: false);
                 if (!known.Add(id))
                 {
