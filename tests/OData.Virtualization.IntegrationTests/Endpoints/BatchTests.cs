@@ -246,6 +246,21 @@ public abstract class BatchTests(ServerFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task EveryPart_CountsAgainstTheRateLimit_AsARequestOfItsOwn()
+    {
+        var server = await Fixture.SharedAsync("batch-rate", s => s["OData:Limits:RequestsPerMinute"] = "3");
+        using var client = server.NewClient();
+        string[] five = ["erp_customers(1)", "erp_customers(2)", "erp_customers(3)", "erp_customers(4)", "erp_customers(5)"];
+        var (response, body) = await BatchClient.PostAsync(client, BatchClient.JsonGets(five), Json, headers: ("Prefer", ContinueOnError));
+        using (response)
+        {
+            var parts = BatchClient.Read(response, body);
+            Assert.Equal([200, 200, 200, 429, 429], parts.Select(p => p.Status));
+            Assert.True(parts[3].Headers.ContainsKey("Retry-After"));
+        }
+    }
+
     public static TheoryData<string, string, int, string> MalformedBatches => new()
     {
         { Json, "{\"requests\":[{\"id\":\"1\",\"method\":\"GET\",\"url\":\"erp_customers\"}", 400, "not valid JSON" },
