@@ -129,8 +129,9 @@ public static class ServiceCollectionExtensions
         if (transport.CorsOrigins.Count > 0)
         {
             app.UseCors(cors => cors.WithOrigins([.. transport.CorsOrigins])
-                .WithMethods("GET", "HEAD", "OPTIONS")
-                .WithHeaders("Authorization", "Accept", "Prefer", "OData-Version", "OData-MaxVersion", "If-None-Match", "X-API-Key")
+                // POST for $batch only (every other POST is a 405), with the Content-Type its body needs.
+                .WithMethods("GET", "HEAD", "OPTIONS", "POST")
+                .WithHeaders("Authorization", "Accept", "Prefer", "OData-Version", "OData-MaxVersion", "If-None-Match", "X-API-Key", "Content-Type")
                 .WithExposedHeaders("ETag", "Preference-Applied", "OData-Version", "X-Cache", "Server-Timing", "Retry-After"));
         }
 

@@ -13,12 +13,3 @@ internal sealed record BatchPart(
     IReadOnlyList<KeyValuePair<string, string>> Headers,
     IReadOnlyList<string> DependsOn,
     string? Group);
-
-/// <summary>What a <c>$batch</c> request carried: its format (multipart/mixed or JSON) and its parts, in order.</summary>
-internal sealed record BatchRequest(bool Json, IReadOnlyList<BatchPart> Parts);
-
-/// <summary>One part's answer, as the batch response carries it.</summary>
-internal sealed record BatchAnswer(int Status, IReadOnlyList<KeyValuePair<string, string>> Headers, ReadOnlyMemory<byte> Body)
-{
-    public bool Failed => Status >= 400;
-}
