@@ -39,7 +39,7 @@ internal sealed class BatchPartContext : IHttpRequestLifetimeFeature
             Protocol = parent.Request.Protocol,
             Scheme = parent.Request.Scheme,
             PathBase = parent.Request.PathBase.Value ?? string.Empty,
-            Path = PathString.FromUriComponent(path[(parent.Request.PathBase.Value?.Length ?? 0)..]).Value ?? "/",
+            Path = PathString.FromUriComponent(path[parent.Request.PathBase.ToUriComponent().Length..]).Value ?? "/",
             QueryString = queryAt < 0 ? string.Empty : rawTarget[queryAt..],
             RawTarget = rawTarget,
         });

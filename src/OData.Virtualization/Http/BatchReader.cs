@@ -93,7 +93,11 @@ internal static class BatchReader
         }
         catch (ODataException ex)
         {
-            throw Malformed(json, ex.Message, ex);
+            // The reader takes a relative URL that starts with '$' for a reference to an earlier part's Content-ID ($1).
+            var hint = ex.Message.Contains("Request Id reference", StringComparison.Ordinal)
+                ? " A relative URL that starts with '$' is read as a reference to an earlier part's Content-ID: write './$metadata' or the path from the host ('/odata/$metadata') instead."
+                : string.Empty;
+            throw Malformed(json, ex.Message + hint, ex);
         }
         catch (Exception ex) when (ex is not ODataProblem and not OperationCanceledException)
         {

@@ -276,6 +276,7 @@ public abstract class BatchTests(ServerFixture fixture)
         { "multipart/mixed; boundary=b", "--b\r\nContent-Type: text/plain\r\n\r\nGET erp_customers HTTP/1.1\r\n\r\n--b--\r\n", 400, "multipart" },
         { "multipart/mixed; boundary=b", string.Empty, 400, "multipart" },
         { "text/plain", "GET erp_customers", 415, "multipart/mixed" },
+        { "multipart/mixed; boundary=b", "--b\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\nGET $metadata HTTP/1.1\r\n\r\n\r\n--b--\r\n", 400, "./$metadata" },
     };
 
     [Theory]
@@ -301,6 +302,19 @@ public abstract class BatchTests(ServerFixture fixture)
         {
             ODataAssert.AssertError(response, body, HttpStatusCode.MethodNotAllowed, method + " $batch");
             Assert.Equal(["POST"], response.Content.Headers.Allow);
+        }
+    }
+
+    [Fact]
+    public async Task Multipart_DollarResourcesWrittenFromTheRootOrTheHost_AreServed()
+    {
+        var (response, body) = await BatchClient.PostAsync(Fixture.Client, BatchClient.MultipartGets("b5", "./$metadata", "/odata/$metadata"), "multipart/mixed; boundary=b5");
+        using (response)
+        {
+            var parts = BatchClient.Read(response, body);
+            Assert.Equal([200, 200], parts.Select(p => p.Status));
+            Assert.All(parts, p => Assert.StartsWith("application/xml", p.ContentType, StringComparison.Ordinal));
+            Assert.Equal(await Fixture.Client.GetStringAsync("$metadata"), parts[0].Body);
         }
     }
 
