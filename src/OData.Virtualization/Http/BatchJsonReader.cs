@@ -15,6 +15,19 @@ internal static class BatchJsonReader
 
     public static BatchRequest Read(Stream body, string serviceRoot, int maxParts)
     {
+        try
+        {
+            return ReadValid(body, serviceRoot, maxParts);
+        }
+        catch (InvalidOperationException ex) when (ex.InnerException is System.Text.DecoderFallbackException)
+        {
+            // JsonDocument checks a string's UTF-8 only when the string is read.
+            throw Malformed("a string in it is not valid UTF-8");
+        }
+    }
+
+    private static BatchRequest ReadValid(Stream body, string serviceRoot, int maxParts)
+    {
         JsonDocument document;
         try
         {

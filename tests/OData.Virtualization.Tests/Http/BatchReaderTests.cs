@@ -38,6 +38,16 @@ public sealed class BatchReaderTests
     }
 
     [Fact]
+    public void Json_InvalidUtf8InAString_Is400()
+    {
+        var bytes = Encoding.UTF8.GetBytes("""{"requests":[{"id":"1","method":"GET","url":"er_customers"}]}""");
+        bytes[Array.IndexOf(bytes, (byte)'_')] = 0xF8;
+        var problem = Assert.Throws<ODataProblem>(() => BatchReader.Read(new MemoryStream(bytes), "application/json", json: true, Root, 10));
+        Assert.Equal(400, problem.Status);
+        Assert.Contains("UTF-8", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Json_MoreRequestsThanTheLimit_Is413()
     {
         var problem = Assert.Throws<ODataProblem>(() => ReadJson("""{"requests":[{"id":"a","method":"GET","url":"t"},{"id":"b","method":"GET","url":"t"}]}""", maxParts: 1));
