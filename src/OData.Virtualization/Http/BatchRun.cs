@@ -104,6 +104,12 @@ internal sealed class BatchRun(ODataEndpoint endpoint, HttpContext context, stri
             return await ProblemAsync(index, ODataProblem.BadRequest($"The URL '{part.Url}' is not under this service root '{_root}': write it relative to the root ('erp_customers?$top=2'), from the host ('{_root.AbsolutePath}erp_customers'), or in full starting with the root.", part.Id));
         }
 
+        if (relative.Contains("%00", StringComparison.Ordinal))
+        {
+            // Kestrel refuses a NUL in a request target with a 400 before any application code; so does a part.
+            return await ProblemAsync(index, ODataProblem.BadRequest("The URL contains a NUL character (%00), which no request target may contain.", part.Id));
+        }
+
         var rawTarget = context.Request.PathBase.ToUriComponent() + "/" + prefix + "/" + relative;
         var sub = BatchPartContext.Create(context, index, part.Method, rawTarget, part.Headers, apiKeyHeader, budget);
         await endpoint.HandleAsync(sub.Context, salesforce);

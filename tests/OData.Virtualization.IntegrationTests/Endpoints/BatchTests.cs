@@ -198,12 +198,12 @@ public abstract class BatchTests(ServerFixture fixture)
     public async Task PartUrls_RelativeRootRelativeAndAbsolute_AreServed_ButNotOutsideTheRoot()
     {
         var root = Fixture.Client.BaseAddress!.ToString();
-        string[] urls = ["erp_customers(1)", new Uri(Fixture.Client.BaseAddress, "erp_customers(1)").AbsolutePath, root + "erp_customers(1)", "http://elsewhere.example/odata/erp_customers(1)", "../health/live"];
+        string[] urls = ["erp_customers(1)", new Uri(Fixture.Client.BaseAddress, "erp_customers(1)").AbsolutePath, root + "erp_customers(1)", "http://elsewhere.example/odata/erp_customers(1)", "../health/live", "erp_customers('\u0000')"];
         var (response, body) = await BatchClient.PostAsync(Fixture.Client, BatchClient.JsonGets(urls), Json, headers: ("Prefer", ContinueOnError));
         using (response)
         {
             var parts = BatchClient.Read(response, body);
-            Assert.Equal([200, 200, 200, 400, 400], parts.Select(p => p.Status));
+            Assert.Equal([200, 200, 200, 400, 400, 400], parts.Select(p => p.Status));
             Assert.Equal(parts[0].Body, parts[1].Body);
             Assert.Equal(parts[0].Body, parts[2].Body);
             Assert.Contains("not under this service root", ErrorMessage(parts[3]), StringComparison.Ordinal);
