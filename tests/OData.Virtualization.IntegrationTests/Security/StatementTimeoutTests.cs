@@ -121,7 +121,7 @@ public sealed class StatementTimeoutTests(Xunit.Abstractions.ITestOutputHelper o
             Assert.Contains("longer than 1 ", JsonDocument.Parse(parts[1].Body).RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
         }
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the batch took {clock.Elapsed.TotalSeconds:F1} s");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the batch took {clock.Elapsed.TotalSeconds:F1} s");
         await Task.Delay(TimeSpan.FromSeconds(1));
         var report = await monitor.StopAsync();
         Assert.True(report.SeenActive, "the slow statement was never seen running: the test proves nothing");
