@@ -63,10 +63,14 @@ internal sealed class BatchResponseWriter
             message.SetHeader(name, value);
         }
 
-        var stream = await message.GetStreamAsync();
-        await using (stream)
+        // An empty body (304, 204, HEAD) is no body: the library's JSON writer would write '"body" :' with no value.
+        if (!answer.Body.IsEmpty || !_json)
         {
-            await stream.WriteAsync(_json ? JsonBody(answer) : answer.Body, _aborted);
+            var stream = await message.GetStreamAsync();
+            await using (stream)
+            {
+                await stream.WriteAsync(_json ? JsonBody(answer) : answer.Body, _aborted);
+            }
         }
 
         await _writer.FlushAsync();

@@ -319,6 +319,37 @@ public abstract class BatchTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task AnswerWithoutABody_304AndHead_IsAResponseWithoutBody_InValidJson()
+    {
+        var json = JsonSerializer.Serialize(new
+        {
+            requests = new object[]
+            {
+                new { id = "1", method = "GET", url = "erp_customers(1)", headers = new Dictionary<string, string> { ["If-None-Match"] = "*" } },
+                new { id = "2", method = "HEAD", url = "erp_customers(1)" },
+                new { id = "3", method = "GET", url = "erp_customers/$count" },
+            },
+        });
+        var (response, body) = await BatchClient.PostAsync(Fixture.Client, json, Json);
+        using (response)
+        {
+            var answers = JsonDocument.Parse(body).RootElement.GetProperty("responses").EnumerateArray().ToList();
+            Assert.Equal([304, 200, 200], answers.Select(a => a.GetProperty("status").GetInt32()));
+            Assert.False(answers[0].TryGetProperty("body", out _));
+            Assert.False(answers[1].TryGetProperty("body", out _));
+        }
+
+        var multipart = BatchClient.Multipart("b6", ("GET", "erp_customers(1)", ["If-None-Match: *"]), ("GET", "erp_customers/$count", []));
+        var (second, secondBody) = await BatchClient.PostAsync(Fixture.Client, multipart, "multipart/mixed; boundary=b6");
+        using (second)
+        {
+            var parts = BatchClient.Read(second, secondBody);
+            Assert.Equal([304, 200], parts.Select(p => p.Status));
+            Assert.Equal(string.Empty, parts[0].Body);
+        }
+    }
+
+    [Fact]
     public async Task NestedBatch_IsA400ForThatPart()
     {
         var (response, body) = await BatchClient.PostAsync(Fixture.Client, BatchClient.JsonGets("$batch", "erp_customers(1)"), Json, headers: ("Prefer", ContinueOnError));
