@@ -97,25 +97,23 @@ internal static class BatchReader
             var hint = ex.Message.Contains("Request Id reference", StringComparison.Ordinal)
                 ? " A relative URL that starts with '$' is read as a reference to an earlier part's Content-ID: write './$metadata' or the path from the host ('/odata/$metadata') instead."
                 : string.Empty;
-            throw Malformed(json, ex.Message + hint, ex);
+            throw Malformed(ex.Message + hint, ex);
         }
         catch (Exception ex) when (ex is not ODataProblem and not OperationCanceledException)
         {
-            // The reader has failed with other exceptions on hostile input (its JSON reader with a NullReferenceException):
-            // whatever it throws, the body was the cause.
-            throw Malformed(json, ex is UriFormatException ? "a request URL is not a valid URL." : "it could not be read as one.", ex);
+            // Whatever else the reader throws on hostile input (its JSON reader threw a NullReferenceException, decision
+            // 83), the body was the cause.
+            throw Malformed(ex is UriFormatException ? "a request URL is not a valid URL." : "it could not be read as one.", ex);
         }
 
         if (parts.Count == 0)
         {
-            throw ODataProblem.BadRequest(json ? "The JSON $batch has no requests: send {\"requests\":[{\"id\":\"1\",\"method\":\"GET\",\"url\":\"erp_customers\"}]}." : "The multipart $batch has no parts: each part is '--boundary', 'Content-Type: application/http', 'Content-Transfer-Encoding: binary', a blank line, then 'GET erp_customers HTTP/1.1' and its headers.");
+            throw ODataProblem.BadRequest("The multipart $batch has no parts: each part is '--boundary', 'Content-Type: application/http', 'Content-Transfer-Encoding: binary', a blank line, then 'GET erp_customers HTTP/1.1' and its headers.");
         }
 
-        return new BatchRequest(json, parts);
+        return new BatchRequest(false, parts);
     }
 
-    private static ODataProblem Malformed(bool json, string complaint, Exception inner)
-        => new(400, "MalformedBatch", (json
-            ? "The JSON $batch request is not valid (OData 4.01 JSON Format §19: {\"requests\":[{\"id\":\"1\",\"method\":\"GET\",\"url\":\"…\"}]}): "
-            : "The multipart $batch request is not valid (OData 4.0 Protocol §11.7): ") + complaint, inner: inner);
+    private static ODataProblem Malformed(string complaint, Exception inner)
+        => new(400, "MalformedBatch", "The multipart $batch request is not valid (OData 4.0 Protocol §11.7): " + complaint, inner: inner);
 }
