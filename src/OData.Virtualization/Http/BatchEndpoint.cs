@@ -16,8 +16,10 @@ namespace OData.Virtualization.Http;
 /// set a 400, each for that part only. Without <c>Prefer: odata.continue-on-error</c> the batch stops after the first
 /// part that fails (OData 4.01 Protocol §8.2.8.3); with it, a part that depends on a failed one is a 424.
 /// </summary>
-internal sealed class BatchEndpoint(ODataEndpoint endpoint, Gatekeeper gatekeeper, IOptionsMonitor<VirtualizationOptions> options, ILogger<BatchEndpoint> logger)
+internal sealed class BatchEndpoint(ODataEndpoint endpoint, Gatekeeper gatekeeper, IOptionsMonitor<VirtualizationOptions> options, ILoggerFactory loggers, ILogger<BatchEndpoint> logger)
 {
+    private readonly ILogger _requests = loggers.CreateLogger(RequestTelemetry.Category);
+
     /// <summary>The Salesforce root as mapped at start-up (as <see cref="ODataEndpoint"/> reads it).</summary>
     private readonly string _salesforcePrefix = options.CurrentValue.Salesforce.RoutePrefix.Trim('/');
 
@@ -42,6 +44,9 @@ internal sealed class BatchEndpoint(ODataEndpoint endpoint, Gatekeeper gatekeepe
         }
 
         var started = false;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        BatchRun? run = null;
+        var parts = 0;
         try
         {
             if (!HttpMethods.IsPost(context.Request.Method))
@@ -64,7 +69,8 @@ internal sealed class BatchEndpoint(ODataEndpoint endpoint, Gatekeeper gatekeepe
             }
 
             started = true;
-            var run = new BatchRun(endpoint, context, target.ServiceRoot, prefix, salesforce, settings.Security.ApiKeyHeader, budget.Token);
+            parts = batch.Parts.Count;
+            run = new BatchRun(endpoint, context, target.ServiceRoot, prefix, salesforce, settings.Security.ApiKeyHeader, budget.Token);
             var writer = await BatchResponseWriter.StartAsync(context, json, target.ServiceRoot);
             if (await run.RunAsync(batch, writer, continueOnError, seconds))
             {
@@ -94,6 +100,11 @@ internal sealed class BatchEndpoint(ODataEndpoint endpoint, Gatekeeper gatekeepe
             // Part of the batch response is gone: the only honest signal left is a broken response.
             ServerLog.FailedMidStream(logger, ex, context.TraceIdentifier);
             context.Abort();
+        }
+        finally
+        {
+            var status = client.IsCancellationRequested ? RequestTelemetry.ClientClosedRequest : context.Response.StatusCode;
+            ServerLog.BatchCompleted(_requests, salesforce ? "salesforce" : "odata", status, Math.Round(clock.Elapsed.TotalMilliseconds, 3), run?.Answered ?? 0, parts, run?.Failed ?? 0, context.TraceIdentifier, System.Diagnostics.Activity.Current?.TraceId.ToHexString());
         }
     }
 

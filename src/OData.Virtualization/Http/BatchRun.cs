@@ -12,6 +12,11 @@ internal sealed class BatchRun(ODataEndpoint endpoint, HttpContext context, stri
     private readonly Uri _root = new(serviceRoot);
     private readonly HashSet<string> _failed = new(StringComparer.Ordinal);
 
+    /// <summary>Parts answered so far (a change set counts each of its parts), and how many of them failed.</summary>
+    public int Answered { get; private set; }
+
+    public int Failed { get; private set; }
+
     /// <summary>Answers every part (or up to the first failure); false when the batch response must be broken off.</summary>
     public async Task<bool> RunAsync(BatchRequest batch, BatchResponseWriter writer, bool continueOnError, int seconds)
     {
@@ -42,6 +47,9 @@ internal sealed class BatchRun(ODataEndpoint endpoint, HttpContext context, stri
                     await writer.WriteAsync(null, refused);
                 }
 
+                Answered += end - i;
+                Failed += end - i;
+
                 Fail(group);
                 i = end;
                 if (!continueOnError)
@@ -69,14 +77,18 @@ internal sealed class BatchRun(ODataEndpoint endpoint, HttpContext context, stri
 
             if (budget.IsCancellationRequested)
             {
+                Answered++;
+                Failed++;
                 await writer.WriteAsync(part.Id, await ProblemAsync(i, new ODataProblem(504, "RequestTimeout", $"The $batch took longer than {seconds} seconds: this request was cancelled, its SQL too, and the ones after it were not run. Send fewer requests in one batch.")));
                 break;
             }
 
             await writer.WriteAsync(part.Id, answer);
             i++;
+            Answered++;
             if (answer.Failed)
             {
+                Failed++;
                 Fail(part.Id);
                 if (!continueOnError)
                 {
