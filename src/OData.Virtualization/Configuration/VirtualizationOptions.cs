@@ -309,4 +309,13 @@ public sealed class LimitOptions
 
     /// <summary>Seconds a whole request may take before it is cancelled, SQL included (0: no limit). Default: 120.</summary>
     public int RequestTimeoutSeconds { get; init; } = 120;
+
+    /// <summary>
+    /// The most requests one <c>$batch</c> may carry (each is a request of its own to the rate and concurrency limits).
+    /// More: 413. Default: 100.
+    /// </summary>
+    public int MaxBatchParts { get; init; } = 100;
+
+    /// <summary>The largest <c>$batch</c> request body, in bytes. Larger: 413. Default: 1,048,576 (1 MiB).</summary>
+    public int MaxBatchBytes { get; init; } = 1_048_576;
 }

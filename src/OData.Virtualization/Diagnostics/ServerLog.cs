@@ -98,4 +98,8 @@ internal static partial class ServerLog
     /// </summary>
     [LoggerMessage(2010, LogLevel.Information, "{Method} {EntitySet} ({Profile}) {StatusCode} in {DurationMs} ms; cache {CacheOutcome}; principal {Principal}; request {RequestId}; trace {TraceId}")]
     public static partial void RequestCompletedWithoutRows(ILogger logger, string method, string entitySet, string profile, int statusCode, double durationMs, string cacheOutcome, string principal, string requestId, string? traceId);
+
+    /// <summary>A <c>$batch</c>'s own line, beside its parts' lines (their request ids are this one's with <c>:n</c>).</summary>
+    [LoggerMessage(2011, LogLevel.Information, "POST $batch ({Profile}) {StatusCode} in {DurationMs} ms; {Answered} of {Parts} parts answered, {Failed} failed; request {RequestId}; trace {TraceId}")]
+    public static partial void BatchCompleted(ILogger logger, string profile, int statusCode, double durationMs, int answered, int parts, int failed, string requestId, string? traceId);
 }

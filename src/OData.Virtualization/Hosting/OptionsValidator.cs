@@ -35,6 +35,11 @@ internal sealed class OptionsValidator : IValidateOptions<VirtualizationOptions>
             errors.Add($"OData:Limits:MaxSearchTermLength and MaxSearchTerms must be 0 (no limit) or more; they are {limits.MaxSearchTermLength} and {limits.MaxSearchTerms}.");
         }
 
+        if (limits.MaxBatchParts < 1 || limits.MaxBatchBytes < 1024)
+        {
+            errors.Add($"OData:Limits:MaxBatchParts is {limits.MaxBatchParts} and MaxBatchBytes {limits.MaxBatchBytes}. Use at least 1 part and 1024 bytes.");
+        }
+
         if (limits.MaxFilterNodes < 10)
         {
             errors.Add($"OData:Limits:MaxFilterNodes is {limits.MaxFilterNodes}. Use at least 10.");

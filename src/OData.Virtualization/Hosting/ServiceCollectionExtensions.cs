@@ -62,6 +62,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RepresentationSender>();
         services.AddSingleton<RequestMemo>();
         services.AddSingleton<ODataEndpoint>();
+        services.AddSingleton<BatchEndpoint>();
         services.AddHostedService<ModelInitializer>();
         // Schema refresh (schedule, NOTIFY, admin), the model lock, configuration reload, graceful shutdown.
         services.AddModelOperations();
@@ -128,8 +129,9 @@ public static class ServiceCollectionExtensions
         if (transport.CorsOrigins.Count > 0)
         {
             app.UseCors(cors => cors.WithOrigins([.. transport.CorsOrigins])
-                .WithMethods("GET", "HEAD", "OPTIONS")
-                .WithHeaders("Authorization", "Accept", "Prefer", "OData-Version", "OData-MaxVersion", "If-None-Match", "X-API-Key")
+                // POST for $batch only (every other POST is a 405), with the Content-Type its body needs.
+                .WithMethods("GET", "HEAD", "OPTIONS", "POST")
+                .WithHeaders("Authorization", "Accept", "Prefer", "OData-Version", "OData-MaxVersion", "If-None-Match", "X-API-Key", "Content-Type")
                 .WithExposedHeaders("ETag", "Preference-Applied", "OData-Version", "X-Cache", "Server-Timing", "Retry-After"));
         }
 
@@ -139,8 +141,10 @@ public static class ServiceCollectionExtensions
     public static IEndpointConventionBuilder MapODataVirtualization(this IEndpointRouteBuilder endpoints)
     {
         var endpoint = endpoints.ServiceProvider.GetRequiredService<ODataEndpoint>();
+        var batch = endpoints.ServiceProvider.GetRequiredService<BatchEndpoint>();
         var group = endpoints.MapGroup("/" + ODataEndpoint.RoutePrefix);
         group.Map("/", endpoint.HandleAsync);
+        group.Map("/$batch", batch.HandleAsync);
         group.Map("/{**path}", endpoint.HandleAsync);
 
         // The Salesforce Connect profile: the same sets under their Salesforce names, at a service root of its own.
@@ -149,6 +153,7 @@ public static class ServiceCollectionExtensions
         {
             var profile = endpoints.MapGroup("/" + salesforce);
             profile.Map("/", endpoint.HandleSalesforceAsync);
+            profile.Map("/$batch", batch.HandleSalesforceAsync);
             profile.Map("/{**path}", endpoint.HandleSalesforceAsync);
         }
 

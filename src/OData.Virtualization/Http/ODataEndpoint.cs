@@ -41,7 +41,8 @@ internal sealed class ODataEndpoint(
     /// <summary>Serves the Salesforce Connect profile's service root (<c>/salesforce/</c> by default).</summary>
     public Task HandleSalesforceAsync(HttpContext context) => HandleAsync(context, salesforce: true);
 
-    private async Task HandleAsync(HttpContext context, bool salesforce)
+    /// <summary>Serves one request under either root; a <c>$batch</c> part comes here as a request of its own (<see cref="BatchRun"/>).</summary>
+    public async Task HandleAsync(HttpContext context, bool salesforce)
     {
         var response = context.Response;
         response.Headers["OData-Version"] = "4.0";
@@ -154,7 +155,8 @@ internal sealed class ODataEndpoint(
 
         if (target.IsBatch)
         {
-            throw ODataProblem.NotImplemented("$batch", "$batch");
+            // POST {root}/$batch has a route of its own (BatchEndpoint); here only a $batch inside a batch arrives.
+            throw ODataProblem.BadRequest("A $batch request cannot contain another $batch: send its requests in the outer batch.", "$batch");
         }
 
         var prepared = planner.Plan(request, settings.Limits);

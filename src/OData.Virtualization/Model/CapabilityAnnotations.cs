@@ -11,7 +11,8 @@ namespace OData.Virtualization.Model;
 /// ask before asking: each set is countable, filterable, sortable (but not by a collection-valued property), searchable,
 /// expandable where it has navigation properties, reachable one navigation step from an entity, indexable by key, and
 /// read-only; the container states Intermediate conformance, the canonical functions <c>$filter</c> understands, and
-/// that there is no <c>$batch</c>, asynchronous request or cross join. What is claimed here is what the endpoint does,
+/// that <c>$batch</c> (of reads, multipart and JSON, with <c>continue-on-error</c> and <c>dependsOn</c>) is supported and
+/// that there is no asynchronous request or cross join. What is claimed here is what the endpoint does,
 /// and <c>CapabilitiesTests</c> checks the claims against it.
 /// </summary>
 internal static class CapabilityAnnotations
@@ -34,7 +35,15 @@ internal static class CapabilityAnnotations
         Vocabularies.Refer(model, Vocabulary, Namespace, "Capabilities");
         var container = (EdmEntityContainer)model.EntityContainer;
         Add(model, container, "ConformanceLevel", new EdmEnumMemberExpression(Member("ConformanceLevelType", "Intermediate")));
-        Add(model, container, "BatchSupported", new EdmBooleanConstant(false));
+        Add(model, container, "BatchSupported", new EdmBooleanConstant(true));
+        Add(model, container, "BatchSupport", Record(
+            ("Supported", new EdmBooleanConstant(true)),
+            ("ContinueOnErrorSupported", new EdmBooleanConstant(true)),
+            ("ReferencesInRequestBodiesSupported", new EdmBooleanConstant(false)),
+            ("ReferencesAcrossChangeSetsSupported", new EdmBooleanConstant(false)),
+            ("EtagReferencesSupported", new EdmBooleanConstant(false)),
+            ("RequestDependencyConditionsSupported", new EdmBooleanConstant(true)),
+            ("SupportedFormats", new EdmCollectionExpression(new EdmStringConstant("multipart/mixed"), new EdmStringConstant("application/json")))));
         Add(model, container, "AsynchronousRequestsSupported", new EdmBooleanConstant(false));
         Add(model, container, "CrossJoinSupported", new EdmBooleanConstant(false));
         Add(model, container, "KeyAsSegmentSupported", new EdmBooleanConstant(false));

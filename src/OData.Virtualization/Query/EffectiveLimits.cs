@@ -26,6 +26,8 @@ internal static class EffectiveLimits
             RequestsPerMinute = global.RequestsPerMinute,
             ConcurrentRequests = global.ConcurrentRequests,
             RequestTimeoutSeconds = global.RequestTimeoutSeconds,
+            MaxBatchParts = global.MaxBatchParts,
+            MaxBatchBytes = global.MaxBatchBytes,
         };
     }
 }

@@ -44,12 +44,13 @@ public abstract class CapabilitiesTests(ServerFixture fixture)
     private ServerFixture Fixture { get; } = fixture;
 
     [Fact]
-    public async Task EverySet_IsAnnotated_AndTheContainerClaimsIntermediateWithoutBatch()
+    public async Task EverySet_IsAnnotated_AndTheContainerClaimsIntermediateWithBatch()
     {
         var model = await MetadataAsync();
         var container = model.EntityContainer;
         Assert.Equal("Intermediate", Assert.IsAssignableFrom<IEdmEnumMemberExpression>(Value(model, container, "ConformanceLevel")).EnumMembers.Single().Name);
-        Assert.False(((IEdmBooleanConstantExpression)Value(model, container, "BatchSupported")).Value);
+        Assert.True(((IEdmBooleanConstantExpression)Value(model, container, "BatchSupported")).Value);
+        Assert.True(Flag(model, container, "BatchSupport", "ContinueOnErrorSupported"));
         var functions = ((IEdmCollectionExpression)Value(model, container, "FilterFunctions")).Elements.Select(e => ((IEdmStringConstantExpression)e).Value).ToList();
         Assert.Equal(FunctionFilters.Keys.Order(StringComparer.Ordinal), functions.Order(StringComparer.Ordinal));
 

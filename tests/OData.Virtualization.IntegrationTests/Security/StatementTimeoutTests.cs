@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Text.Json;
 using Npgsql;
 using OData.Virtualization.IntegrationTests.Infrastructure;
 
@@ -100,6 +101,30 @@ public sealed class StatementTimeoutTests(Xunit.Abstractions.ITestOutputHelper o
         var report = await monitor.StopAsync();
         Assert.True(report.SeenActive, "the slow statement was never seen running: the test proves nothing");
         Assert.True(report.LongestSeconds < 2.0, $"a statement ran {report.LongestSeconds:F2} s: more than the 1 s request timeout + 1 s");
+        Assert.Equal(0, report.ActiveAtEnd);
+    }
+
+    [Fact]
+    public async Task BatchOverTheRequestTimeout_AnswersTheRunningPart504_AndCancelsItsSql()
+    {
+        // A batch has one request's time (decision 85): the part running when it ends is a 504, its SQL cancelled.
+        const string application = "odv-security-batch-timeout";
+        await using var server = await StartAsync(application, s => s["OData:Limits:RequestTimeoutSeconds"] = "1");
+        await using var monitor = await ActivityMonitor.StartAsync(application);
+        var clock = Stopwatch.StartNew();
+        var (response, body) = await BatchClient.PostAsync(server.Client, BatchClient.JsonGets("accounts/$count", SlowQuery), "application/json", headers: ("Prefer", "odata.continue-on-error"));
+        using (response)
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            var parts = BatchClient.Read(response, body);
+            Assert.Equal([200, 504], parts.Select(p => p.Status));
+            Assert.Contains("longer than 1 ", JsonDocument.Parse(parts[1].Body).RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the batch took {clock.Elapsed.TotalSeconds:F1} s");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var report = await monitor.StopAsync();
+        Assert.True(report.SeenActive, "the slow statement was never seen running: the test proves nothing");
         Assert.Equal(0, report.ActiveAtEnd);
     }
 
