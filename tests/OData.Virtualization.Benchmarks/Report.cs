@@ -155,10 +155,12 @@ internal static class Report
         }
 
         md.AppendLine();
+        // A partial run (--only) lists only the scenarios it measured.
+        var listed = settings.Only ?? Workload.All;
         md.AppendLine("### The requests, and the SQL each side ran").AppendLine();
         md.AppendLine("| Id | Our URL (under `/odata/`) | Baselines |");
         md.AppendLine("|---|---|---|");
-        foreach (var scenario in Workload.All)
+        foreach (var scenario in listed)
         {
             var measured = scenario.NextLinkOf
                 ? $"the `@odata.nextLink` of `{scenario.ODataPath}` with `Prefer: odata.maxpagesize={Workload.DeepPage}`"
@@ -170,7 +172,7 @@ internal static class Report
         md.AppendLine("Our server (captured in this run from a server of ours with SQL logging at Debug; the our-SQL baseline runs these):");
         md.AppendLine();
         md.AppendLine("```sql");
-        foreach (var scenario in Workload.All)
+        foreach (var scenario in listed)
         {
             if (!results.Sql.TryGetValue(scenario.Id, out var statements))
             {
@@ -191,6 +193,11 @@ internal static class Report
         md.AppendLine("```sql");
         foreach (var (id, statements) in HandWritten.Statements)
         {
+            if (!listed.Any(s => s.Id == id))
+            {
+                continue;
+            }
+
             md.AppendLine($"-- {id}");
             foreach (var sql in statements)
             {
