@@ -77,7 +77,7 @@ internal sealed record BenchmarkSettings
                 ConcurrentSegments = 1,
                 BaselineMemory = false,
                 PagingPart = PagingSettings.Quick,
-                Deadline = TimeSpan.FromMinutes(5),
+                Deadline = TimeSpan.FromMinutes(6),
             }
             : new BenchmarkSettings();
 
