@@ -58,6 +58,13 @@ internal static class BenchmarkRun
                 postgresVersion = results.PostgresVersion;
             }
 
+            if (settings.Only is not null)
+            {
+                // A partial run (--only): the scenarios named, nothing else.
+                Progress("Done (--only: no memory and no paging part)");
+                return 0;
+            }
+
             var paging = await PagingBenchmark.RunAsync(settings, postgresVersion, cancel.Token);
             Publish(settings, PagingReport.Render(settings, paging), PagingReport.StartMarker, PagingReport.EndMarker);
             Progress("Done");
@@ -104,7 +111,7 @@ internal static class BenchmarkRun
         try
         {
             Progress("Capturing the SQL our server emits for each request (a server with SQL logging at Debug)");
-            results.Sql = await CaptureSqlAsync(client, OurEnvironment(cluster, OurMode.Pages, debugSql: true), Workload.Timed, ct);
+            results.Sql = await CaptureSqlAsync(client, OurEnvironment(cluster, OurMode.Pages, debugSql: true), settings.Scenarios, ct);
             if (settings.BaselineMemory)
             {
                 foreach (var (id, statements) in await CaptureSqlAsync(client, OurEnvironment(cluster, OurMode.Streaming, debugSql: true), [Workload.FullTable], ct))
@@ -125,7 +132,7 @@ internal static class BenchmarkRun
 
                 Progress("Checking that the baselines answer with our rows");
                 var ourSqlComparable = new HashSet<Scenario>();
-                foreach (var scenario in Workload.Timed)
+                foreach (var scenario in settings.Scenarios)
                 {
                     var hand = await CompareAsync(client, scenario, Side.HandWritten, OursUrl(ours, scenario), HandUrl(baseline, scenario), ct);
                     results.Checks.Add(hand);
@@ -158,14 +165,14 @@ internal static class BenchmarkRun
                     : [OursUrl(ours, scenario), HandUrl(baseline, scenario)];
 
                 Progress($"Warming up (up to {settings.Warmup} requests to each side per scenario)");
-                foreach (var scenario in Workload.Timed)
+                foreach (var scenario in settings.Scenarios)
                 {
                     await Measurement.InterleavedAsync(client, Urls(scenario), settings.Warmup, settings.WarmupBudget, ct);
                 }
 
                 for (var pass = 1; pass <= settings.Passes; pass++)
                 {
-                    foreach (var scenario in Workload.Timed)
+                    foreach (var scenario in settings.Scenarios)
                     {
                         var (times, serverTimings) = await Measurement.InterleavedAsync(client, Urls(scenario), settings.MaxPairs, settings.PassBudget, ct);
                         var result = new LatencyResult(scenario, pass, times[0], times[1], times.Length > 2 ? times[2] : [])
@@ -190,7 +197,7 @@ internal static class BenchmarkRun
 
                 results.LoadClient = ConcurrentLoad.Client;
                 Progress($"Throughput: {settings.Workers} clients, each side alone for {settings.ConcurrentBudget.TotalSeconds:0.#} s, {settings.ConcurrentSegments} repeat(s), with {results.LoadClient}");
-                foreach (var scenario in Workload.Timed)
+                foreach (var scenario in settings.Scenarios)
                 {
                     var comparable = ourSqlComparable.Contains(scenario);
                     var throughput = new ThroughputResult(scenario, settings.Workers) { OurSql = comparable ? new ThroughputCell() : null };
@@ -220,6 +227,13 @@ internal static class BenchmarkRun
                         + Invariant($"our SQL {throughput.OurSql?.PerSecond ?? double.NaN,7:0}/s  ours÷hand {throughput.RatioHand:0.00}  ours÷our-SQL {throughput.RatioOurSql:0.00}  ")
                         + Invariant($"CPU/request ours {throughput.Ours.ServerMicroseconds:0}+{throughput.Ours.PostgresMicroseconds:0} µs, hand {throughput.Hand.ServerMicroseconds:0}+{throughput.Hand.PostgresMicroseconds:0} µs (server+PostgreSQL)"));
                 }
+            }
+
+            if (settings.Only is not null)
+            {
+                results.LoadAfter = MachineInfo.LoadAverage();
+                results.Duration = s_clock.Elapsed;
+                return results;
             }
 
             Progress("Memory: a fresh server process streams all 1,000,000 transactions");

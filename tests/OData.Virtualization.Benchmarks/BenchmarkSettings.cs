@@ -36,7 +36,7 @@ internal sealed record BenchmarkSettings
     public bool BaselineMemory { get; init; } = true;
 
     /// <summary>The whole run is cancelled after this long.</summary>
-    public TimeSpan Deadline { get; init; } = TimeSpan.FromMinutes(12);
+    public TimeSpan Deadline { get; init; } = TimeSpan.FromMinutes(15);
 
     public string CommandLine { get; init; } = string.Empty;
 
@@ -51,6 +51,15 @@ internal sealed record BenchmarkSettings
 
     /// <summary><c>--pages-csv FILE</c>: also write every page of every walk (time, rows, bytes, X-Cache, Server-Timing) as CSV.</summary>
     public string? PagesCsvPath { get; init; }
+
+    /// <summary>
+    /// <c>--only id,id,…</c>: measure only these scenarios of <see cref="Workload.Timed"/> (null: all of them). A partial
+    /// run skips the memory and the paging parts, and does not replace "Latest results" (<c>--write</c> is refused).
+    /// </summary>
+    public IReadOnlyList<Scenario>? Only { get; init; }
+
+    /// <summary>The scenarios this run times: <see cref="Only"/>, or all of <see cref="Workload.Timed"/>.</summary>
+    public IReadOnlyList<Scenario> Scenarios => Only ?? Workload.Timed;
 
     public static BenchmarkSettings Parse(string[] args)
     {
@@ -68,7 +77,7 @@ internal sealed record BenchmarkSettings
                 ConcurrentSegments = 1,
                 BaselineMemory = false,
                 PagingPart = PagingSettings.Quick,
-                Deadline = TimeSpan.FromMinutes(4),
+                Deadline = TimeSpan.FromMinutes(6),
             }
             : new BenchmarkSettings();
 
@@ -93,11 +102,32 @@ internal sealed record BenchmarkSettings
                 case "--passes" when i + 1 < args.Length:
                     settings = settings with { Passes = Math.Clamp(int.Parse(args[++i], CultureInfo.InvariantCulture), 1, 10) };
                     break;
+                case "--only" when i + 1 < args.Length:
+                    settings = settings with { Only = ParseOnly(args[++i]), BaselineMemory = false };
+                    break;
                 default:
-                    throw new ArgumentException($"Unknown argument '{args[i]}'. Use: [--quick] [--paging] [--passes N] [--write docs/benchmarks.md] [--pages-csv FILE] [--diagnose]");
+                    throw new ArgumentException($"Unknown argument '{args[i]}'. Use: [--quick] [--paging] [--passes N] [--write docs/benchmarks.md] [--pages-csv FILE] [--diagnose] [--only id,…]");
             }
         }
 
+        if (settings.Only is not null && (settings.WritePath is not null || settings.PagingOnly))
+        {
+            throw new ArgumentException("--only measures a part of the scenarios: it cannot replace \"Latest results\" (--write) and has no paging part (--paging).");
+        }
+
         return settings with { CommandLine = string.Join(' ', args) };
+    }
+
+    private static Scenario[] ParseOnly(string list)
+    {
+        var ids = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var unknown = ids.Where(id => !Workload.Timed.Any(s => s.Id == id)).ToList();
+        if (ids.Length == 0 || unknown.Count > 0)
+        {
+            throw new ArgumentException($"--only: unknown scenario '{string.Join("', '", unknown)}'. Known: {string.Join(",", Workload.Timed.Select(s => s.Id))}.");
+        }
+
+        // In the workload's order, each once.
+        return [.. Workload.Timed.Where(s => ids.Contains(s.Id, StringComparer.Ordinal))];
     }
 }

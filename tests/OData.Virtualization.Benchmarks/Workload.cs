@@ -37,6 +37,12 @@ internal static class Workload
 
     public const long Parents = 20;
 
+    /// <summary>The accounts kept in Swiss francs: 1,333 of 20,000, 66,920 of the 1,000,000 transactions (6.7 %).</summary>
+    public const string NavigationCurrency = "CHF";
+
+    /// <summary>A credit over 1,000: 250 of the 20,000 accounts (every 80th by IBAN) have one.</summary>
+    public const decimal AnyAmount = 1000m;
+
     public const long ChildrenPerParent = 10;
 
     private static readonly Bound Iban = new(BusyIban, NpgsqlDbType.Text);
@@ -113,11 +119,44 @@ internal static class Workload
         OurValues = [new(BroadAmount), new(SmallPage)],
     };
 
+    /// <summary>
+    /// A navigation path (issue 12): the newest 50 transactions of Swiss-franc accounts, filtered on the related
+    /// account's currency (no index on it): the page walks <c>ix_transactions_booked_at</c> backwards and looks up the
+    /// account of each row until 50 match (≈ 700 rows).
+    /// </summary>
+    public static readonly Scenario NavigationPath = new(
+        "nav", "50-row page filtered through a navigation path (accounts/currency)",
+        $"transactions?$filter=accounts/currency eq '{NavigationCurrency}'&$orderby=booked_at desc&$top=50", "transactions")
+    {
+        Target = 1.3,
+        OurValues = [new(NavigationCurrency, NpgsqlDbType.Char)],
+    };
+
+    /// <summary>
+    /// <c>any</c> over a collection navigation property (issue 12): the first 50 accounts (by IBAN) with a credit over
+    /// 1,000; about 3,900 accounts are probed through <c>ix_transactions_iban</c> to find them.
+    /// </summary>
+    public static readonly Scenario AnyFilter = new(
+        "any", "50 accounts with any transaction over 1,000 (any)", "accounts?$filter=transactions/any(t: t/amount gt 1000)&$top=50", "accounts")
+    {
+        Target = 1.3,
+        OurValues = [new(AnyAmount)],
+    };
+
+    /// <summary><c>$apply</c> (issue 12): the sum and the number of all 1,000,000 transactions per category (11 groups).</summary>
+    public static readonly Scenario GroupBy = new(
+        "groupby", "groupby category with sum and $count over all 1,000,000 transactions",
+        "transactions?$apply=groupby((category),aggregate(amount with sum as total,$count as n))", "transactions")
+    {
+        Target = 1.3,
+        Aggregated = [new("category", null), new("total", "#Decimal"), new("n", "#Int64")],
+    };
+
     /// <summary>The whole table, no paging: the memory measurement.</summary>
     public static readonly Scenario FullTable = new("all", "All 1,000,000 transactions in one response", "transactions", "transactions");
 
     public static readonly IReadOnlyList<Scenario> Timed =
-        [Point, FilteredPage, LargePageScenario, Keyset, DeepSkip, RangeCount, Expand, UnindexedPage, IndexedOrderPage, BroadPage];
+        [Point, FilteredPage, LargePageScenario, Keyset, DeepSkip, RangeCount, Expand, UnindexedPage, IndexedOrderPage, BroadPage, NavigationPath, AnyFilter, GroupBy];
 
     public static readonly IReadOnlyList<Scenario> All = [.. Timed, FullTable];
 }
@@ -141,8 +180,17 @@ internal sealed record Scenario(string Id, string Title, string ODataPath, strin
     /// <summary>The measured URL is the <c>@odata.nextLink</c> of <see cref="ODataPath"/>, resolved at run time.</summary>
     public bool NextLinkOf { get; init; }
 
+    /// <summary>
+    /// For a <c>$apply</c> request: the properties of each aggregated row, in the order of the statement's columns,
+    /// with the <c>@odata.type</c> our server writes beside an aggregate alias (null for a grouped property).
+    /// </summary>
+    public AggregatedColumn[]? Aggregated { get; init; }
+
     public bool IsCount => ODataPath.Contains("/$count", StringComparison.Ordinal);
 }
+
+/// <summary>A property of an aggregated row: its name and, for an alias, the type annotation written beside it.</summary>
+internal sealed record AggregatedColumn(string Name, string? ODataType);
 
 /// <summary>A value a statement binds, with its PostgreSQL type where inference from the CLR type is not what our server sends.</summary>
 internal sealed record Bound(object Value, NpgsqlDbType? Type = null);

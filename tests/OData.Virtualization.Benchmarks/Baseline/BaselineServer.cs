@@ -96,6 +96,61 @@ internal static class BaselineServer
         await FlushAsync(writer, pipe, ct);
     }
 
+    /// <summary>
+    /// Writes the rows of a <c>$apply</c> result: each column of the statement, by ordinal, under the name the request
+    /// gave it, an alias preceded by its <c>@odata.type</c> (an alias is no property of <c>$metadata</c>).
+    /// </summary>
+    public static async Task WriteAggregatedAsync(HttpContext context, NpgsqlDataReader reader, string entitySet, AggregatedColumn[] columns, CancellationToken ct)
+    {
+        var names = columns.Select(c => JsonEncodedText.Encode(c.Name)).ToArray();
+        var types = columns.Select(c => c.ODataType is null ? (JsonEncodedText?)null : JsonEncodedText.Encode(c.Name + "@odata.type")).ToArray();
+        var pipe = StartJson(context);
+        using var writer = new Utf8JsonWriter(pipe, JsonOptions);
+        writer.WriteStartObject();
+        writer.WriteString("@odata.context", ServiceRoot(context) + "$metadata#" + entitySet + "(" + string.Join(",", columns.Select(c => c.Name)) + ")");
+        writer.WriteStartArray("value");
+        while (await reader.ReadAsync(ct))
+        {
+            writer.WriteStartObject();
+            for (var i = 0; i < columns.Length; i++)
+            {
+                if (types[i] is { } type)
+                {
+                    writer.WriteString(type, columns[i].ODataType);
+                }
+
+                writer.WritePropertyName(names[i]);
+                if (reader.IsDBNull(i))
+                {
+                    writer.WriteNullValue();
+                    continue;
+                }
+
+                switch (reader.GetFieldType(i))
+                {
+                    case var t when t == typeof(decimal):
+                        writer.WriteNumberValue(reader.GetDecimal(i));
+                        break;
+                    case var t when t == typeof(long):
+                        writer.WriteNumberValue(reader.GetInt64(i));
+                        break;
+                    case var t when t == typeof(int):
+                        writer.WriteNumberValue(reader.GetInt32(i));
+                        break;
+                    default:
+                        writer.WriteStringValue(reader.GetString(i));
+                        break;
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        await FlushAsync(writer, pipe, ct);
+    }
+
     /// <summary>Writes the current row of <paramref name="reader"/> as a single entity.</summary>
     public static async Task WriteEntityAsync(HttpContext context, NpgsqlDataReader reader, string entitySet, CancellationToken ct)
     {

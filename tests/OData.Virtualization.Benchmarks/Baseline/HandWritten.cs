@@ -51,6 +51,16 @@ internal static class HandWritten
 
     private const string BroadPage = $"SELECT {Columns} FROM core.transactions WHERE amount < $1 ORDER BY transaction_id LIMIT $2";
 
+    private const string QualifiedColumns = "t.transaction_id, t.iban, t.booked_at, t.value_date, t.amount, t.currency, t.counterparty, t.reference, t.category, t.local_booked_at";
+
+    private const string NavigationPage = $"SELECT {QualifiedColumns} FROM core.transactions AS t JOIN core.accounts AS a ON a.iban = t.iban "
+        + "WHERE a.currency = $1 ORDER BY t.booked_at DESC, t.transaction_id DESC LIMIT $2";
+
+    private const string AnyPage = $"SELECT {AccountColumns} FROM core.accounts AS a "
+        + "WHERE EXISTS (SELECT 1 FROM core.transactions AS t WHERE t.iban = a.iban AND t.amount > $1) ORDER BY a.iban LIMIT $2";
+
+    private const string GroupBy = "SELECT category, sum(amount) AS total, count(*) AS n FROM core.transactions GROUP BY category ORDER BY category";
+
     /// <summary>The statements per scenario, for the report (values as <c>$n</c>, in the order they are bound).</summary>
     public static readonly IReadOnlyDictionary<string, string[]> Statements = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
@@ -64,6 +74,9 @@ internal static class HandWritten
         [Workload.UnindexedPage.Id] = [Unindexed],
         [Workload.IndexedOrderPage.Id] = [IndexedCount, IndexedPage],
         [Workload.BroadPage.Id] = [BroadCount, BroadPage],
+        [Workload.NavigationPath.Id] = [NavigationPage],
+        [Workload.AnyFilter.Id] = [AnyPage],
+        [Workload.GroupBy.Id] = [GroupBy],
     };
 
     public static void Map(WebApplication app, NpgsqlDataSource db)
@@ -79,6 +92,10 @@ internal static class HandWritten
         app.MapGet("/hand/" + Workload.UnindexedPage.Id, context => WindowPageAsync(context, db, Unindexed, Text(Workload.Counterparty), Workload.SmallPage));
         app.MapGet("/hand/" + Workload.IndexedOrderPage.Id, context => CountAndPageAsync(context, db, IndexedCount, IndexedPage, Text(Workload.Counterparty)));
         app.MapGet("/hand/" + Workload.BroadPage.Id, context => CountAndPageAsync(context, db, BroadCount, BroadPage, new NpgsqlParameter { Value = Workload.BroadAmount }));
+        app.MapGet("/hand/" + Workload.NavigationPath.Id, context => PageAsync(context, db, NavigationPage,
+            new NpgsqlParameter { Value = Workload.NavigationCurrency, NpgsqlDbType = NpgsqlDbType.Char }, Workload.SmallPage));
+        app.MapGet("/hand/" + Workload.AnyFilter.Id, context => SetPageAsync(context, db, "accounts", AnyPage, Workload.AnyAmount, Workload.SmallPage));
+        app.MapGet("/hand/" + Workload.GroupBy.Id, context => GroupByAsync(context, db));
     }
 
     private static NpgsqlParameter Text(string value) => new() { Value = value, NpgsqlDbType = NpgsqlDbType.Text };
@@ -100,7 +117,10 @@ internal static class HandWritten
         await BaselineServer.WriteEntityAsync(context, reader, "transactions", ct);
     }
 
-    private static async Task PageAsync(HttpContext context, NpgsqlDataSource db, string sql, params object[] values)
+    private static Task PageAsync(HttpContext context, NpgsqlDataSource db, string sql, params object[] values)
+        => SetPageAsync(context, db, "transactions", sql, values);
+
+    private static async Task SetPageAsync(HttpContext context, NpgsqlDataSource db, string entitySet, string sql, params object[] values)
     {
         var ct = context.RequestAborted;
         await using var command = db.CreateCommand(sql);
@@ -110,7 +130,16 @@ internal static class HandWritten
         }
 
         await using var reader = await command.ExecuteReaderAsync(ct);
-        await BaselineServer.WriteCollectionAsync(context, reader, RowWriter.For(reader), "transactions", count: null, onRow: false, ct);
+        await BaselineServer.WriteCollectionAsync(context, reader, RowWriter.For(reader), entitySet, count: null, onRow: false, ct);
+    }
+
+    /// <summary>The totals per category: one <c>GROUP BY</c> over the whole table, the groups in order.</summary>
+    private static async Task GroupByAsync(HttpContext context, NpgsqlDataSource db)
+    {
+        var ct = context.RequestAborted;
+        await using var command = db.CreateCommand(GroupBy);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await BaselineServer.WriteAggregatedAsync(context, reader, Workload.GroupBy.EntitySet, Workload.GroupBy.Aggregated!, ct);
     }
 
     /// <summary>One statement, one scan: the page with the count of all matching rows beside each row.</summary>

@@ -82,6 +82,13 @@ internal static partial class OurSqlBaseline
                 return;
             }
 
+            if (scenario.Aggregated is { } aggregated)
+            {
+                // The grouped rows of $apply: our statement's generated column names (g0, a0 …) in the request's order.
+                await BaselineServer.WriteAggregatedAsync(context, reader, scenario.EntitySet, aggregated, ct);
+                return;
+            }
+
             var columns = RowWriter.For(reader);
             var onRow = await reader.ReadAsync(ct);
             if (scenario.ODataPath.Contains('(', StringComparison.Ordinal) && !scenario.ODataPath.Contains('?', StringComparison.Ordinal))
