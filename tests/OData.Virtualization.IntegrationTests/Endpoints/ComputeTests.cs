@@ -103,6 +103,18 @@ public abstract class ComputeTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task OverNull_IsNull_AndNullSortsFirst()
+    {
+        var customers = await RowsAsync("erp_customers");
+        Assert.Contains(customers, c => c["city"] is null);
+        var expected = customers
+            .Select(c => (Id: Convert.ToInt64(c["customer_id"], CultureInfo.InvariantCulture), Length: ((string?)c["city"])?.EnumerateRunes().Count()))
+            .OrderBy(c => c.Length ?? -1).ThenBy(c => c.Id).Take(60).ToList();
+        var rows = await Fixture.Client.GetValuesAsync("erp_customers?$compute=length(city) as n&$orderby=n&$select=customer_id,n&$top=60");
+        Assert.Equal(expected.Select(e => $"{e.Id}|{e.Length?.ToString(CultureInfo.InvariantCulture) ?? "null"}"), rows.Select(r => $"{r.GetProperty("customer_id").GetInt64()}|{(r.GetProperty("n").ValueKind == JsonValueKind.Null ? "null" : r.GetProperty("n").GetRawText())}"));
+    }
+
+    [Fact]
     public async Task WithExpand_TheParentsComputedValuesComeWithTheirRelatedRows()
     {
         var customers = (await RowsAsync("erp_customers")).OrderBy(c => Convert.ToInt64(c["customer_id"], CultureInfo.InvariantCulture)).Take(5).ToList();

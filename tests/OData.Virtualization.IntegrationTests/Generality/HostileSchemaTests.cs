@@ -215,6 +215,33 @@ public sealed class HostileSchemaTests(HostileSchemaFixture fixture) : IClassFix
         Assert.Equal((await HostileStringsAsync("SELECT sum(m)::numeric::text FROM public.exotic")).Single(), exotic.GetProperty("money").GetRawText());
     }
 
+    [Fact]
+    public async Task Compute_OverHostileNamesKeysNullsAndHugeNumerics_MatchesSql()
+    {
+        var model = Factory.Services.GetRequiredService<ModelHost>().Current;
+        var details = model.Sets["Order_Details"];
+        string P(string column) => details.Columns.Single(c => c.ColumnName == column).PropertyName;
+
+        // Quoted, reserved and non-ASCII column names in expressions; a NULL price computes NULL.
+        var rows = await Client.GetValuesAsync($"Order_Details?$compute={P("Unit Price")} mul 2 as twice,concat({P("select")},{P("Ünïcödé")}) as joined&$select={P("Order ID")},{P("Line#")},twice,joined&$orderby=twice desc,{P("Order ID")}");
+        var expected = await HostileStringsAsync("""SELECT "Order ID" || '|' || "Line#" || '|' || coalesce(("Unit Price" * 2)::text, 'null') || '|' || coalesce("select" || "Ünïcödé", 'null') FROM "Weird Schema"."Order Details" ORDER BY "Unit Price" * 2 DESC NULLS LAST, "Order ID", "Line#" """);
+        Assert.Equal(expected, rows.Select(r => $"{r.GetProperty(P("Order ID")).GetInt32()}|{r.GetProperty(P("Line#")).GetInt32()}|{(r.GetProperty("twice").ValueKind == JsonValueKind.Null ? "null" : r.GetProperty("twice").GetRawText())}|{r.GetProperty("joined").GetString() ?? "null"}"));
+
+        // numeric(40,10) beyond decimal's 28 digits: the computed value keeps every digit.
+        var exotic = await Client.GetValuesAsync("exotic?$compute=n40 mul 2 as twice&$filter=twice ne null&$select=twice");
+        Assert.Equal(await HostileStringsAsync("SELECT (n40 * 2)::text FROM public.exotic WHERE n40 IS NOT NULL"), exotic.Select(r => r.GetProperty("twice").GetRawText()));
+
+        // Hostile string keys: by key, the computed value is the row's.
+        foreach (var code in new[] { "O'Brien 50%", "a/b?c#d", "x' OR '1'='1", "日本語" })
+        {
+            var key = Uri.EscapeDataString("'" + code.Replace("'", "''", StringComparison.Ordinal) + "'");
+            var entity = await Client.GetJsonAsync($"text_keys({key})?$compute=length(code) as n,concat(code,note) as both&$select=code,n,both");
+            Assert.Equal(code, entity.GetProperty("code").GetString());
+            Assert.Equal(code.EnumerateRunes().Count(), entity.GetProperty("n").GetInt32());
+            Assert.Equal(code + (await HostileStringsAsync($"SELECT note FROM public.text_keys WHERE code = '{code.Replace("'", "''", StringComparison.Ordinal)}'")).Single(), entity.GetProperty("both").GetString());
+        }
+    }
+
     private static async Task<List<string>> HostileStringsAsync(string sql)
     {
         var cluster = await PostgresCluster.GetAsync();
