@@ -45,8 +45,17 @@ public sealed class DollarlessOptionTests(SqliteFixture fixture)
     [Fact]
     public async Task UnimplementedOption_WithoutTheDollar_Is501()
     {
-        var error = await fixture.Client.GetErrorAsync("erp_customers?compute=customer_id add 1 as next", HttpStatusCode.NotImplemented);
-        Assert.Contains("$compute", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        var error = await fixture.Client.GetErrorAsync("erp_customers?levels=2", HttpStatusCode.NotImplemented);
+        Assert.Contains("$levels", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Compute_WithoutTheDollar_IsCompute()
+    {
+        var plain = await fixture.Client.GetJsonAsync("erp_customers?compute=customer_id add 1 as next&select=customer_id,next&top=3");
+        var dollar = await fixture.Client.GetJsonAsync("erp_customers?$compute=customer_id add 1 as next&$select=customer_id,next&$top=3");
+        Assert.Equal(dollar.GetProperty("value").GetRawText(), plain.GetProperty("value").GetRawText());
+        Assert.All(plain.GetProperty("value").EnumerateArray(), r => Assert.Equal(r.GetProperty("customer_id").GetInt64() + 1, r.GetProperty("next").GetInt64()));
     }
 
     [Fact]

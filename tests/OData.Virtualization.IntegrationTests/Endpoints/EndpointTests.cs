@@ -294,7 +294,8 @@ public abstract class EndpointTests(ServerFixture fixture)
         { "GET", "erp_customers?$top=-1", 400 },
         { "GET", "erp_customers?$format=xml", 406 },
         { "GET", "erp_customers?$apply=aggregate($count as n)", 200 },
-        { "GET", "erp_customers?$compute=customer_id add 1 as next", 501 },
+        { "GET", "erp_customers?$compute=customer_id add 1 as next&$select=next&$top=1", 200 },
+        { "GET", "erp_customers?$levels=2", 501 },
         { "POST", "erp_customers", 405 },
         { "DELETE", "erp_customers(1)", 405 },
     };
