@@ -6,28 +6,16 @@
 //
 // Prints where the client is and how long generation took.
 import { spawnSync } from 'node:child_process';
-import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArguments, run } from './common.mjs';
+import { parseArguments, prepareGeneration, run } from './common.mjs';
 
 const [serviceRoot, outputArgument] = parseArguments('odata2ts-generate.mjs <serviceRoot> <outputDirectory>', 2);
-const root = serviceRoot.endsWith('/') ? serviceRoot : serviceRoot + '/';
-const output = resolve(outputArgument);
 const here = dirname(fileURLToPath(import.meta.url));
 
 await run(async () => {
-  const response = await fetch(new URL('$metadata', root), { headers: { Accept: 'application/xml' } });
-  const metadata = await response.text();
-  if (!response.ok) {
-    throw new Error(`GET $metadata answered ${response.status}: ${metadata}`);
-  }
-
-  await rm(output, { recursive: true, force: true });
-  await mkdir(output, { recursive: true });
-  await writeFile(join(output, 'metadata.xml'), metadata);
-  // The generated code requires odata2ts's runtime packages: from the temporary folder they resolve through this link.
-  await symlink(join(here, 'node_modules'), join(output, 'node_modules'), 'dir');
+  const { output } = await prepareGeneration(serviceRoot, outputArgument, 'metadata.xml');
   // odata2ts compiles what it generates with the TypeScript compiler, and reads the options from a tsconfig.json.
   await writeFile(join(output, 'tsconfig.json'), JSON.stringify({
     compilerOptions: { target: 'ES2020', module: 'commonjs', moduleResolution: 'node', esModuleInterop: true, skipLibCheck: true },

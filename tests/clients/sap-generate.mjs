@@ -4,30 +4,16 @@
 //   node sap-generate.mjs <serviceRoot> <outputDirectory>
 //
 // Prints where the client is, the entity sets it has and how long generation took. sap-query.mjs uses the client.
-import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { generate } from '@sap-cloud-sdk/generator';
-import { parseArguments, run } from './common.mjs';
+import { parseArguments, prepareGeneration, run } from './common.mjs';
 import { entityApis, loadService } from './sap-client.mjs';
 
 const [serviceRoot, outputArgument] = parseArguments('sap-generate.mjs <serviceRoot> <outputDirectory>', 2);
-const root = serviceRoot.endsWith('/') ? serviceRoot : serviceRoot + '/';
-const output = resolve(outputArgument);
-const here = dirname(fileURLToPath(import.meta.url));
 
 await run(async () => {
-  const response = await fetch(new URL('$metadata', root), { headers: { Accept: 'application/xml' } });
-  const metadata = await response.text();
-  if (!response.ok) {
-    throw new Error(`GET $metadata answered ${response.status}: ${metadata}`);
-  }
-
-  await rm(output, { recursive: true, force: true });
-  await mkdir(join(output, 'edmx'), { recursive: true });
-  await writeFile(join(output, 'edmx', 'virtualization.edmx'), metadata);
-  // The generated code imports the SDK's runtime packages: from the temporary folder they resolve through this link.
-  await symlink(join(here, 'node_modules'), join(output, 'node_modules'), 'dir');
+  const { root, output } = await prepareGeneration(serviceRoot, outputArgument, join('edmx', 'virtualization.edmx'));
   // The service path, which the generator cannot read from $metadata (it warns and assumes '/' otherwise).
   const basePath = new URL(root).pathname.replace(/\/$/, '');
   await writeFile(join(output, 'options-per-service.json'), JSON.stringify({

@@ -132,6 +132,7 @@ internal static partial class SqlCompiler
     {
         var text = sql.Text;
         var columns = query.ReadColumns;
+        var translator = QueryTranslator(sql, query, now, "$compute");
         for (var i = 0; i < columns.Count; i++)
         {
             if (query.Computed.Of(columns[i]) is not { } computed)
@@ -140,7 +141,7 @@ internal static partial class SqlCompiler
                 continue;
             }
 
-            var value = QueryTranslator(sql, query, now, "$compute").OrderExpression(computed.Expression, out _, out _);
+            var value = translator.OrderExpression(computed.Expression, out _, out _);
             text.Append(i > 0 ? ", " : string.Empty).Append(sql.Dialect.Computed(value, computed.Column.Type)).Append(" AS ").Append(SqlDialect.Quote(computed.Column.ColumnName));
         }
     }
