@@ -28,7 +28,7 @@ internal static class BenchmarkRun
     private static readonly Stopwatch s_clock = new();
 
     /// <summary>One at a time, a request slower than this (hand-written) is measured under load until its last answer is in.</summary>
-    private const double SlowMilliseconds = 20;
+    internal const double SlowMilliseconds = 20;
 
     private static readonly string s_skipTokenKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
 
@@ -196,7 +196,7 @@ internal static class BenchmarkRun
                 }
 
                 results.LoadClient = ConcurrentLoad.Client;
-                Progress($"Throughput: {settings.Workers} clients, each side alone for {settings.ConcurrentBudget.TotalSeconds:0.#} s, {settings.ConcurrentSegments} repeat(s), with {results.LoadClient}");
+                Progress($"Throughput: {settings.Workers} clients, each side alone for {settings.ConcurrentBudget.TotalSeconds:0.#} s, {settings.ConcurrentSegments} repeat(s), after {settings.ConcurrentWarmup.TotalSeconds:0.#} s unmeasured, with {results.LoadClient}");
                 foreach (var scenario in settings.Scenarios)
                 {
                     var comparable = ourSqlComparable.Contains(scenario);
@@ -204,6 +204,20 @@ internal static class BenchmarkRun
                     // Slow requests (tens of ms or more, one at a time) are measured until their last answer is in.
                     var slow = results.Latency.Where(l => l.Scenario == scenario).Select(l => l.HandMedian).DefaultIfEmpty(0).Max() > SlowMilliseconds;
                     Side[] sides = comparable ? [Side.Ours, Side.HandWritten, Side.OurSql] : [Side.Ours, Side.HandWritten];
+                    if (!slow && settings.ConcurrentWarmup > TimeSpan.Zero)
+                    {
+                        foreach (var side in sides)
+                        {
+                            var url = side switch
+                            {
+                                Side.Ours => OursUrl(ours, scenario),
+                                Side.HandWritten => HandUrl(baseline, scenario),
+                                _ => BaselineUrl(baseline, scenario),
+                            };
+                            _ = await ConcurrentLoad.RunAsync(client, url, s_apiKey, settings.Workers, settings.ConcurrentWarmup, slow: false, ct);
+                        }
+                    }
+
                     for (var segment = 0; segment < settings.ConcurrentSegments; segment++)
                     {
                         // Reverse the order every repeat, so that a drift in machine load does not favour one side.

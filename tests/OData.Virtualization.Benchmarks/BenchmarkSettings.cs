@@ -29,6 +29,13 @@ internal sealed record BenchmarkSettings
     /// <summary>How long one side sends one scenario under load, per repeat (whole seconds: wrk takes no fractions).</summary>
     public TimeSpan ConcurrentBudget { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// Before a scenario's measured repeats, each side serves it this long with the same clients, unmeasured (whole
+    /// seconds; 0: none): the first seconds of a load after sequential requests measure the runtime's tiering and the
+    /// thread pool's growth, not the request. Slow scenarios (a request of tens of milliseconds) are not warmed.
+    /// </summary>
+    public TimeSpan ConcurrentWarmup { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Repeats per side in the throughput part; the order of the sides is reversed every repeat.</summary>
     public int ConcurrentSegments { get; init; } = 2;
 
@@ -75,6 +82,7 @@ internal sealed record BenchmarkSettings
                 PassBudget = TimeSpan.FromSeconds(1),
                 ConcurrentBudget = TimeSpan.FromSeconds(1),
                 ConcurrentSegments = 1,
+                ConcurrentWarmup = TimeSpan.FromSeconds(1),
                 BaselineMemory = false,
                 PagingPart = PagingSettings.Quick,
                 Deadline = TimeSpan.FromMinutes(6),

@@ -31,7 +31,8 @@ internal static class Report
             var clients = results.Throughput[0].Clients;
             md.AppendLine(Invariant($"### Throughput: {clients} concurrent clients")).AppendLine();
             md.AppendLine(Invariant($"Each side alone in turn (ours, hand-written, our SQL; the order reversed every repeat), {clients} connections kept busy by {results.LoadClient} ")
-                + Invariant($"for {settings.ConcurrentBudget.TotalSeconds:0.#} s per side and repeat, {settings.ConcurrentSegments} repeat(s); the response cache off. ")
+                + Invariant($"for {settings.ConcurrentBudget.TotalSeconds:0.#} s per side and repeat, {settings.ConcurrentSegments} repeat(s), after each side served the request ")
+                + Invariant($"{settings.ConcurrentWarmup.TotalSeconds:0.#} s with the same clients unmeasured (requests under {BenchmarkRun.SlowMilliseconds:0} ms one at a time); the response cache off. ")
                 + "**Ours ÷ hand-written** and **ours ÷ our SQL** are ratios of requests per second (1 = as fast, below 1 = we serve fewer). "
                 + "CPU per request: user + system time (`/proc`) of the serving process (our server, or the baseline process), then of all of PostgreSQL's processes "
                 + "(postmaster and backends), divided by the requests served. On this machine the load client, the servers and PostgreSQL share the two cores.");
