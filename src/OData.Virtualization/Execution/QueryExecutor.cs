@@ -46,9 +46,17 @@ internal sealed partial class QueryExecutor(CacheStatistics statistics, ServerMe
     public Task<OpenQuery> OpenParentsAsync(EntityQuery query, string principal, SqlStatement? count, SqlStatement data, long? rows, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var set = query.Set;
-        var reading = set.Source.Provider != SourceProvider.PostgreSql ? ParentReading.Alongside
-            : rows is { } bounded && bounded <= OpenQuery.MaxBufferedParents ? ParentReading.Buffered
-            : ParentReading.Cursor;
+        // SQLite reads related rows beside an open reader; MySQL, like PostgreSQL, runs one statement at a time on a
+        // connection, so a bounded page is read whole first (and a larger one, which only PostgreSQL can hold in a
+        // cursor, is read beside its reader on SQLite alone).
+        var bounded = rows is { } limit && limit <= OpenQuery.MaxBufferedParents;
+        var reading = set.Source.Provider switch
+        {
+            SourceProvider.Sqlite => ParentReading.Alongside,
+            _ when bounded => ParentReading.Buffered,
+            SourceProvider.PostgreSql => ParentReading.Cursor,
+            _ => ParentReading.Alongside,
+        };
         var batched = reading == ParentReading.Buffered ? ExpandBatch.Plan(query, now) : null;
         return OpenAsync(set, principal, count, data, reading, cancellationToken, batched: batched);
     }

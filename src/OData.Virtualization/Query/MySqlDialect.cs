@@ -110,6 +110,8 @@ internal sealed partial class MySqlDialect : SqlDialect
         return $"({left} {op} {right})";
     }
 
+    public override string KeyEquals(string column, string parameter) => Comparison(column, "=", parameter);
+
     private static bool IsParameters(string sql) => Parameters().IsMatch(sql);
 
     [GeneratedRegex(@"^\(?@p\d+(, @p\d+)*\)?$", RegexOptions.CultureInvariant)]

@@ -170,7 +170,7 @@ internal static partial class SqlCompiler
         {
             foreach (var (column, value) in key)
             {
-                conditions.Add(sql.Dialect.Comparison(sql.Dialect.CompareColumn(Alias + "." + SqlDialect.Quote(column.ColumnName), column.Type), "=", sql.AddParameter(value, column.Type)));
+                conditions.Add(sql.Dialect.KeyEquals(sql.Dialect.CompareColumn(Alias + "." + SqlDialect.Quote(column.ColumnName), column.Type), sql.AddParameter(value, column.Type)));
             }
         }
 

@@ -39,6 +39,9 @@ internal abstract class SqlDialect
     /// </summary>
     public virtual string Comparison(string left, string op, string right) => $"({left} {op} {right})";
 
+    /// <summary>A key column (or a navigation's join column) equal to a bound value, as a condition of a WHERE list.</summary>
+    public virtual string KeyEquals(string column, string parameter) => $"{column} = {parameter}";
+
     /// <summary>Two-valued equality (or inequality) of two nullable values: NULL equals NULL.</summary>
     public virtual string NullSafeEquals(string left, string right, bool equal)
         => $"({left} IS {(equal ? string.Empty : "NOT ")}{right})";
