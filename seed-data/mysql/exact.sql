@@ -100,3 +100,7 @@ CREATE TABLE many (
 );
 INSERT INTO many SELECT seq, CONCAT(IF(seq % 2 = 0, 'Label-', 'label-'), seq % 500) FROM seq_1_to_4000;
 ANALYZE TABLE many;
+
+-- A view that takes seconds to filter (a hash per row of a 20-million-row sequence): statement limits and
+-- cancellation are tested on it, with a key given in the test's configuration.
+CREATE VIEW slow_numbers AS SELECT seq AS id, SHA2(seq, 256) AS h FROM seq_1_to_20000000;
