@@ -29,7 +29,6 @@ internal static partial class TypeMapper
             "bigint" => unsigned ? ColumnType.Of(ValueKind.Decimal) with { Precision = 20, Scale = 0, ReadAsText = true } : ColumnType.Of(ValueKind.Int64),
             "bit" when args.Count == 0 || args[0] == 1 => ColumnType.Of(ValueKind.Boolean),
             "bit" when args[0] < 64 => ColumnType.Of(ValueKind.Int64),
-            "bit" => ColumnType.Of(ValueKind.Decimal) with { Precision = 20, Scale = 0, ReadAsText = true },
             "float" => ColumnType.Of(ValueKind.Single),
             "double" or "real" or "double precision" => ColumnType.Of(ValueKind.Double),
             "decimal" or "numeric" or "fixed" => Decimal(args.Count == 0 ? [10, 0] : args),
