@@ -52,6 +52,10 @@ public sealed class MariaDbExactnessTests(MariaDbFixture fixture)
     [InlineData("ABC")]
     [InlineData("Äbc")]
     [InlineData("x'y")]
+    [InlineData("日本")]
+    [InlineData("a%c")]
+    [InlineData("a_c")]
+    [InlineData("a\\c")]
     public async Task Entity_ByKey_EchoesTheKeyAsked(string code)
     {
         var json = await Client.GetJsonAsync($"codes({ODataAssert.StringLiteral(code)})");
