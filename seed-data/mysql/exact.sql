@@ -104,3 +104,10 @@ ANALYZE TABLE many;
 -- A view that takes seconds to filter (a hash per row of a 20-million-row sequence): statement limits and
 -- cancellation are tested on it, with a key given in the test's configuration.
 CREATE VIEW slow_numbers AS SELECT seq AS id, SHA2(seq, 256) AS h FROM seq_1_to_20000000;
+
+-- Rows inserted and deleted while a client walks the pages (MariaDbChurnTests fills it).
+CREATE TABLE churn (
+    id    bigint NOT NULL PRIMARY KEY,
+    label varchar(20) NULL,
+    KEY ix_churn_label (label)
+);

@@ -34,7 +34,7 @@ internal static partial class ErrorMapping
         }
 
         var number = (int)mysql.ErrorCode;
-        if (number is >= 1000 and < 4000 || number is >= 4000 and < 5000)
+        if (number is >= 1000 and < 2000 || number is >= 3000 and < 5000)
         {
             // A value or comparison the source could not evaluate (out of range, an invalid date or JSON text, a
             // character its collation cannot hold). The log has the source's own words; the client gets ours.
@@ -42,6 +42,7 @@ internal static partial class ErrorMapping
             return ODataProblem.BadRequest(RejectedByMySql(mysql.ErrorCode), null, "SourceRejectedQuery");
         }
 
+        // The client library's own errors (2000-2999: a lost connection, a server gone away) and the driver's.
         context.Response.Headers.RetryAfter = "5";
         return new ODataProblem(503, "SourceUnavailable", "The data source failed while answering. Try again shortly.");
     }

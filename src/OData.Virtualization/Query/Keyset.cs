@@ -24,7 +24,7 @@ internal static class Keyset
             throw ODataProblem.BadRequest("The $skiptoken does not belong to this query: request the first page again.", "$skiptoken", "InvalidSkipToken");
         }
 
-        var simple = sql.Dialect.SeeksRowValues && terms.All(t => !t.Nullable) && values.All(v => v is not null) && terms.All(t => t.Descending == terms[0].Descending);
+        var simple = (sql.Dialect.SeeksRowValues || terms.Count == 1) && terms.All(t => !t.Nullable) && values.All(v => v is not null) && terms.All(t => t.Descending == terms[0].Descending);
         if (simple)
         {
             var op = terms[0].Descending ? " < " : " > ";
