@@ -94,4 +94,36 @@ public sealed class MariaDbOperationsTests(MariaDbFixture fixture)
 
         Assert.Equal("new", (await server.Client.GetJsonAsync("t(1)?$select=id,added")).GetProperty("added").GetString());
     }
+
+    [Fact]
+    public async Task Readiness_IsHealthy_WhenTheSourceAnswers()
+    {
+        await using var server = new InProcessServer(Settings(timeoutSeconds: 5));
+        server.StartServer();
+
+        using var response = await server.NewClient(string.Empty).GetAsync("health/ready");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        Assert.Contains("Healthy", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExpandOnPagesLargerThanTheBuffer_Is501_NotA500()
+    {
+        var settings = Settings(timeoutSeconds: 5);
+        settings["OData:Paging:DefaultPageSize"] = "5000";
+        settings["OData:Paging:MaxPageSize"] = "5000";
+        settings["OData:Sources:exact:PageSize"] = "5000";
+        settings["OData:Sources:exact:MaxPageSize"] = "5000";
+        await using var server = new InProcessServer(settings);
+        server.StartServer();
+
+        using var response = await server.Client.GetAsync("codes?$expand=children");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.NotImplemented, $"{(int)response.StatusCode} {body}");
+        Assert.Contains("smaller pages", body, StringComparison.Ordinal);
+
+        using var small = await server.Client.GetAsync("codes?$expand=children&$top=100");
+        Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+    }
 }
