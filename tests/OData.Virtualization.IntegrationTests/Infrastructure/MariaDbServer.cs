@@ -14,6 +14,7 @@ public sealed class MariaDbServer : IAsyncDisposable
     private const string FolderPrefix = "odata-virtualization-mariadb-";
 
     private static readonly Lazy<Task<MariaDbServer>> s_shared = new(StartSharedAsync, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static int s_cleanedUp;
 
     private readonly string _root;
     private Process? _process;
@@ -47,29 +48,38 @@ public sealed class MariaDbServer : IAsyncDisposable
         var daemon = Which("mariadbd") ?? Which("/usr/sbin/mariadbd") ?? throw new InvalidOperationException(
             "MariaDB (mariadbd and mariadb-install-db) is needed for the MySQL/MariaDB integration tests and was not found. " +
             "Install it (apt-get install -y mariadb-server); ./test.sh and .ci/run do so when it is missing.");
+        if (Interlocked.Exchange(ref s_cleanedUp, 1) == 0)
+        {
+            RemoveAbandonedServers();
+        }
+
         var root = Path.Combine(Path.GetTempPath(), FolderPrefix + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
+        await File.WriteAllTextAsync(Path.Combine(root, "owner.pid"), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var server = new MariaDbServer(root, LocalProcess.FreePort());
         try
         {
             var user = Environment.UserName;
             await RunAsync("mariadb-install-db", $"--no-defaults --datadir={root}/data --user={user} --auth-root-authentication-method=normal --skip-test-db");
-            var start = new ProcessStartInfo(daemon)
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var argument in new[]
+            var arguments = string.Join(" ", new[]
             {
                 "--no-defaults", $"--datadir={root}/data", $"--socket={root}/sock", $"--port={server.Port}", "--bind-address=127.0.0.1",
                 $"--user={user}", "--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci",
                 "--innodb-buffer-pool-size=64M", "--innodb-flush-log-at-trx-commit=0", "--skip-log-bin", $"--pid-file={root}/pid",
                 $"--log-error={root}/error.log",
-            })
+            });
+
+            // A watchdog beside the server stops it when this test process is gone. It does not always survive a test host
+            // that is killed at the end of a run either: the next run's RemoveAbandonedServers and .ci/run's clean-up
+            // stop what is left, by the pid files in the servers' own folders.
+            var owner = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var script = $"{daemon} {arguments} & d=$!; while kill -0 {owner} 2>/dev/null && kill -0 $d 2>/dev/null; do sleep 1; done; kill $d 2>/dev/null; wait $d";
+            var start = new ProcessStartInfo("/bin/sh", ["-c", script])
             {
-                start.ArgumentList.Add(argument);
-            }
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
 
             server._process = Process.Start(start)!;
             server._process.OutputDataReceived += (_, _) => { };
@@ -97,6 +107,25 @@ public sealed class MariaDbServer : IAsyncDisposable
         await connection.OpenAsync();
         await using var command = new MySqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Kills the server and removes its folder, without waiting on anything asynchronous.</summary>
+    public void Stop()
+    {
+        try
+        {
+            if (_process is { HasExited: false })
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(5_000);
+            }
+
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
+        {
+            // Best effort at exit: the next run removes what is left (RemoveAbandonedServers).
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -150,18 +179,44 @@ public sealed class MariaDbServer : IAsyncDisposable
     private static async Task<MariaDbServer> StartSharedAsync()
     {
         var server = await StartAsync();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        // Synchronously: an asynchronous wait at process exit may never be resumed, and the server would outlive the run.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
+        return server;
+    }
+
+    /// <summary>
+    /// Kills the servers of earlier runs whose test process has gone (a test host killed at the end of a run does not
+    /// run its exit handlers) and removes their folders.
+    /// </summary>
+    private static void RemoveAbandonedServers()
+    {
+        foreach (var folder in Directory.GetDirectories(Path.GetTempPath(), FolderPrefix + "*"))
         {
             try
             {
-                server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                if (IsRunning(Path.Combine(folder, "owner.pid")) || Directory.GetLastWriteTimeUtc(folder) > DateTime.UtcNow.AddMinutes(-1) && !File.Exists(Path.Combine(folder, "owner.pid")))
+                {
+                    continue;
+                }
+
+                var pidFile = Path.Combine(folder, "pid");
+                if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid) && Directory.Exists("/proc/" + pid))
+                {
+                    using var server = Process.GetProcessById(pid);
+                    server.Kill();
+                    server.WaitForExit(5_000);
+                }
+
+                Directory.Delete(folder, recursive: true);
             }
-            catch (Exception)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
             {
-                // Best effort at exit.
+                // Not ours, or busy: leave it.
             }
-        };
-        return server;
+        }
+
+        static bool IsRunning(string pidFile)
+            => File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid) && Directory.Exists("/proc/" + pid);
     }
 
     private static string? Which(string program)
