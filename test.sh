@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test, including the PostgreSQL, Redis, browser, npm-client and reverse-proxy tests, on a fresh machine:
-# installs PostgreSQL, redis-server, nginx, Chromium and Node.js (Debian/Ubuntu, apt) when they are missing, installs the npm
+# installs PostgreSQL, redis-server, mariadb-server, nginx, Chromium and Node.js (Debian/Ubuntu, apt) when they are missing, installs the npm
 # clients of tests/clients (npm ci), then runs the solution's tests.
-# The tests start their own throwaway PostgreSQL cluster and Redis on free loopback ports (nothing is left running);
+# The tests start their own throwaway PostgreSQL cluster, MariaDB server and Redis on free loopback ports (nothing is left running);
 # set ODATA_TEST_POSTGRES to use an existing PostgreSQL server instead.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -13,6 +13,9 @@ if [[ -z "${ODATA_TEST_POSTGRES:-}" ]] && ! ls /usr/lib/postgresql/*/bin/initdb 
 fi
 if [[ ! -x /usr/bin/redis-server ]]; then
   missing+=(redis-server)
+fi
+if ! command -v mariadbd >/dev/null 2>&1 && [[ ! -x /usr/sbin/mariadbd ]]; then
+  missing+=(mariadb-server)
 fi
 if [[ ! -x /usr/sbin/nginx ]]; then
   missing+=(nginx)

@@ -170,7 +170,7 @@ public sealed class PagingOptions
 /// <summary>One configured database.</summary>
 public sealed class SourceOptions
 {
-    /// <summary><c>PostgreSQL</c> or <c>Sqlite</c>.</summary>
+    /// <summary><c>PostgreSQL</c>, <c>Sqlite</c> or <c>MySql</c> (alias <c>MariaDB</c>).</summary>
     public string? Provider { get; init; }
 
     /// <summary>The ADO.NET connection string. Keep secrets in environment variables or a secret store.</summary>

@@ -39,7 +39,7 @@ internal sealed class ServerTracing(IOptions<TelemetryOptions> options)
             return activity;
         }
 
-        activity.SetTag("db.system.name", source.Provider == SourceProvider.PostgreSql ? "postgresql" : "sqlite");
+        activity.SetTag("db.system.name", source.Provider switch { SourceProvider.PostgreSql => "postgresql", SourceProvider.MySql => "mysql", _ => "sqlite" });
         activity.SetTag("odata.source", source.Name);
         activity.SetTag("db.query.text", count is null ? data.Text : count.Text + ";\n" + data.Text);
         if (count is not null)

@@ -46,9 +46,25 @@ internal sealed partial class QueryExecutor(CacheStatistics statistics, ServerMe
     public Task<OpenQuery> OpenParentsAsync(EntityQuery query, string principal, SqlStatement? count, SqlStatement data, long? rows, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var set = query.Set;
-        var reading = set.Source.Provider != SourceProvider.PostgreSql ? ParentReading.Alongside
-            : rows is { } bounded && bounded <= OpenQuery.MaxBufferedParents ? ParentReading.Buffered
-            : ParentReading.Cursor;
+        // SQLite reads related rows beside an open reader; MySQL, like PostgreSQL, runs one statement at a time on a
+        // connection, so a bounded page is read whole first (and a larger one, which only PostgreSQL can hold in a
+        // cursor, is read beside its reader on SQLite alone).
+        var bounded = rows is { } limit && limit <= OpenQuery.MaxBufferedParents;
+        if (set.Source.Provider == SourceProvider.MySql && !bounded && query.Expands.Count > 0)
+        {
+            // The related rows cannot be read beside an open reader on MySQL, and reading an unbounded page whole would
+            // hold it all in memory (decision 97).
+            throw Errors.ODataProblem.NotImplemented(
+                $"$expand on pages of more than {OpenQuery.MaxBufferedParents - 1} rows from a MySQL or MariaDB source (ask for smaller pages: $top or Prefer: odata.maxpagesize)");
+        }
+
+        var reading = set.Source.Provider switch
+        {
+            SourceProvider.Sqlite => ParentReading.Alongside,
+            _ when bounded => ParentReading.Buffered,
+            SourceProvider.PostgreSql => ParentReading.Cursor,
+            _ => ParentReading.Alongside,
+        };
         var batched = reading == ParentReading.Buffered ? ExpandBatch.Plan(query, now) : null;
         return OpenAsync(set, principal, count, data, reading, cancellationToken, batched: batched);
     }

@@ -60,6 +60,8 @@ public static class TelemetryServiceCollectionExtensions
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddNpgsqlInstrumentation()
+                // MySqlConnector's pool metrics (db.client.connections.*), labelled with the source's name (UseName).
+                .AddMeter("MySqlConnector")
                 .AddPrometheusExporter());
         }
 

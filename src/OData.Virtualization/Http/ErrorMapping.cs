@@ -21,7 +21,7 @@ namespace OData.Virtualization.Http;
 /// suggestion, an unreachable source a 503, a source that rejects a value (division by zero, out of range)
 /// a 400. Nothing here ever puts SQL text or a stack trace into a response.
 /// </summary>
-internal static class ErrorMapping
+internal static partial class ErrorMapping
 {
     public static ODataProblem? ToProblem(Exception exception, HttpContext context, ILogger logger)
     {
@@ -62,6 +62,8 @@ internal static class ErrorMapping
             case NpgsqlException:
                 context.Response.Headers.RetryAfter = "5";
                 return new ODataProblem(503, "SourceUnavailable", "The data source failed while answering. Try again shortly.");
+            case MySqlConnector.MySqlException mysql:
+                return FromMySql(mysql, context, logger);
             case SqliteException { SqliteErrorCode: 1 } sqlite when sqlite.Message.Contains("no such column", StringComparison.Ordinal) || sqlite.Message.Contains("no such table", StringComparison.Ordinal):
                 return SchemaChanged(context);
             case SqliteException { SqliteErrorCode: 9 }:

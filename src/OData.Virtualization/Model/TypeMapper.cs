@@ -14,7 +14,12 @@ internal static partial class TypeMapper
     private const int MaxDecimalPrecision = 28;
 
     public static (ColumnType? Type, string? Reason) Map(SourceProvider provider, DbColumn column)
-        => provider == SourceProvider.PostgreSql ? MapPostgres(column) : MapSqlite(column.StoreType);
+        => provider switch
+        {
+            SourceProvider.PostgreSql => MapPostgres(column),
+            SourceProvider.MySql => MapMySql(column),
+            _ => MapSqlite(column.StoreType),
+        };
 
     private static (ColumnType?, string?) MapPostgres(DbColumn column)
     {

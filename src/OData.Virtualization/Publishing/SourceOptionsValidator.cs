@@ -25,7 +25,7 @@ internal static class SourceOptionsValidator
             var provider = DataSource.TryParseProvider(source.Provider);
             if (provider is null)
             {
-                errors.Add((sourceName, $"{path}:Provider is '{source.Provider}'. Set it to 'PostgreSQL' or 'Sqlite'."));
+                errors.Add((sourceName, $"{path}:Provider is '{source.Provider}'. Set it to 'PostgreSQL', 'Sqlite' or 'MySql' (alias 'MariaDB')."));
             }
 
             if (string.IsNullOrWhiteSpace(source.ConnectionString))
@@ -81,9 +81,12 @@ internal static class SourceOptionsValidator
     {
         try
         {
-            _ = provider == SourceProvider.PostgreSql
-                ? new Npgsql.NpgsqlConnectionStringBuilder(connectionString).ConnectionString
-                : new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString).ConnectionString;
+            _ = provider switch
+            {
+                SourceProvider.PostgreSql => new Npgsql.NpgsqlConnectionStringBuilder(connectionString).ConnectionString,
+                SourceProvider.MySql => new MySqlConnector.MySqlConnectionStringBuilder(connectionString).ConnectionString,
+                _ => new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString).ConnectionString,
+            };
             return null;
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or KeyNotFoundException)

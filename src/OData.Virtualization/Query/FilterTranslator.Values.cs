@@ -33,7 +33,7 @@ internal sealed partial class FilterTranslator
                 // A number beyond decimal's 28 digits compared with a numeric column: bind the literal's text and
                 // let PostgreSQL parse it, so no digit is lost to a double.
                 var text = constant.LiteralText.TrimEnd('m', 'M');
-                return new SqlValue($"CAST({_sql.AddParameter(text, s_string)} AS numeric)", peer, CanBeNull: false);
+                return new SqlValue(Dialect.DecimalFromText(_sql.AddParameter(text, s_string))!, peer, CanBeNull: false);
             case ConstantNode { Value: float or double } constant when FromLiteralText(constant, peer) is { } exact:
                 // Compared with an aggregate alias (no declared type), the parser reads 12.3 as Edm.Single: take its text.
                 return Constant(exact, peer);
@@ -107,7 +107,7 @@ internal sealed partial class FilterTranslator
     }
 
     private bool IsExactDecimalText(ConstantNode constant, ColumnType? peer)
-        => Dialect.Provider == SourceProvider.PostgreSql
+        => Dialect.DecimalFromText(string.Empty) is not null
            && peer is { Kind: ValueKind.Decimal }
            && constant.Value is double or decimal
            && constant.LiteralText is { Length: > 0 } literal

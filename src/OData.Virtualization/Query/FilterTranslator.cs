@@ -204,7 +204,7 @@ internal sealed partial class FilterTranslator
             };
         }
 
-        var plain = $"({left.Sql} {op} {right.Sql})";
+        var plain = Dialect.Comparison(left.Sql, op, right.Sql);
         if (!left.CanBeNull && !right.CanBeNull)
         {
             return plain;
@@ -272,10 +272,7 @@ internal sealed partial class FilterTranslator
 
     private static bool IsLiteral(SingleValueNode node) => node is ConstantNode or SingleValueFunctionCallNode { Name: "now" };
 
-    private string NullSafeEquals(string left, string right, bool equal)
-        => Dialect.Provider == SourceProvider.PostgreSql
-            ? $"({left} IS {(equal ? "NOT " : string.Empty)}DISTINCT FROM {right})"
-            : $"({left} IS {(equal ? string.Empty : "NOT ")}{right})";
+    private string NullSafeEquals(string left, string right, bool equal) => Dialect.NullSafeEquals(left, right, equal);
 
     private static string NotNull(SqlValue left, SqlValue right)
     {
@@ -348,7 +345,7 @@ internal sealed partial class FilterTranslator
             }
             else
             {
-                membership = $"({left.Sql} IN ({string.Join(", ", nonNull.Select(v => _sql.AddParameter(v, left.Type)))}))";
+                membership = Dialect.Comparison(left.Sql, "IN", $"({string.Join(", ", nonNull.Select(v => _sql.AddParameter(v, left.Type)))})");
             }
 
             if (strict && left.CanBeNull && !hasNull)

@@ -24,7 +24,7 @@ internal static class Keyset
             throw ODataProblem.BadRequest("The $skiptoken does not belong to this query: request the first page again.", "$skiptoken", "InvalidSkipToken");
         }
 
-        var simple = terms.All(t => !t.Nullable) && values.All(v => v is not null) && terms.All(t => t.Descending == terms[0].Descending);
+        var simple = (sql.Dialect.SeeksRowValues || terms.Count == 1) && terms.All(t => !t.Nullable) && values.All(v => v is not null) && terms.All(t => t.Descending == terms[0].Descending);
         if (simple)
         {
             var op = terms[0].Descending ? " < " : " > ";
@@ -103,9 +103,9 @@ internal static class Keyset
     private static string Parameter(SqlBuilder sql, SqlCompiler.OrderTerm term, object? value)
     {
         // Decimals too large for System.Decimal travel as text: PostgreSQL parses them back exactly.
-        if (value is string && term.Type is { Kind: ValueKind.Decimal } && sql.Dialect.Provider == SourceProvider.PostgreSql)
+        if (value is string && term.Type is { Kind: ValueKind.Decimal } && sql.Dialect.DecimalFromText(string.Empty) is not null)
         {
-            return $"CAST({sql.AddParameter(value, ColumnType.Of(ValueKind.String))} AS numeric)";
+            return sql.Dialect.DecimalFromText(sql.AddParameter(value, ColumnType.Of(ValueKind.String)))!;
         }
 
         return sql.AddParameter(value, term.Type);

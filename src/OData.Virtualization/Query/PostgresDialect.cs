@@ -110,6 +110,11 @@ internal sealed class PostgresDialect : SqlDialect
     public override string CompareColumn(string qualifiedColumn, ColumnType type)
         => type.CompareAs is { } cast ? qualifiedColumn + "::" + cast : qualifiedColumn;
 
+    public override string NullSafeEquals(string left, string right, bool equal)
+        => $"({left} IS {(equal ? "NOT " : string.Empty)}DISTINCT FROM {right})";
+
+    public override string? DecimalFromText(string parameter) => $"CAST({parameter} AS numeric)";
+
     // PostgreSQL sorts NULLs as larger than any value; OData wants them first ascending, last descending.
     // Only nullable columns get the modifier, so that an index on a NOT NULL column still serves the order.
     public override string NullOrdering(bool descending, bool nullable)

@@ -109,9 +109,17 @@ internal static partial class SqlCompiler
         if (only is null)
         {
             AppendColumns(text, dialect, query.ReadColumns);
+            var j = 0;
             foreach (var (_, remote) in join)
             {
                 text.Append(", ").Append(Alias).Append('.').Append(SqlDialect.Quote(remote.ColumnName));
+                if (windowed)
+                {
+                    // A derived table's columns need distinct names on MySQL, and the join column is often read too.
+                    text.Append(" AS ").Append(SqlDialect.Quote("__j" + j.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                }
+
+                j++;
             }
         }
         else

@@ -46,7 +46,7 @@ internal static partial class SqlCompiler
 
         foreach (var (column, value) in via.ParentKey ?? [])
         {
-            conditions.Add($"{sql.Dialect.CompareColumn(alias + "." + SqlDialect.Quote(column.ColumnName), column.Type)} = {sql.AddParameter(value, column.Type)}");
+            conditions.Add(sql.Dialect.KeyEquals(sql.Dialect.CompareColumn(alias + "." + SqlDialect.Quote(column.ColumnName), column.Type), sql.AddParameter(value, column.Type)));
         }
 
         if (via.ParentVia is { } grandparent)

@@ -170,7 +170,7 @@ internal static partial class SqlCompiler
         {
             foreach (var (column, value) in key)
             {
-                conditions.Add($"{sql.Dialect.CompareColumn(Alias + "." + SqlDialect.Quote(column.ColumnName), column.Type)} = {sql.AddParameter(value, column.Type)}");
+                conditions.Add(sql.Dialect.KeyEquals(sql.Dialect.CompareColumn(Alias + "." + SqlDialect.Quote(column.ColumnName), column.Type), sql.AddParameter(value, column.Type)));
             }
         }
 
@@ -222,7 +222,7 @@ internal static partial class SqlCompiler
         {
             if (!orderedColumns.Contains(key))
             {
-                terms.Add(new OrderTerm(sql.Dialect.CompareColumn(Alias + "." + SqlDialect.Quote(key.ColumnName), key.Type), key.Type, keyDescending, Nullable: false, key));
+                terms.Add(new OrderTerm(sql.Dialect.KeyOrderColumn(Alias + "." + SqlDialect.Quote(key.ColumnName), key.Type), key.Type, keyDescending, Nullable: false, key));
             }
         }
 

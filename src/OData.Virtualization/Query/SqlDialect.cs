@@ -4,7 +4,7 @@ using OData.Virtualization.Sources;
 
 namespace OData.Virtualization.Query;
 
-/// <summary>What differs between the SQL of PostgreSQL and SQLite.</summary>
+/// <summary>What differs between the SQL of PostgreSQL, SQLite and MySQL/MariaDB.</summary>
 internal abstract class SqlDialect
 {
     public abstract SourceProvider Provider { get; }
@@ -32,6 +32,31 @@ internal abstract class SqlDialect
 
     /// <summary>The expression that compares and orders a column in the published type's semantics.</summary>
     public abstract string CompareColumn(string qualifiedColumn, ColumnType type);
+
+    /// <summary>
+    /// <c>left op right</c> for a comparison operator or <c>IN</c> (then <paramref name="right"/> is the parenthesized
+    /// list). A dialect whose exact comparison hides the column from its index adds the comparison an index serves.
+    /// </summary>
+    public virtual string Comparison(string left, string op, string right) => $"({left} {op} {right})";
+
+    /// <summary>A key column (or a navigation's join column) equal to a bound value, as a condition of a WHERE list.</summary>
+    public virtual string KeyEquals(string column, string parameter) => $"{column} = {parameter}";
+
+    /// <summary>Two-valued equality (or inequality) of two nullable values: NULL equals NULL.</summary>
+    public virtual string NullSafeEquals(string left, string right, bool equal)
+        => $"({left} IS {(equal ? string.Empty : "NOT ")}{right})";
+
+    /// <summary>Whether an index serves a row-value comparison <c>(a, b) &gt; (x, y)</c>; if not, keyset pages use the expanded OR form.</summary>
+    public virtual bool SeeksRowValues => true;
+
+    /// <summary>
+    /// How the key orders and seeks as the tie-breaker of every order. A key is unique under its own comparison, so its
+    /// column's order is total whatever its collation, and the walk and the seek agree on it.
+    /// </summary>
+    public virtual string KeyOrderColumn(string qualifiedColumn, ColumnType type) => CompareColumn(qualifiedColumn, type);
+
+    /// <summary>A decimal from its text (a parameter), exactly, where the dialect can parse one; null where it cannot.</summary>
+    public virtual string? DecimalFromText(string parameter) => null;
 
     /// <summary><c>ORDER BY</c> modifier so that NULLs sort first ascending and last descending, as OData requires.</summary>
     public abstract string NullOrdering(bool descending, bool nullable);

@@ -12,6 +12,7 @@ internal static class SqlDialects
     {
         SourceProvider.PostgreSql => PostgresDialect.Instance,
         SourceProvider.Sqlite => SqliteDialect.Instance,
+        SourceProvider.MySql => MySqlDialect.Instance,
         _ => throw new ArgumentOutOfRangeException(nameof(provider), provider, "No SQL dialect for this provider."),
     };
 

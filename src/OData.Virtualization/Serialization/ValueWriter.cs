@@ -118,6 +118,8 @@ internal static partial class ValueWriter
             ValueKind.DateTimeOffset when sqlite => ParseSqliteTimestamp(reader.GetString(ordinal)),
             ValueKind.DateTimeOffset => new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc)),
             ValueKind.Duration when reader is NpgsqlDataReader npgsql => ToTimeSpan(npgsql.GetFieldValue<NpgsqlInterval>(ordinal)),
+            // MySQL's TIME reads as a TimeSpan (-838:59:59 to 838:59:59); SQLite stores seconds.
+            ValueKind.Duration when reader.GetFieldType(ordinal) == typeof(TimeSpan) => reader.GetFieldValue<TimeSpan>(ordinal),
             ValueKind.Duration => TimeSpan.FromSeconds(reader.GetDouble(ordinal)),
             _ => reader.GetValue(ordinal),
         };

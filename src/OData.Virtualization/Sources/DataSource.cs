@@ -77,6 +77,7 @@ internal abstract class DataSource : IAsyncDisposable
     public static DataSource Create(string name, SourceOptions options) => ParseProvider(options.Provider) switch
     {
         SourceProvider.PostgreSql => new PostgresDataSource(name, options),
+        SourceProvider.MySql => new MySqlDataSource(name, options),
         _ => new SqliteDataSource(name, options),
     };
 
@@ -84,6 +85,7 @@ internal abstract class DataSource : IAsyncDisposable
     {
         "POSTGRESQL" or "POSTGRES" or "NPGSQL" => SourceProvider.PostgreSql,
         "SQLITE" => SourceProvider.Sqlite,
+        "MYSQL" or "MARIADB" => SourceProvider.MySql,
         _ => null,
     };
 

@@ -20,7 +20,9 @@ internal static class SourceResilience
     /// (not a statement that ran past its timeout).
     /// </summary>
     public static bool IsTransient(Exception ex)
-        => ex is SourceUnavailableException || ex is NpgsqlException npgsql && npgsql.IsTransient && npgsql.InnerException is not TimeoutException;
+        => ex is SourceUnavailableException
+           || ex is NpgsqlException npgsql && npgsql.IsTransient && npgsql.InnerException is not TimeoutException
+           || ex is MySqlConnector.MySqlException { IsTransient: true } mysql && mysql.ErrorCode != MySqlConnector.MySqlErrorCode.CommandTimeoutExpired;
 
     public static ResiliencePipeline Create(string sourceName, SourceBreaker breaker)
     {

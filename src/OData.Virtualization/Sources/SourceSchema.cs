@@ -46,4 +46,7 @@ public enum SourceProvider
 
     /// <summary>SQLite through Microsoft.Data.Sqlite.</summary>
     Sqlite,
+
+    /// <summary>MySQL or MariaDB through MySqlConnector.</summary>
+    MySql,
 }

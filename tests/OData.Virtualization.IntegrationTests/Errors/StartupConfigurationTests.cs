@@ -52,7 +52,7 @@ public abstract class StartupConfigurationTests(ServerFixture fixture)
 
         Assert.Contains("legacy", message, StringComparison.Ordinal);
         Assert.Contains("Oracle", message, StringComparison.Ordinal);
-        Assert.Contains("'PostgreSQL' or 'Sqlite'", message, StringComparison.Ordinal);
+        Assert.Contains("'PostgreSQL', 'Sqlite' or 'MySql'", message, StringComparison.Ordinal);
         Assert.Contains("OData:Sources:nocs:ConnectionString", message, StringComparison.Ordinal);
         Assert.Contains("no_such_column", message, StringComparison.Ordinal);
         Assert.Contains(MissingObject, message, StringComparison.Ordinal);
@@ -104,7 +104,7 @@ public abstract class StartupConfigurationTests(ServerFixture fixture)
             settings["OData:Sources:legacy:ConnectionString"] = "Data Source=orcl";
         });
         Assert.Contains("OData:Sources:legacy:Provider", message, StringComparison.Ordinal);
-        Assert.Contains("'PostgreSQL' or 'Sqlite'", message, StringComparison.Ordinal);
+        Assert.Contains("'PostgreSQL', 'Sqlite' or 'MySql'", message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -203,7 +203,7 @@ public abstract class StartupConfigurationTests(ServerFixture fixture)
         Assert.True(exitCode == 2, $"exit code {exitCode}: {output}");
         Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
         Assert.Contains("cannot start", output, StringComparison.Ordinal);
-        Assert.Contains("OData:Sources:legacy:Provider is 'Oracle'. Set it to 'PostgreSQL' or 'Sqlite'.", output, StringComparison.Ordinal);
+        Assert.Contains("OData:Sources:legacy:Provider is 'Oracle'. Set it to 'PostgreSQL', 'Sqlite' or 'MySql' (alias 'MariaDB').", output, StringComparison.Ordinal);
         Assert.Contains("OData:Sources:nocs:ConnectionString is missing.", output, StringComparison.Ordinal);
     }
 

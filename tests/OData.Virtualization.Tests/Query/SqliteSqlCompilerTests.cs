@@ -400,7 +400,7 @@ public sealed class SqliteSqlCompilerTests
         var statement = Lite.Expand("customers?$select=id&$expand=sales_orders($select=order_id;$orderby=ordered_on desc;$top=2)", [1L]);
 
         SqlAssert.Sql(
-            "SELECT * FROM (SELECT t0.\"order_id\", t0.\"customer_id\", ROW_NUMBER() OVER (PARTITION BY t0.\"customer_id\" " +
+            "SELECT * FROM (SELECT t0.\"order_id\", t0.\"customer_id\" AS \"__j0\", ROW_NUMBER() OVER (PARTITION BY t0.\"customer_id\" " +
             "ORDER BY t0.\"ordered_on\" DESC, t0.\"order_id\" DESC) AS \"__rn\" FROM \"sales_orders\" AS t0 " +
             "WHERE ((t0.\"customer_id\") IN ((@p0)))) AS w WHERE w.\"__rn\" > @p1 AND w.\"__rn\" <= @p2 ORDER BY w.\"__rn\"",
             statement);
