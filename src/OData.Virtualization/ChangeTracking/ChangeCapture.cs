@@ -48,8 +48,10 @@ internal sealed partial class ChangeCapture(
             {
                 return;
             }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException or TimeoutException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                // Whatever failed, the capture restarts from the slot (nothing unacknowledged is lost); a background
+                // service that threw would stop the whole host.
                 if (feed.State != CaptureState.Failed)
                 {
                     feed.Report(CaptureState.Recovering, "the replication connection failed; capture resumes from the slot");

@@ -127,13 +127,13 @@ internal sealed class ChangeStore : IAsyncDisposable
             insert.Parameters.AddWithValue("keys", changes.Select(c => c.Key).ToArray());
             insert.Parameters.AddWithValue("deleted", changes.Select(c => c.Deleted).ToArray());
             insert.Parameters.Add(new NpgsqlParameter("old", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = changes.Select(c => c.OldRow).ToArray() });
-            insert.Parameters.AddWithValue("lsn", lsn);
+            insert.Parameters.Add(new NpgsqlParameter("lsn", NpgsqlDbType.PgLsn) { Value = lsn });
             insert.Parameters.AddWithValue("at", committedAt);
             await insert.ExecuteNonQueryAsync(ct);
         }
 
         await using var confirm = new NpgsqlCommand($"UPDATE {_tracking} SET confirmed_lsn = @lsn WHERE slot = @slot", connection, transaction);
-        confirm.Parameters.AddWithValue("lsn", lsn);
+        confirm.Parameters.Add(new NpgsqlParameter("lsn", NpgsqlDbType.PgLsn) { Value = lsn });
         confirm.Parameters.AddWithValue("slot", _slot);
         await confirm.ExecuteNonQueryAsync(ct);
         await transaction.CommitAsync(ct);
@@ -161,8 +161,15 @@ internal sealed class ChangeStore : IAsyncDisposable
             SELECT t.epoch, (SELECT coalesce(max(seq), 0) FROM {_changes}), t.purged_through FROM {_tracking} AS t WHERE t.slot = @slot
             """, connection);
         command.Parameters.AddWithValue("slot", _slot);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? new StorePosition(reader.GetGuid(0), reader.GetInt64(1), reader.GetInt64(2)) : null;
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            return await reader.ReadAsync(ct) ? new StorePosition(reader.GetGuid(0), reader.GetInt64(1), reader.GetInt64(2)) : null;
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return null; // the capture has not created the store yet
+        }
     }
 
     /// <summary>
