@@ -37,6 +37,15 @@ internal sealed partial class ChangeCapture(
             return;
         }
 
+        // The tracked tables are known once the model is published (hosted services start side by side).
+        var published = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        models.Published += _ => published.TrySetResult();
+        if (models.Sources.Count > 0)
+        {
+            published.TrySetResult();
+        }
+
+        await published.Task.WaitAsync(stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
         var interval = TimeSpan.FromSeconds(Math.Max(1, _options.CheckIntervalSeconds));
         while (!stoppingToken.IsCancellationRequested)
         {

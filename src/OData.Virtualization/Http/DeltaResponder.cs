@@ -51,7 +51,7 @@ internal sealed partial class DeltaResponder(
         var position = Trackable(request, prepared) ? await feed.Store.PositionAsync(request.Aborted) : null;
         if (position is null)
         {
-            await collections.RespondAsync(request, prepared);
+            await collections.RespondAsync(request, prepared, cacheable: !prepared.Set.IsTracked);
             return;
         }
 
@@ -160,9 +160,13 @@ internal sealed partial class DeltaResponder(
         return kept.Count == 0 ? relative[..question] : relative[..question] + "?" + string.Join('&', kept);
     }
 
-    /// <summary>Binds a token to the service root, the caller's scope and the delta link's options.</summary>
+    /// <summary>
+    /// Binds a token to the service root, the caller and the delta link's options. The caller is its identity (sign-in
+    /// method and name), not its scope's id: a delta link lives for days, across schema refreshes and policy reloads
+    /// that give the same caller a new scope; what the caller may see is applied anew on every poll.
+    /// </summary>
     private static string Fingerprint(ODataRequest request)
-        => PagePlanner.Fingerprint(request.ServiceRoot + "\n" + request.Scope.Id + "\n" + Target(request.Relative));
+        => PagePlanner.Fingerprint(request.ServiceRoot + "\n" + request.Scope.Principal + "\n" + Target(request.Relative));
 
     private string Link(ODataRequest request, DeltaToken token)
     {
