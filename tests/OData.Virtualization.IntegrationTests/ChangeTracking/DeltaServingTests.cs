@@ -32,6 +32,39 @@ public sealed class DeltaServingTests(LogicalDecodingCluster cluster)
     }
 
     [Fact]
+    public async Task TrackedRead_OfSeveralPages_EndsWithADeltaLinkFromWhereItBegan()
+    {
+        var database = await cluster.CreateAsync(rows: 50);
+        var settings = database.Settings();
+        settings["OData:Paging:DefaultPageSize"] = "20";
+        using var server = InProcessServer.Start(settings);
+        var client = server.Client;
+        await DeltaClient.TrackWhenReadyAsync(client, "accounts?$top=0");
+
+        // Page 1 is read, then a row already sent changes before the last page: the delta link must still show it.
+        using var request = new HttpRequestMessage(HttpMethod.Get, "accounts?$filter=balance ge 0");
+        request.Headers.Add("Prefer", "odata.track-changes");
+        using var response = await client.SendAsync(request);
+        Assert.Contains("odata.track-changes", response.Headers.GetValues("Preference-Applied").Single(), StringComparison.Ordinal);
+        var page = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+        Assert.False(page.TryGetProperty("@odata.deltaLink", out _));
+        await database.ExecuteAsync("UPDATE accounts SET name = 'changed mid-read' WHERE id = 1");
+        var rows = page.GetProperty("value").GetArrayLength();
+        while (page.TryGetProperty("@odata.nextLink", out var next))
+        {
+            page = await DeltaClient.GetAsync(client, next.GetString()!);
+            rows += page.GetProperty("value").GetArrayLength();
+        }
+
+        Assert.Equal(50, rows);
+        var link = page.GetProperty("@odata.deltaLink").GetString()!;
+        Assert.Contains("$filter=", link, StringComparison.Ordinal);
+        await database.WaitCapturedAsync();
+        var delta = await DeltaClient.PollAsync(client, link);
+        Assert.Equal("changed mid-read", delta.Changed[1].GetProperty("name").GetString());
+    }
+
+    [Fact]
     public async Task DeltaLink_IssuedByOneInstance_IsAnsweredByAnother()
     {
         var database = await cluster.CreateAsync();
