@@ -55,6 +55,9 @@ public sealed class VirtualizationOptions
 
     /// <summary>Output adjusted for clients that cannot read the standard form (binary values).</summary>
     public CompatibilityOptions Compatibility { get; init; } = new();
+
+    /// <summary>Delta links from PostgreSQL logical decoding; off unless sets are listed.</summary>
+    public ChangeTrackingOptions ChangeTracking { get; init; } = new();
 }
 
 /// <summary>

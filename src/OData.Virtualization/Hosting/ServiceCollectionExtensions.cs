@@ -67,6 +67,7 @@ public static class ServiceCollectionExtensions
         // Schema refresh (schedule, NOTIFY, admin), the model lock, configuration reload, graceful shutdown.
         services.AddModelOperations();
         services.AddSingleton<IModelCheck, PolicyModelCheck>();
+        services.AddChangeTracking();
         services.AddSingleton<AccessScopes>();
         services.AddSingleton<FailedSignIns>();
         services.AddSingleton<PasswordChecks>();

@@ -15,7 +15,13 @@ namespace OData.Virtualization.Http;
 /// </summary>
 internal sealed class CollectionResponder(PageRenderer renderer, NavigationParents parents, AnswerSender answers, ResponseKeys keys, TimeProvider time, ILogger<CollectionResponder> logger)
 {
-    public async Task RespondAsync(ODataRequest request, PreparedRequest prepared)
+    /// <param name="request">The request.</param>
+    /// <param name="prepared">Its plan.</param>
+    /// <param name="cacheable">
+    /// False for a read of a tracked set that preferred change tracking but could not have it (capture not started):
+    /// cached, it would be answered again without a delta link once tracking runs.
+    /// </param>
+    public async Task RespondAsync(ODataRequest request, PreparedRequest prepared, bool cacheable = true)
     {
         var plan = prepared.Page!;
         var format = prepared.Format;
@@ -24,7 +30,7 @@ internal sealed class CollectionResponder(PageRenderer renderer, NavigationParen
         var ttl = keys.Ttl(prepared.Set);
         var render = new PageRender(plan, request.Scope.Principal, request.ServiceRoot, request.Relative, format, now) { Statements = prepared.Pages };
         timings.Parse = timings.Elapsed;
-        if (plan.PageSize is not null && ttl > TimeSpan.Zero)
+        if (cacheable && plan.PageSize is not null && ttl > TimeSpan.Zero)
         {
             // Compiled once: for the cache key, and (on a miss) for the source.
             var (page, count) = prepared.Pages.Compile(plan, now);

@@ -25,6 +25,7 @@ internal sealed class ODataEndpoint(
     Responders responders,
     IOptionsMonitor<VirtualizationOptions> options,
     RequestTelemetry telemetry,
+    ChangeTracking.ChangeFeed changes,
     ILogger<ODataEndpoint> logger)
 {
     public const string RoutePrefix = "odata";
@@ -139,7 +140,7 @@ internal sealed class ODataEndpoint(
 
         // Only here: a remembered request passed this check when it was first planned (the target is part of its key).
         PercentEncoding.Check(target.Relative);
-        RequestTarget.CheckQueryOptionNames(http);
+        RequestTarget.CheckQueryOptionNames(http, deltaTokens: changes.Enabled);
         if (target.IsServiceDocument)
         {
             var format = ResponseFormat.Negotiate(http.Query["$format"], http.Headers.Accept);

@@ -13,6 +13,12 @@ internal sealed record PageRender(PagePlan Plan, string Principal, string Servic
     /// <summary>The page's statements, when the caller compiled them already (for its cache key).</summary>
     public (SqlCompiler.PageStatement Page, SqlStatement? Count)? Compiled { get; init; }
 
+    /// <summary>A tracked read's <c>@odata.deltaLink</c>, written on its last page (change tracking).</summary>
+    public string? DeltaLink { get; init; }
+
+    /// <summary>Appended to the <c>@odata.nextLink</c> of a tracked read's first page: where its delta link will start.</summary>
+    public string? NextLinkSuffix { get; init; }
+
     /// <summary>The remembered request's first-page statements, when it has them (compiled here otherwise).</summary>
     public PageStatements? Statements { get; init; }
 }

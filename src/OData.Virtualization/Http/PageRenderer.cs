@@ -98,7 +98,11 @@ internal sealed class PageRenderer(QueryExecutor executor, PagePlanner pages)
         if (plan.MayHaveNext && written == limit && (expanding ? await open.HasMoreAsync(query.ReadColumns, ct) : await open.ReadAsync(ct)))
         {
             var token = pages.Codec.Encode(new SkipToken(plan.Fingerprint, plan.Returned + written, plan.PageSize!.Value, last!));
-            writer.WriteString("@odata.nextLink", PagePlanner.NextLink(render.ServiceRoot, render.RelativeTarget, token));
+            writer.WriteString("@odata.nextLink", PagePlanner.NextLink(render.ServiceRoot, render.RelativeTarget, token) + render.NextLinkSuffix);
+        }
+        else if (render.DeltaLink is { } delta)
+        {
+            writer.WriteString("@odata.deltaLink", delta);
         }
 
         writer.WriteEndObject();

@@ -72,11 +72,13 @@ internal sealed record RequestTarget(string ServiceRoot, string Relative)
     /// Refuses system query options this service does not implement (501) or that do not exist (400), and repeated ones.
     /// Custom options (names that are no system option's, with or without <c>$</c>) are allowed and ignored.
     /// </summary>
-    public static void CheckQueryOptionNames(HttpRequest request)
+    /// <param name="request">The request.</param>
+    /// <param name="deltaTokens">Change tracking is on: <c>$deltatoken</c> is served (otherwise a 501, as before).</param>
+    public static void CheckQueryOptionNames(HttpRequest request, bool deltaTokens = false)
     {
         foreach (var name in request.Query.Keys)
         {
-            if (!name.StartsWith('$'))
+            if (!name.StartsWith('$') || (deltaTokens && name.Equals("$deltatoken", StringComparison.Ordinal) && request.Query[name].Count == 1))
             {
                 continue;
             }

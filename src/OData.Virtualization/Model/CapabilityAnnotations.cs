@@ -73,6 +73,33 @@ internal static class CapabilityAnnotations
             Add(model, target, "UpdateRestrictions", Record(("Updatable", new EdmBooleanConstant(false))));
             Add(model, target, "DeleteRestrictions", Record(("Deletable", new EdmBooleanConstant(false))));
         }
+
+        AnnotateChangeTracking(model, sets);
+    }
+
+    /// <summary>
+    /// <c>Capabilities.ChangeTracking</c> on each tracked set (Salesforce's External Change Data Capture looks for it):
+    /// delta links follow <c>$filter</c> on every property and <c>$select</c>; no expanded property is tracked.
+    /// </summary>
+    /// <param name="model">The model to annotate.</param>
+    /// <param name="sets">Its sets; only the tracked ones are annotated.</param>
+    /// <param name="refer">Also refer to the vocabulary (a model that has no other Capabilities annotation).</param>
+    public static void AnnotateChangeTracking(EdmModel model, IEnumerable<PublishedSet> sets, bool refer = false)
+    {
+        var tracked = sets.Where(s => s.IsTracked).ToList();
+        if (refer && tracked.Count > 0)
+        {
+            Vocabularies.Refer(model, Vocabulary, Namespace, "Capabilities");
+        }
+
+        foreach (var set in tracked)
+        {
+            var filterable = set.Columns.Where(c => !c.Type.IsCollection).Select(c => (IEdmExpression)new EdmPropertyPathExpression(c.PropertyName));
+            Add(model, set.EdmSet, "ChangeTracking", Record(
+                ("Supported", new EdmBooleanConstant(true)),
+                ("FilterableProperties", new EdmCollectionExpression(filterable)),
+                ("ExpandableProperties", new EdmCollectionExpression())));
+        }
     }
 
     private static void Add(EdmModel model, IEdmVocabularyAnnotatable target, string term, IEdmExpression value)

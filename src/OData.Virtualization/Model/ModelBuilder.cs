@@ -20,6 +20,9 @@ internal sealed partial class ModelBuilder
     /// <summary>Start-up report lines: one per published entity set, one per skipped object, column or relationship.</summary>
     public IReadOnlyList<string> Report => _report;
 
+    /// <summary>The entity sets whose changes are tracked (<c>OData:ChangeTracking:Sets</c>). Default: none.</summary>
+    public IReadOnlySet<string> TrackedSets { get; init; } = new HashSet<string>();
+
     /// <summary>Configuration that refers to things that do not exist; the server does not start with any.</summary>
     public IReadOnlyList<string> Errors => _errors;
 
@@ -65,7 +68,11 @@ internal sealed partial class ModelBuilder
         var sets = new Dictionary<string, PublishedSet>(StringComparer.Ordinal);
         foreach (var candidate in candidates.OrderBy(c => c.SetName, StringComparer.Ordinal))
         {
-            var set = new PublishedSet(candidate.SetName!, candidate.Source, candidate.Object, candidate.Columns, candidate.Key) { Settings = candidate.Settings };
+            var set = new PublishedSet(candidate.SetName!, candidate.Source, candidate.Object, candidate.Columns, candidate.Key)
+            {
+                Settings = candidate.Settings,
+                IsTracked = TrackedSets.Contains(candidate.SetName!),
+            };
             var type = new EdmEntityType(Namespace, candidate.SetName!);
             foreach (var column in candidate.Columns)
             {

@@ -44,6 +44,7 @@ internal static class ModelProjection
             var copy = new PublishedSet(set.Name, set.Source, set.Object, columns, key)
             {
                 Settings = set.Settings,
+                IsTracked = set.IsTracked,
                 RowFilter = rules.RowFilter,
                 PolicySet = set,
                 EdmType = type,

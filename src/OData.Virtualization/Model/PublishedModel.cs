@@ -73,6 +73,9 @@ internal sealed class PublishedSet
     /// <summary>The operator's settings for this set, if any.</summary>
     public EntitySetOptions? Settings { get; init; }
 
+    /// <summary>Whether the set's changes are tracked (<c>OData:ChangeTracking:Sets</c>): delta links, and <c>Capabilities.ChangeTracking</c>.</summary>
+    public bool IsTracked { get; init; }
+
     public EdmEntityType EdmType { get; set; } = null!;
 
     public EdmEntitySet EdmSet { get; set; } = null!;

@@ -180,7 +180,7 @@ internal sealed class PagePlanner(IOptionsMonitor<VirtualizationOptions> options
     /// $select, $expand, $top, $compute), decoded, without insignificant whitespace, and sorted, exactly as the next link
     /// carries them. (It is part of the cache key too: spellings that differ only in whitespace share an entry.)
     /// </summary>
-    private static string Fingerprint(string relativeTarget)
+    internal static string Fingerprint(string relativeTarget)
     {
         var question = relativeTarget.IndexOf('?', StringComparison.Ordinal);
         var path = Decode(question < 0 ? relativeTarget : relativeTarget[..question]);

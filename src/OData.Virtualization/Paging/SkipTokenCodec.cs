@@ -82,6 +82,19 @@ internal sealed class SkipTokenCodec(byte[] key)
         }
     }
 
+    /// <summary>
+    /// The MAC of another kind of token signed with the paging key (a delta link's), under its own purpose so that no
+    /// token of one kind is ever accepted as the other.
+    /// </summary>
+    public byte[] Sign(string purpose, ReadOnlySpan<byte> payload)
+    {
+        var message = new byte[purpose.Length + 1 + payload.Length];
+        Encoding.UTF8.GetBytes(purpose, message);
+        message[purpose.Length] = (byte)'\n';
+        payload.CopyTo(message.AsSpan(purpose.Length + 1));
+        return HMACSHA256.HashData(key, message).AsSpan(0, MacLength).ToArray();
+    }
+
     /// <summary>A short hash that ties a token to the query it continues (set, filter, search, order, $top).</summary>
     public static string Fingerprint(string text)
         => Base64Url.EncodeToString(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 12));

@@ -203,6 +203,7 @@ internal static class SalesforceProfile
             var published = new PublishedSet(name, set.Source, set.Object, columns, key)
             {
                 Settings = set.Settings,
+                IsTracked = set.IsTracked,
                 // A policy's row filter refers to the unrestricted set's properties: both stay as they are.
                 RowFilter = set.RowFilter,
                 PolicySet = set.PolicySet,
@@ -217,7 +218,9 @@ internal static class SalesforceProfile
             report.Add("Salesforce profile: navigation properties are not published (Salesforce Connect does not use $expand; relate external objects with lookup fields).");
         }
 
-        // No Capabilities annotations here: Salesforce Connect reads none, and this document is kept to what it reads.
+        // No Capabilities annotations here but change tracking's: Salesforce Connect reads no other, and this document
+        // is kept to what it reads (a model that tracks nothing is unchanged).
+        CapabilityAnnotations.AnnotateChangeTracking(model, sets.Values, refer: true);
         var projected = new PublishedModel(model, sets);
         return new SalesforceView(projected, MetadataWriter.Render(model), report);
     }

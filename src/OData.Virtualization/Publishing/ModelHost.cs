@@ -233,7 +233,7 @@ internal sealed partial class ModelHost(
             }
         }
 
-        var builder = new ModelBuilder();
+        var builder = new ModelBuilder { TrackedSets = new HashSet<string>(settings.ChangeTracking.Sets, StringComparer.Ordinal) };
         var model = builder.Build(discovered);
         errors.AddRange(builder.Errors);
         foreach (var check in checks)

@@ -40,6 +40,12 @@ internal sealed record EntityQuery
 
     public IReadOnlyList<ExpandedQuery> Expands { get; init; } = [];
 
+    /// <summary>
+    /// For a delta (change tracking): only the rows whose key is one of these, a JSON array of objects of key column
+    /// → text, as the change store keeps them (PostgreSQL reads them into the table's own types).
+    /// </summary>
+    public string? ChangedKeys { get; init; }
+
     /// <summary>Server-driven paging of this request: how many rows to fetch, and after which position.</summary>
     public PageWindow? Paging { get; init; }
 

@@ -166,6 +166,11 @@ internal static partial class SqlCompiler
             conditions.Add(RelatedTo(sql, via, Alias, now, depth: 1));
         }
 
+        if (query.ChangedKeys is { } changed)
+        {
+            conditions.Add(ChangedKeysPredicate(sql, query.Set, changed));
+        }
+
         if (query.Key is { } key)
         {
             foreach (var (column, value) in key)

@@ -23,6 +23,7 @@ public sealed class PostgresCluster : IAsyncDisposable
     private readonly string _bin;
     private readonly string _root;
     private readonly bool _asRoot;
+    private string _serverOptions = string.Empty;
 
     private PostgresCluster(string bin, string root, bool asRoot, int port)
     {
@@ -45,7 +46,8 @@ public sealed class PostgresCluster : IAsyncDisposable
     public string ConnectionString(string database) => Info.ConnectionString(database);
 
     /// <summary>Starts a cluster of the caller's own; dispose it to stop it and remove its folder.</summary>
-    public static async Task<PostgresCluster> StartAsync()
+    /// <param name="serverOptions">More server settings, as <c>-c name=value</c> options (for example <c>-c wal_level=logical</c>).</param>
+    public static async Task<PostgresCluster> StartAsync(string serverOptions = "")
     {
         var bin = FindPostgresBin() ?? throw new InvalidOperationException(
             "PostgreSQL (initdb and pg_ctl under /usr/lib/postgresql/*/bin) is needed for the integration tests and was not found. " +
@@ -59,7 +61,7 @@ public sealed class PostgresCluster : IAsyncDisposable
         var root = Path.Combine(Path.GetTempPath(), ClusterPrefix + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
         var asRoot = Environment.UserName == "root";
-        var cluster = new PostgresCluster(bin, root, asRoot, LocalProcess.FreePort());
+        var cluster = new PostgresCluster(bin, root, asRoot, LocalProcess.FreePort()) { _serverOptions = serverOptions };
         try
         {
             if (asRoot)
@@ -82,7 +84,7 @@ public sealed class PostgresCluster : IAsyncDisposable
 
     /// <summary>Starts the (stopped) cluster again, on its port.</summary>
     public Task StartAgainAsync()
-        => RunPgAsync("pg_ctl", $"-D {_root}/data -l {_root}/server.log -w -t 60 -o \"-p {Port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off\" start");
+        => RunPgAsync("pg_ctl", $"-D {_root}/data -l {_root}/server.log -w -t 60 -o \"-p {Port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off {_serverOptions}\" start");
 
     /// <summary>Stops the cluster (fast shutdown: open sessions are terminated, as in a real outage).</summary>
     public Task StopAsync() => RunPgAsync("pg_ctl", $"-D {_root}/data -m fast -w -t 60 stop");

@@ -1,0 +1,133 @@
+using Npgsql;
+
+namespace OData.Virtualization.ChangeTracking;
+
+/// <summary>The start-up checks of the source: logical decoding allowed, the publication, each table's REPLICA IDENTITY.</summary>
+internal sealed partial class ChangeCapture
+{
+    /// <summary>Returns every problem found, each with the statement that fixes it; creates the publication when it can.</summary>
+    private async Task<List<string>> PreflightAsync(NpgsqlConnection source, IReadOnlyList<TrackedTable> tables, CancellationToken ct)
+    {
+        var problems = new List<string>();
+        var walLevel = (string?)await ScalarAsync(source, "SHOW wal_level", ct);
+        if (walLevel != "logical")
+        {
+            problems.Add($"the source's wal_level is '{walLevel}'; logical decoding needs 'logical'. Run ALTER SYSTEM SET wal_level = logical; and restart PostgreSQL (docs/operations.md).");
+        }
+
+        var (role, replication) = await RoleAsync(source, ct);
+        if (!replication)
+        {
+            problems.Add($"the role '{role}' may not open a replication connection. Run ALTER ROLE \"{role}\" REPLICATION; or set OData:ChangeTracking:ReplicationConnectionString to a role that has the REPLICATION attribute.");
+        }
+
+        foreach (var table in tables)
+        {
+            if (await ReplicaIdentityProblemAsync(source, table, ct) is { } problem)
+            {
+                problems.Add(problem);
+            }
+        }
+
+        if (problems.Count == 0)
+        {
+            await EnsurePublicationAsync(source, tables, problems, ct);
+        }
+
+        return problems;
+    }
+
+    private static async Task<(string Role, bool Replication)> RoleAsync(NpgsqlConnection source, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("SELECT rolname, rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user", source);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return (reader.GetString(0), reader.GetBoolean(1));
+    }
+
+    /// <summary>
+    /// A delete reaches us with the columns of the table's replica identity only: they must include the published key
+    /// (the primary key by default; FULL gives every column, and lets row filters judge a deleted row).
+    /// </summary>
+    private async Task<string?> ReplicaIdentityProblemAsync(NpgsqlConnection source, TrackedTable table, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("""
+            SELECT c.relreplident::text,
+                   ARRAY(SELECT a.attname::text FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+                         WHERE i.indrelid = c.oid AND ((c.relreplident = 'd' AND i.indisprimary) OR (c.relreplident = 'i' AND i.indisreplident)))
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = @schema AND c.relname = @table
+            """, source);
+        command.Parameters.AddWithValue("schema", table.Schema);
+        command.Parameters.AddWithValue("table", table.Table);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return $"the table {table.Qualified} of '{table.Set}' was not found.";
+        }
+
+        var identity = reader.GetString(0);
+        var columns = reader.GetFieldValue<string[]>(1);
+        if (identity == "f")
+        {
+            feed.FullIdentity(table.Store);
+        }
+
+        if (identity == "f" || (identity is "d" or "i" && columns.Length > 0 && table.KeyColumns.All(columns.Contains)))
+        {
+            return null;
+        }
+
+        return $"the table {table.Qualified} of '{table.Set}' has REPLICA IDENTITY {Identity(identity)}, which does not include its published key ({string.Join(", ", table.KeyColumns)}): a deleted row would arrive without its key. Run ALTER TABLE {table.Qualified} REPLICA IDENTITY FULL; (or REPLICA IDENTITY USING INDEX on a unique index of the key columns).";
+    }
+
+    private static string Identity(string code) => code switch
+    {
+        "d" => "DEFAULT (the primary key)",
+        "n" => "NOTHING",
+        "i" => "USING INDEX",
+        _ => code,
+    };
+
+    private async Task EnsurePublicationAsync(NpgsqlConnection source, IReadOnlyList<TrackedTable> tables, List<string> problems, CancellationToken ct)
+    {
+        var publication = _options.PublicationName;
+        await using var command = new NpgsqlCommand("SELECT schemaname::text || '.' || tablename::text FROM pg_publication_tables WHERE pubname = @name", source);
+        command.Parameters.AddWithValue("name", publication);
+        var published = new HashSet<string>(StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                published.Add(reader.GetString(0));
+            }
+        }
+
+        await using var lookup = new NpgsqlCommand("SELECT 1 FROM pg_publication WHERE pubname = @name", source);
+        lookup.Parameters.AddWithValue("name", publication);
+        var exists = published.Count > 0 || await lookup.ExecuteScalarAsync(ct) is not null;
+        var missing = tables.Where(t => !published.Contains(t.Schema + "." + t.Table)).Select(t => t.Qualified).ToList();
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        var statement = exists
+            ? $"ALTER PUBLICATION {publication} ADD TABLE {string.Join(", ", missing)}"
+            : $"CREATE PUBLICATION {publication} FOR TABLE {string.Join(", ", missing)}";
+        try
+        {
+            await using var create = new NpgsqlCommand(statement, source);
+            await create.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException ex)
+        {
+            problems.Add($"the publication '{publication}' does not cover {string.Join(", ", missing)}, and this role may not change it ({ex.SqlState}). Run {statement}; as the tables' owner.");
+        }
+    }
+
+    private static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync(ct);
+    }
+}
