@@ -75,8 +75,10 @@ public sealed class StatementTimeoutTests(Xunit.Abstractions.ITestOutputHelper o
             {
                 output.WriteLine($"slow query {i + 1}: {(int)response.StatusCode} after {watch.Elapsed.TotalSeconds:F2} s");
                 ODataAssert.AssertError(response, body, HttpStatusCode.GatewayTimeout, $"slow query {i + 1}");
-                // One attempt takes about 2.4 s here (1 s timeout, the lag on the answers); three (two retries) about 7.5 s.
-                Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"slow query {i + 1} took {watch.Elapsed.TotalSeconds:F1} s: was it retried?");
+                // One attempt takes 2.4–4 s here (1 s timeout, the lag on the answers), up to 5.6 s when it must open a
+                // connection through the lagging relay (measured on a clean clone, before and after the 2026-12-07
+                // merges: 5.04 s and 5.57 s failed a 5 s bound); three (two retries, with their backoff) take 7.5 s or more.
+                Assert.True(watch.Elapsed < TimeSpan.FromSeconds(7), $"slow query {i + 1} took {watch.Elapsed.TotalSeconds:F1} s: was it retried?");
             }
         }
 
