@@ -204,17 +204,18 @@ internal static class BenchmarkRun
                     // Slow requests (tens of ms or more, one at a time) are measured until their last answer is in.
                     var slow = results.Latency.Where(l => l.Scenario == scenario).Select(l => l.HandMedian).DefaultIfEmpty(0).Max() > SlowMilliseconds;
                     Side[] sides = comparable ? [Side.Ours, Side.HandWritten, Side.OurSql] : [Side.Ours, Side.HandWritten];
+                    (Uri Url, ServerProcess Process) Target(Side side) => side switch
+                    {
+                        Side.Ours => (OursUrl(ours, scenario), ours),
+                        Side.HandWritten => (HandUrl(baseline, scenario), baseline),
+                        _ => (BaselineUrl(baseline, scenario), baseline),
+                    };
+
                     if (!slow && settings.ConcurrentWarmup > TimeSpan.Zero)
                     {
                         foreach (var side in sides)
                         {
-                            var url = side switch
-                            {
-                                Side.Ours => OursUrl(ours, scenario),
-                                Side.HandWritten => HandUrl(baseline, scenario),
-                                _ => BaselineUrl(baseline, scenario),
-                            };
-                            _ = await ConcurrentLoad.RunAsync(client, url, s_apiKey, settings.Workers, settings.ConcurrentWarmup, slow: false, ct);
+                            _ = await ConcurrentLoad.RunAsync(client, Target(side).Url, s_apiKey, settings.Workers, settings.ConcurrentWarmup, slow: false, ct);
                         }
                     }
 
@@ -223,12 +224,7 @@ internal static class BenchmarkRun
                         // Reverse the order every repeat, so that a drift in machine load does not favour one side.
                         foreach (var side in segment % 2 == 0 ? sides : sides.Reverse())
                         {
-                            var (url, process) = side switch
-                            {
-                                Side.Ours => (OursUrl(ours, scenario), ours),
-                                Side.HandWritten => (HandUrl(baseline, scenario), baseline),
-                                _ => (BaselineUrl(baseline, scenario), baseline),
-                            };
+                            var (url, process) = Target(side);
                             var serverBefore = process.CpuTime();
                             var postgresBefore = postgres?.CpuTime();
                             var outcome = await ConcurrentLoad.RunAsync(client, url, s_apiKey, settings.Workers, settings.ConcurrentBudget, slow, ct);

@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text.Json;
 using OData.Virtualization.Errors;
@@ -44,24 +43,12 @@ internal sealed class DeltaTokenCodec(SkipTokenCodec signer)
         }
 
         var payload = buffer.ToArray();
-        return Base64Url.EncodeToString(payload) + "." + Base64Url.EncodeToString(signer.Sign(Purpose, payload));
+        return SkipTokenCodec.Join(payload, signer.Sign(Purpose, payload));
     }
 
     public DeltaToken Decode(string text)
     {
-        var dot = text.IndexOf('.', StringComparison.Ordinal);
-        byte[] payload, mac;
-        try
-        {
-            if (dot <= 0)
-            {
-                throw new FormatException();
-            }
-
-            payload = Base64Url.DecodeFromChars(text.AsSpan(0, dot));
-            mac = Base64Url.DecodeFromChars(text.AsSpan(dot + 1));
-        }
-        catch (FormatException)
+        if (!SkipTokenCodec.TrySplit(text, out var payload, out var mac))
         {
             throw Invalid("it is not a link this service issued");
         }

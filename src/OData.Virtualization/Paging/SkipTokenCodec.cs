@@ -40,25 +40,37 @@ internal sealed class SkipTokenCodec(byte[] key)
         }
 
         var payload = buffer.ToArray();
-        var mac = HMACSHA256.HashData(key, payload).AsSpan(0, MacLength);
-        return Base64Url.EncodeToString(payload) + "." + Base64Url.EncodeToString(mac);
+        return Join(payload, HMACSHA256.HashData(key, payload).AsSpan(0, MacLength));
+    }
+
+    /// <summary>A signed token as this service writes every kind of them: <c>payload.mac</c>, both base64url.</summary>
+    internal static string Join(byte[] payload, ReadOnlySpan<byte> mac) => Base64Url.EncodeToString(payload) + "." + Base64Url.EncodeToString(mac);
+
+    /// <summary>The payload and MAC of a token written by <see cref="Join"/>; false when the text is not one.</summary>
+    internal static bool TrySplit(string text, out byte[] payload, out byte[] mac)
+    {
+        (payload, mac) = ([], []);
+        var dot = text.IndexOf('.', StringComparison.Ordinal);
+        if (dot <= 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            payload = Base64Url.DecodeFromChars(text.AsSpan(0, dot));
+            mac = Base64Url.DecodeFromChars(text.AsSpan(dot + 1));
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
     }
 
     public SkipToken Decode(string text)
     {
-        var dot = text.IndexOf('.', StringComparison.Ordinal);
-        byte[] payload, mac;
-        try
-        {
-            if (dot <= 0)
-            {
-                throw new FormatException();
-            }
-
-            payload = Base64Url.DecodeFromChars(text.AsSpan(0, dot));
-            mac = Base64Url.DecodeFromChars(text.AsSpan(dot + 1));
-        }
-        catch (FormatException)
+        if (!TrySplit(text, out var payload, out var mac))
         {
             throw Invalid("it is not a token this service issued");
         }

@@ -135,13 +135,7 @@ internal sealed partial class MySqlDialect : SqlDialect
     {
         if (literal is not null)
         {
-            var escaped = EscapeLike(literal);
-            var pattern = kind switch
-            {
-                Query.StringMatch.Contains => "%" + escaped + "%",
-                Query.StringMatch.StartsWith => escaped + "%",
-                _ => "%" + escaped,
-            };
+            var pattern = LikePattern(kind, literal);
 
             // The session keeps backslash escapes in literals: '\\' is one backslash.
             return $"({text} LIKE {builder.AddParameter(pattern, null)} ESCAPE '\\\\')";

@@ -127,13 +127,7 @@ internal sealed class PostgresDialect : SqlDialect
     {
         if (literal is not null)
         {
-            var escaped = EscapeLike(literal);
-            var pattern = kind switch
-            {
-                Query.StringMatch.Contains => "%" + escaped + "%",
-                Query.StringMatch.StartsWith => escaped + "%",
-                _ => "%" + escaped,
-            };
+            var pattern = LikePattern(kind, literal);
             return $"({text} LIKE {builder.AddParameter(pattern, null)} ESCAPE '\\')";
         }
 

@@ -103,6 +103,18 @@ internal abstract class SqlDialect
 
     public abstract string Now(SqlBuilder builder, DateTimeOffset now);
 
+    /// <summary>The LIKE pattern of a literal <c>contains</c>/<c>startswith</c>/<c>endswith</c>, its text escaped (<see cref="EscapeLike"/>).</summary>
+    protected static string LikePattern(StringMatch kind, string literal)
+    {
+        var escaped = EscapeLike(literal);
+        return kind switch
+        {
+            Query.StringMatch.Contains => "%" + escaped + "%",
+            Query.StringMatch.StartsWith => escaped + "%",
+            _ => "%" + escaped,
+        };
+    }
+
     /// <summary>The wildcards and the escape character of LIKE, escaped for a literal search text.</summary>
     public static string EscapeLike(string text)
         => text.Replace("\\", "\\\\", StringComparison.Ordinal)
