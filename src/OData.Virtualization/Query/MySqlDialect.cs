@@ -41,6 +41,11 @@ internal sealed partial class MySqlDialect : SqlDialect
         Guid guid => guid.ToString("D"),
         double d when double.IsNaN(d) || double.IsInfinity(d) => throw NoSuchNumber(),
         float f when float.IsNaN(f) || float.IsInfinity(f) => throw NoSuchNumber(),
+        // A FLOAT column is compared as a double: bind the literal at the column's precision, or 0.35 never finds the
+        // 0.35 a client read (the stored 0.3499999940…).
+        float f when type?.Kind == ValueKind.Single => (double)f,
+        double d when type?.Kind == ValueKind.Single => (double)(float)d,
+        decimal m when type?.Kind == ValueKind.Single => (double)(float)m,
         _ => value,
     };
 
@@ -151,6 +156,11 @@ internal sealed partial class MySqlDialect : SqlDialect
 
     public override string SearchContains(SqlBuilder builder, string text, string term)
         => $"(LOWER({text}) LIKE {builder.AddParameter("%" + EscapeLike(term.ToLowerInvariant()) + "%", null)} ESCAPE '\\\\')";
+
+    // MariaDB 10.11 answers -340.00 % 10 with a negative zero that is less than 0 and not equal to it; adding 0
+    // gives the plain zero (integers and doubles have no such value).
+    public override string Modulo(string left, string right, ValueKind? kind)
+        => kind == ValueKind.Decimal ? $"(({left} % {right}) + 0)" : $"({left} % {right})";
 
     // DIV truncates toward zero, as OData's integer div does; / divides exactly (decimals) or in floating point.
     public override string Divide(string left, string right, ValueKind? kind)

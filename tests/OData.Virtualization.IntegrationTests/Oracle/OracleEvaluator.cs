@@ -10,6 +10,9 @@ internal enum OracleDialect
 {
     PostgreSql,
     Sqlite,
+
+    /// <summary>MySQL and MariaDB: compared exactly (by code point) as PostgreSQL; <c>tolower</c>/<c>toupper</c> fold every letter.</summary>
+    MySql,
 }
 
 /// <summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using MySqlConnector;
 using Npgsql;
 using OData.Virtualization.IntegrationTests.Infrastructure;
 using OData.Virtualization.Model;
@@ -37,18 +38,25 @@ internal static class OracleRows
         SourceProvider provider, string connectionString, string table, IReadOnlyList<PublishedColumn> published, string? sliceSql)
     {
         // Every scalar column the server publishes (PostgreSQL arrays and intervals are not used by the oracle's cases).
-        var columns = published.Where(c => !c.Type.IsCollection && c.Type.Kind != ValueKind.Duration).ToList();
+        // MySQL's TIME is an Edm.Duration the oracle compares as a TimeSpan.
+        var columns = published.Where(c => !c.Type.IsCollection && (c.Type.Kind != ValueKind.Duration || provider == SourceProvider.MySql)).ToList();
         var select = string.Join(", ", columns.Select(c => provider == SourceProvider.PostgreSql && c.Type.ReadAsText
             ? Quote(c.ColumnName) + "::text"
             : Quote(c.ColumnName)));
         var sql = $"SELECT {select} FROM {table}" + (sliceSql is null ? string.Empty : " WHERE " + sliceSql);
 
-        await using DbConnection connection = provider == SourceProvider.PostgreSql
-            ? new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Timezone = "UTC" }.ConnectionString)
-            : new SqliteConnection(connectionString);
+        await using DbConnection connection = provider switch
+        {
+            SourceProvider.PostgreSql => new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Timezone = "UTC" }.ConnectionString),
+            // CHAR(36) as text (not Guid), and TIMESTAMP read in UTC: the published types' values.
+            SourceProvider.MySql => new MySqlConnection(new MySqlConnectionStringBuilder(connectionString) { GuidFormat = MySqlGuidFormat.None }.ConnectionString),
+            _ => new SqliteConnection(connectionString),
+        };
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = sql;
+        command.CommandText = provider == SourceProvider.MySql
+            ? "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES'), time_zone = '+00:00'; " + sql
+            : sql;
         await using var reader = await command.ExecuteReaderAsync();
         var rows = new List<IReadOnlyDictionary<string, object?>>();
         while (await reader.ReadAsync())
