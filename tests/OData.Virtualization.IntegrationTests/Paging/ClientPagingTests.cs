@@ -96,3 +96,9 @@ public sealed class SqliteClientPagingTests(SqliteFixture fixture) : ClientPagin
 {
     protected override int TransactionRows => 20_000;
 }
+
+[Collection(MySql.MariaDbSeedCollection.Name)]
+public sealed class MariaDbClientPagingTests(MySql.MariaDbSeedFixture fixture) : ClientPagingTests(fixture)
+{
+    protected override int TransactionRows => 20_000;
+}

@@ -210,3 +210,13 @@ public sealed class SqliteNextLinkWalkTests(SqliteFixture fixture) : NextLinkWal
 
     protected override Task<(HttpClient Client, int PageSize)> UnindexedWalkServerAsync() => Task.FromResult((Fixture.Client, 997));
 }
+
+[Collection(MySql.MariaDbSeedCollection.Name)]
+public sealed class MariaDbNextLinkWalkTests(MySql.MariaDbSeedFixture fixture) : NextLinkWalkTests(fixture)
+{
+    protected override int TransactionRows => 20_000;
+
+    protected override int PageSize => 997;
+
+    protected override Task<(HttpClient Client, int PageSize)> UnindexedWalkServerAsync() => Task.FromResult((Fixture.Client, 997));
+}

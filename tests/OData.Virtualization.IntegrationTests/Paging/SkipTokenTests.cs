@@ -138,3 +138,6 @@ public sealed class PostgresSkipTokenTests(PostgresFixture fixture) : SkipTokenT
 
 [Collection(SqliteCollection.Name)]
 public sealed class SqliteSkipTokenTests(SqliteFixture fixture) : SkipTokenTests(fixture);
+
+[Collection(MySql.MariaDbSeedCollection.Name)]
+public sealed class MariaDbSkipTokenTests(MySql.MariaDbSeedFixture fixture) : SkipTokenTests(fixture);
