@@ -84,6 +84,16 @@ CREATE TABLE `select` (
 );
 INSERT INTO `select` VALUES (1, 'x', 'ä', 'q"1', 'b`1'), (2, NULL, NULL, NULL, NULL), (3, 'X', 'Ä', '''', '`');
 
+-- Non-ASCII, a space, an ampersand and quotes in a table's name; a composite key of a case-insensitive text (two
+-- keys differ only in case, told apart by the unsigned part) and a BIGINT UNSIGNED at 2^64-1.
+CREATE TABLE `Größe & "Maß"` (
+    `Schlüssel` varchar(20) NOT NULL,
+    `n`         bigint unsigned NOT NULL,
+    `wert`      varchar(20) NULL,
+    PRIMARY KEY (`Schlüssel`, `n`)
+);
+INSERT INTO `Größe & "Maß"` VALUES ('Ä''b', 18446744073709551615, 'max'), ('ä''b', 1, 'lower'), ('日本 %_\\', 0, NULL);
+
 -- Not readable by the account of the server (no SELECT granted): not published.
 CREATE TABLE secret (id int NOT NULL PRIMARY KEY, pin varchar(10));
 INSERT INTO secret VALUES (1, '1234');

@@ -40,7 +40,7 @@ public sealed class MariaDbFixture : IAsyncLifetime
         await Server.ExecuteAsync(script, Database);
 
         // Least privilege: SELECT on the published tables and views only (not on 'secret').
-        var grants = string.Join(" ", new[] { "codes", "ci_keys", "children", "types", "select", "label_counts", "code_notes", "many", "slow_numbers", "churn" }
+        var grants = string.Join(" ", new[] { "codes", "ci_keys", "children", "types", "select", "label_counts", "code_notes", "many", "slow_numbers", "churn", "Größe & \"Maß\"" }
             .Select(t => $"GRANT SELECT ON {Database}.`{t}` TO {Reader}@'localhost', {Reader}@'127.0.0.1';"));
         await Server.ExecuteAsync(
             $"DROP USER IF EXISTS {Reader}@'localhost', {Reader}@'127.0.0.1'; " +
