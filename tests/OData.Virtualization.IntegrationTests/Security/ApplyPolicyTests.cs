@@ -11,7 +11,7 @@ namespace OData.Virtualization.IntegrationTests.Security;
 /// aggregated. Compared with SQL over the bank database.
 /// </summary>
 [Collection(SecureBankCollection.Name)]
-public sealed class ApplyPolicyTests(SecureBankFixture bank)
+public class ApplyPolicyTests(SecureBankFixture bank)
 {
     [Fact]
     public async Task Teller_Totals_OnlyCountRowsItsRowFilterLetsThrough()
@@ -74,7 +74,7 @@ public sealed class ApplyPolicyTests(SecureBankFixture bank)
 /// computed property. Compared with SQL over the bank database.
 /// </summary>
 [Collection(SecureBankCollection.Name)]
-public sealed class ComputePolicyTests(SecureBankFixture bank)
+public class ComputePolicyTests(SecureBankFixture bank)
 {
     [Fact]
     public async Task Teller_FilterOnAComputedProperty_CountsOnlyRowsItsRowFilterLetsThrough()
@@ -109,3 +109,9 @@ public sealed class ComputePolicyTests(SecureBankFixture bank)
         Assert.Equal(3, (await admin.GetValuesAsync(url)).Count);
     }
 }
+
+[Collection(MariaDbSecureBankCollection.Name)]
+public sealed class MariaDbApplyPolicyTests(MariaDbSecureBankFixture bank) : ApplyPolicyTests(bank);
+
+[Collection(MariaDbSecureBankCollection.Name)]
+public sealed class MariaDbComputePolicyTests(MariaDbSecureBankFixture bank) : ComputePolicyTests(bank);

@@ -11,7 +11,7 @@ namespace OData.Virtualization.IntegrationTests.Security;
 /// credentials is refused as a whole. Compared with SQL over the bank database.
 /// </summary>
 [Collection(SecureBankCollection.Name)]
-public sealed class BatchPolicyTests(SecureBankFixture bank)
+public class BatchPolicyTests(SecureBankFixture bank)
 {
     private static readonly string[] s_urls =
     [
@@ -101,3 +101,6 @@ public sealed class BatchPolicyTests(SecureBankFixture bank)
         }
     }
 }
+
+[Collection(MariaDbSecureBankCollection.Name)]
+public sealed class MariaDbBatchPolicyTests(MariaDbSecureBankFixture bank) : BatchPolicyTests(bank);

@@ -11,7 +11,7 @@ namespace OData.Virtualization.IntegrationTests.Security;
 /// filtered nor ordered on through the path. Compared with SQL over the bank database.
 /// </summary>
 [Collection(SecureBankCollection.Name)]
-public sealed class NavigationFilterPolicyTests(SecureBankFixture bank)
+public class NavigationFilterPolicyTests(SecureBankFixture bank)
 {
     private const string Teller = "teller";
 
@@ -62,3 +62,6 @@ public sealed class NavigationFilterPolicyTests(SecureBankFixture bank)
         await admin.GetJsonAsync(throughPath + "&$top=1");
     }
 }
+
+[Collection(MariaDbSecureBankCollection.Name)]
+public sealed class MariaDbNavigationFilterPolicyTests(MariaDbSecureBankFixture bank) : NavigationFilterPolicyTests(bank);

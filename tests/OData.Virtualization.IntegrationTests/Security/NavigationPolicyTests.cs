@@ -10,7 +10,7 @@ namespace OData.Virtualization.IntegrationTests.Security;
 /// related rows outside the teller's filter never appear under a visible parent. Compared with the database.
 /// </summary>
 [Collection(SecureBankCollection.Name)]
-public sealed class NavigationPolicyTests(SecureBankFixture bank)
+public class NavigationPolicyTests(SecureBankFixture bank)
 {
     private const string Teller = "teller";
 
@@ -126,3 +126,6 @@ public sealed class NavigationPolicyTests(SecureBankFixture bank)
         return values[0].ToString(CultureInfo.InvariantCulture);
     }
 }
+
+[Collection(MariaDbSecureBankCollection.Name)]
+public sealed class MariaDbNavigationPolicyTests(MariaDbSecureBankFixture bank) : NavigationPolicyTests(bank);

@@ -13,7 +13,7 @@ namespace OData.Virtualization.IntegrationTests.Security;
 /// columns masked and unusable for probing.
 /// </summary>
 [Collection(SecureBankCollection.Name)]
-public sealed class PolicyVisibilityTests(SecureBankFixture bank)
+public class PolicyVisibilityTests(SecureBankFixture bank)
 {
     private static readonly string[] s_tellerSets = ["accounts", "balances", "transactions"];
 
@@ -278,3 +278,6 @@ public sealed class PolicyVisibilityTests(SecureBankFixture bank)
         return model;
     }
 }
+
+[Collection(MariaDbSecureBankCollection.Name)]
+public sealed class MariaDbPolicyVisibilityTests(MariaDbSecureBankFixture bank) : PolicyVisibilityTests(bank);

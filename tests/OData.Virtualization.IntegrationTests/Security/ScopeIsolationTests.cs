@@ -11,7 +11,7 @@ namespace OData.Virtualization.IntegrationTests.Security;
 /// through the cache (hits, misses and single-flight joins all allowed): every answer holds only the caller's rows.
 /// </summary>
 [Collection(SecureBankCollection.Name)]
-public sealed class ScopeIsolationTests(SecureBankFixture bank)
+public class ScopeIsolationTests(SecureBankFixture bank)
 {
     private static readonly string[] s_urls =
     [
@@ -129,3 +129,6 @@ public sealed class ScopeIsolationTests(SecureBankFixture bank)
 
     private sealed record Caller(string User, string Country, string Currency, Dictionary<string, long> Counts);
 }
+
+[Collection(MariaDbSecureBankCollection.Name)]
+public sealed class MariaDbScopeIsolationTests(MariaDbSecureBankFixture bank) : ScopeIsolationTests(bank);

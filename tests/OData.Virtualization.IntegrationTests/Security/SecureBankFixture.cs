@@ -25,7 +25,7 @@ namespace OData.Virtualization.IntegrationTests.Security;
 /// <c>admin</c> (risk), <c>outsider</c> (no role), <c>metered</c>. API keys: <c>powerbi</c> (teller, CHF/CH),
 /// <c>scripts</c> (risk). Bearer JWTs signed with <see cref="SigningKey"/>.
 /// </summary>
-public sealed class SecureBankFixture : IAsyncLifetime
+public class SecureBankFixture : IAsyncLifetime
 {
     public const string Audience = "api://odata-virtualization-tests";
     public const string Issuer = "https://issuer.example.test/";
@@ -57,9 +57,9 @@ public sealed class SecureBankFixture : IAsyncLifetime
 
     public string ScriptsKey { get; } = SecretHasher.NewApiKey().Key;
 
-    public string BankConnectionString { get; private set; } = string.Empty;
+    public string BankConnectionString { get; protected set; } = string.Empty;
 
-    public string ErpConnectionString { get; private set; } = string.Empty;
+    public string ErpConnectionString { get; protected set; } = string.Empty;
 
     public IServiceProvider Services => _server!.Services;
 
@@ -68,14 +68,20 @@ public sealed class SecureBankFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var cluster = await PostgresCluster.GetAsync();
-        ErpConnectionString = cluster.ConnectionString("erp");
-        BankConnectionString = cluster.ConnectionString("bank");
-        var settings = PostgresFixture.SeedSettings(cluster);
+        var settings = await SeedSettingsAsync();
         // Enough for the interleaved concurrency test (the default is 8 at once per principal).
         settings["OData:Limits:ConcurrentRequests"] = "64";
         AddSecurity(settings, SigningKey, PowerBiKey, ScriptsKey);
         _server = InProcessServer.Start(settings); // discovery, policy validation
+    }
+
+    /// <summary>The seed databases' sources (and <see cref="ErpConnectionString"/>, <see cref="BankConnectionString"/>): PostgreSQL here.</summary>
+    protected virtual async Task<Dictionary<string, string?>> SeedSettingsAsync()
+    {
+        var cluster = await PostgresCluster.GetAsync();
+        ErpConnectionString = cluster.ConnectionString("erp");
+        BankConnectionString = cluster.ConnectionString("bank");
+        return PostgresFixture.SeedSettings(cluster);
     }
 
     /// <summary>The security settings described on the class.</summary>
@@ -193,7 +199,7 @@ public sealed class SecureBankFixture : IAsyncLifetime
     public HttpClient NewClient() => _server!.NewClient();
 
     /// <summary>Reads one text column of the bank database directly (ADO.NET): the independent witness.</summary>
-    public async Task<List<string>> BankStringsAsync(string sql, params object[] parameters)
+    public virtual async Task<List<string>> BankStringsAsync(string sql, params object[] parameters)
     {
         var values = new List<string>();
         await using var connection = new NpgsqlConnection(BankConnectionString);
