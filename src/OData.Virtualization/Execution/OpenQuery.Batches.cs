@@ -132,7 +132,7 @@ internal sealed partial class OpenQuery
     {
         ParentReading.Buffered => _buffered is not null && _consumed < _buffered.Count,
         ParentReading.Cursor => !_exhausted && (await FetchAsync(columns, 1, null, cancellationToken)).Count > 0,
-        _ => await Reader.ReadAsync(cancellationToken),
+        _ => await ReadAsync(cancellationToken),
     };
 
     /// <summary>

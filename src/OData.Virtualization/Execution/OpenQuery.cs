@@ -149,6 +149,14 @@ internal sealed partial class OpenQuery : IAsyncDisposable
             _command = command;
             _reader = await command.ExecuteReaderAsync(cancellationToken);
         }
+
+        if (reading == ParentReading.None && _source.Provider == SourceProvider.MySql)
+        {
+            // MySQL evaluates a row's expressions as it sends the row: an error in them (a value out of range) comes
+            // with the first row, not with the statement. Read it now, while the error can still be a 400, not a cut
+            // response.
+            _peeked = await _reader.ReadAsync(cancellationToken);
+        }
     }
 
     /// <summary>Runs a statement that answers one number (a count) on this connection.</summary>

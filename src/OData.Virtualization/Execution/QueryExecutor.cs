@@ -207,7 +207,7 @@ internal sealed partial class QueryExecutor(CacheStatistics statistics, ServerMe
     public async Task<BufferedRow?> ReadEntityAsync(EntityQuery query, string principal, SqlStatement statement, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var open = await OpenAsync(query.Set, principal, null, statement, cancellationToken);
-        if (!await open.Reader.ReadAsync(cancellationToken))
+        if (!await open.ReadAsync(cancellationToken))
         {
             return null;
         }

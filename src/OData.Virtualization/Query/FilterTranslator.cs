@@ -61,7 +61,7 @@ internal sealed partial class FilterTranslator
         nullable = value.CanBeNull;
         type = value.Type;
         // PostgreSQL refuses a bare NULL in ORDER BY (as it does any non-integer constant); a sub-select is a value.
-        return value.IsNullLiteral ? "(SELECT NULL)" : value.Sql;
+        return value.IsNullLiteral ? "(SELECT NULL)" : Dialect.OrderTerm(value.Sql);
     }
 
     private string Predicate(SingleValueNode node, bool strict)

@@ -43,9 +43,10 @@ internal sealed partial class MySqlDialect : SqlDialect
         float f when float.IsNaN(f) || float.IsInfinity(f) => throw NoSuchNumber(),
         // A FLOAT column is compared as a double: bind the literal at the column's precision, or 0.35 never finds the
         // 0.35 a client read (the stored 0.3499999940…).
+        // Beyond a float's range the literal stays a double (no FLOAT equals it; ordering against it stays right).
         float f when type?.Kind == ValueKind.Single => (double)f,
-        double d when type?.Kind == ValueKind.Single => (double)(float)d,
-        decimal m when type?.Kind == ValueKind.Single => (double)(float)m,
+        double d when type?.Kind == ValueKind.Single && float.IsFinite((float)d) => (double)(float)d,
+        decimal m when type?.Kind == ValueKind.Single && float.IsFinite((float)m) => (double)(float)m,
         _ => value,
     };
 
@@ -62,6 +63,9 @@ internal sealed partial class MySqlDialect : SqlDialect
     {
         ValueKind.Decimal => $"CAST({expression} AS CHAR)",
         ValueKind.Int16 or ValueKind.Int32 or ValueKind.Int64 or ValueKind.Byte => $"CAST({expression} AS SIGNED)",
+        // A whole number (a literal 0.0 written into the statement as 0) would come back as an integer.
+        ValueKind.Single => $"CAST({expression} AS FLOAT)",
+        ValueKind.Double => $"CAST({expression} AS DOUBLE)",
         _ => expression,
     };
 
@@ -114,6 +118,10 @@ internal sealed partial class MySqlDialect : SqlDialect
 
         return $"({left} {op} {right})";
     }
+
+    // MySqlConnector writes a parameter's value into the statement, and MySQL reads a bare integer in ORDER BY as a
+    // column's position ($orderby=0 would be "unknown column '0'"): a constant is ordered as a sub-select's value.
+    public override string OrderTerm(string sql) => IsParameters(sql) ? $"(SELECT {sql})" : sql;
 
     public override string KeyEquals(string column, string parameter) => Comparison(column, "=", parameter);
 

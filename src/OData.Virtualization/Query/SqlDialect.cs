@@ -55,6 +55,9 @@ internal abstract class SqlDialect
     /// </summary>
     public virtual string KeyOrderColumn(string qualifiedColumn, ColumnType type) => CompareColumn(qualifiedColumn, type);
 
+    /// <summary>An <c>ORDER BY</c> term, as the dialect needs it written.</summary>
+    public virtual string OrderTerm(string sql) => sql;
+
     /// <summary>A decimal from its text (a parameter), exactly, where the dialect can parse one; null where it cannot.</summary>
     public virtual string? DecimalFromText(string parameter) => null;
 

@@ -162,3 +162,6 @@ public sealed class PostgresFunctionFuzzTests(PostgresFixture fixture, ITestOutp
 
 [Collection(SqliteCollection.Name)]
 public sealed class SqliteFunctionFuzzTests(SqliteFixture fixture, ITestOutputHelper output) : FunctionFuzzTests(fixture, output);
+
+[Collection(MySql.MariaDbSeedCollection.Name)]
+public sealed class MariaDbFunctionFuzzTests(MySql.MariaDbSeedFixture fixture, ITestOutputHelper output) : FunctionFuzzTests(fixture, output);
