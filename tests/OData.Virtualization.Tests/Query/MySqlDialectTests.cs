@@ -121,4 +121,31 @@ public sealed class MySqlDialectTests
         Assert.Null(type);
         Assert.Contains(storeType, reason, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void OrderTerm_AConstant_IsASubSelect_AColumnStaysBare()
+    {
+        // MySqlConnector writes the value into the statement, and MySQL reads a bare integer as a column's position.
+        Assert.Equal("(SELECT @p0)", Dialect.OrderTerm("@p0"));
+        Assert.Equal("t0.\"n\"", Dialect.OrderTerm("t0.\"n\""));
+        Assert.Equal("(t0.\"n\" + @p1)", Dialect.OrderTerm("(t0.\"n\" + @p1)"));
+    }
+
+    [Fact]
+    public void Modulo_OfDecimals_AddsZero_OtherKindsAreBare()
+    {
+        // MariaDB's -340.00 % 10 is a negative zero that is not equal to 0.
+        Assert.Equal("((a % b) + 0)", Dialect.Modulo("a", "b", ValueKind.Decimal));
+        Assert.Equal("(a % b)", Dialect.Modulo("a", "b", ValueKind.Int64));
+    }
+
+    [Fact]
+    public void ProviderValue_ComparedWithAFloat_IsTheFloatsDouble_UnlessBeyondItsRange()
+    {
+        var single = ColumnType.Of(ValueKind.Single);
+        Assert.Equal((double)0.35f, Dialect.ToProviderValue(0.35m, single));
+        Assert.Equal((double)0.35f, Dialect.ToProviderValue(0.35d, single));
+        Assert.Equal(1e308, Dialect.ToProviderValue(1e308, single));
+        Assert.Equal(0.35d, Dialect.ToProviderValue(0.35d, ColumnType.Of(ValueKind.Double)));
+    }
 }
