@@ -141,6 +141,13 @@ public sealed class EntitySetPolicyOptions
     /// (<c>{"iban": 4}</c>). A masked property cannot be used in <c>$filter</c>, <c>$orderby</c> or <c>$search</c>.
     /// </summary>
     public Dictionary<string, int> MaskedColumns { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The writes this policy grants on the set: any of <c>insert</c>, <c>update</c>, <c>delete</c> (none by default).
+    /// Only what the set's own configuration also allows (<see cref="EntitySetOptions.Writes"/>); the row filter holds
+    /// for the row before and after the write, hidden and masked columns cannot be written.
+    /// </summary>
+    public List<string> Writes { get; init; } = [];
 }
 
 /// <summary>Limits per principal.</summary>

@@ -180,6 +180,12 @@ public sealed class SourceOptions
     public string? ConnectionString { get; init; }
 
     /// <summary>
+    /// The connection string writes use, for a role with write grants (the reading role keeps SELECT only). Default:
+    /// <see cref="ConnectionString"/>. Only used when a set of this source accepts writes; reads never use it.
+    /// </summary>
+    public string? WriteConnectionString { get; init; }
+
+    /// <summary>
     /// Which objects to publish, as <c>schema.object</c> patterns with <c>*</c> and <c>?</c> wildcards;
     /// a pattern starting with <c>!</c> excludes. Later patterns win. Default: everything
     /// (<c>*.*</c>) except the system schemas.
@@ -265,6 +271,28 @@ public sealed class EntitySetOptions
 
     /// <summary>Seconds this entity set's responses stay fresh in the cache (5 for balances, 300 for a catalogue). Default: the source's.</summary>
     public int? CacheTtlSeconds { get; init; }
+
+    /// <summary>
+    /// The writes this set accepts (none by default). A write also needs a policy that grants it to the caller
+    /// (<see cref="EntitySetPolicyOptions.Writes"/>): the operator opens the set, the policy says who may use it.
+    /// </summary>
+    public EntitySetWriteOptions? Writes { get; init; }
+}
+
+/// <summary>What an operator allows to be written to one table (never a view or a set without a primary key).</summary>
+public sealed class EntitySetWriteOptions
+{
+    /// <summary><c>POST</c> to the set creates a row.</summary>
+    public bool Insert { get; init; }
+
+    /// <summary><c>PATCH</c> and <c>PUT</c> of an entity change its row.</summary>
+    public bool Update { get; init; }
+
+    /// <summary><c>DELETE</c> of an entity deletes its row.</summary>
+    public bool Delete { get; init; }
+
+    /// <summary>Updates and deletes must carry <c>If-Match</c> (428 without it). Default: false.</summary>
+    public bool RequireIfMatch { get; init; }
 }
 
 /// <summary>Limits on what one request may cost.</summary>

@@ -131,7 +131,7 @@ internal sealed partial class ModelBuilder
 
             var isKey = keyNames.Contains(column.Name, StringComparer.Ordinal);
             var name = Naming.MakeUnique(Naming.Sanitize(column.Name), propertyNames);
-            columns.Add(new PublishedColumn(name, column.Name, type, column.IsNullable && !isKey));
+            columns.Add(new PublishedColumn(name, column.Name, type, column.IsNullable && !isKey) { Generation = column.Generation });
         }
 
         var settingsPath = $"OData:Sources:{source.Name}:EntitySets:{dbObject.QualifiedName}";

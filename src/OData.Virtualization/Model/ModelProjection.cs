@@ -4,7 +4,8 @@ using Microsoft.OData.UriParser;
 namespace OData.Virtualization.Model;
 
 /// <summary>What one caller may see of one entity set.</summary>
-internal sealed record SetView(SingleValueNode? RowFilter, IReadOnlySet<string> HiddenProperties, IReadOnlyDictionary<string, int> MaskedProperties);
+/// <param name="Writes">The writes the caller's policies grant (the set's own <see cref="PublishedSet.Writes"/> still bounds them).</param>
+internal sealed record SetView(SingleValueNode? RowFilter, IReadOnlySet<string> HiddenProperties, IReadOnlyDictionary<string, int> MaskedProperties, WriteOperations Writes = WriteOperations.None);
 
 /// <summary>
 /// Projects the published model onto what one caller may see: only the granted entity sets, without their hidden
@@ -45,6 +46,9 @@ internal static class ModelProjection
             {
                 Settings = set.Settings,
                 IsTracked = set.IsTracked,
+                // What the operator opened on the table, of what the caller's policies grant: the published model itself
+                // (every caller's when no policy is configured) writes nothing.
+                Writes = WriteGrants.Allowed(set.Settings?.Writes, set.Object) & rules.Writes,
                 RowFilter = rules.RowFilter,
                 PolicySet = set,
                 EdmType = type,

@@ -75,6 +75,12 @@ internal sealed class PublishedSet
 
     /// <summary>Whether the set's changes are tracked (<c>OData:ChangeTracking:Sets</c>): delta links, and <c>Capabilities.ChangeTracking</c>.</summary>
     public bool IsTracked { get; init; }
+    /// <summary>
+    /// The writes the caller may make to this set: in a caller's projection, what its policies grant of what the
+    /// operator opened (<see cref="WriteGrants"/>); always none in the published model itself, which is what every
+    /// caller reads when no policy is configured.
+    /// </summary>
+    public WriteOperations Writes { get; init; }
 
     public EdmEntityType EdmType { get; set; } = null!;
 
@@ -96,6 +102,9 @@ internal sealed record PublishedColumn(string PropertyName, string ColumnName, C
 
     /// <summary>Computed by the request (<c>$compute</c>), not the set's: a dynamic property, written with its type.</summary>
     public bool IsComputed { get; init; }
+
+    /// <summary>Who gives the column its value on a write: the writer, the database's default, or only the database.</summary>
+    public ColumnGeneration Generation { get; init; }
 
     public IEdmStructuralProperty EdmProperty { get; set; } = null!;
 

@@ -204,6 +204,8 @@ internal static class SalesforceProfile
             {
                 Settings = set.Settings,
                 IsTracked = set.IsTracked,
+                // Writes through the profile's names are the same writes of the same rows (its names map back).
+                Writes = set.Writes,
                 // A policy's row filter refers to the unrestricted set's properties: both stay as they are.
                 RowFilter = set.RowFilter,
                 PolicySet = set.PolicySet,

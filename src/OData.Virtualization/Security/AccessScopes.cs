@@ -206,7 +206,9 @@ internal sealed partial class AccessScopes(ModelHost models, IOptionsMonitor<Vir
                 }
             }
 
-            rules[set] = new EffectiveRule(filter, hidden, masked);
+            // Writes: what any grant allows (each grant's row filter then bounds the rows, as for reads).
+            var writes = grants.Aggregate(WriteOperations.None, (all, g) => all | WriteGrants.Granted(g!.Writes));
+            rules[set] = new EffectiveRule(filter, hidden, masked, writes);
         }
 
         return rules;
@@ -257,7 +259,7 @@ internal sealed partial class AccessScopes(ModelHost models, IOptionsMonitor<Vir
             }
         }
 
-        return new SetView(filter, rule.Hidden, rule.Masked);
+        return new SetView(filter, rule.Hidden, rule.Masked, rule.Writes);
     }
 
     private SingleValueNode? ParseRowFilter(PublishedModel full, PublishedSet set, string text)
@@ -293,6 +295,7 @@ internal sealed partial class AccessScopes(ModelHost models, IOptionsMonitor<Vir
             text.Append(set).Append('\u001f').Append(rule.RowFilter).Append('\u001f')
                 .AppendJoin(",", rule.Hidden.Order(StringComparer.Ordinal)).Append('\u001f')
                 .AppendJoin(",", rule.Masked.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => m.Key + ":" + m.Value.ToString(CultureInfo.InvariantCulture)))
+                .Append('\u001f').Append((int)rule.Writes)
                 .Append('\u001e');
         }
 
@@ -303,7 +306,7 @@ internal sealed partial class AccessScopes(ModelHost models, IOptionsMonitor<Vir
     [GeneratedRegex(@"(?<=\s(eq|ne|gt|ge|lt|le)\s)-?[0-9]+(?=\s|\)|$)", RegexOptions.CultureInvariant)]
     private static partial Regex BareNumber();
 
-    private sealed record EffectiveRule(string? RowFilter, IReadOnlySet<string> Hidden, IReadOnlyDictionary<string, int> Masked);
+    private sealed record EffectiveRule(string? RowFilter, IReadOnlySet<string> Hidden, IReadOnlyDictionary<string, int> Masked, WriteOperations Writes);
 
     private sealed class ScopeCache(PublishedModel? model)
     {

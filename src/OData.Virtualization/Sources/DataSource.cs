@@ -43,6 +43,13 @@ internal abstract class DataSource : IAsyncDisposable
 
     public abstract Task<SourceSchema> DiscoverAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Opens a connection that may write (<see cref="SourceOptions.WriteConnectionString"/>, else the reading one without
+    /// its read-only session), only for a set an operator opened to writes; its pool exists from the first write on.
+    /// Throws <see cref="SourceUnavailableException"/> within the connect timeout.
+    /// </summary>
+    public abstract ValueTask<DbConnection> OpenWriteConnectionAsync(CancellationToken cancellationToken);
+
     public async ValueTask DisposeAsync()
     {
         Breaker.Dispose();

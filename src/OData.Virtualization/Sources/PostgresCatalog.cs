@@ -29,7 +29,9 @@ internal static class PostgresCatalog
                CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod)
                     ELSE pg_catalog.format_type(a.atttypid, a.atttypmod) END AS store_type,
                a.attnotnull OR (t.typtype = 'd' AND t.typnotnull) AS not_null,
-               t.typtype = 'e' OR COALESCE(e.typtype = 'e', false) AS is_enum
+               t.typtype = 'e' OR COALESCE(e.typtype = 'e', false) AS is_enum,
+               CASE WHEN a.attidentity = 'a' OR a.attgenerated <> '' THEN 2
+                    WHEN a.attidentity = 'd' OR a.atthasdef THEN 1 ELSE 0 END AS generation
         FROM pg_catalog.pg_attribute a
         JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
         LEFT JOIN pg_catalog.pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
@@ -90,7 +92,10 @@ internal static class PostgresCatalog
                     columns[oid] = list = [];
                 }
 
-                list.Add(new DbColumn(reader.GetString(1), reader.GetString(2), IsNullable: !reader.GetBoolean(3), IsEnum: reader.GetBoolean(4)));
+                list.Add(new DbColumn(reader.GetString(1), reader.GetString(2), IsNullable: !reader.GetBoolean(3), IsEnum: reader.GetBoolean(4))
+                {
+                    Generation = (ColumnGeneration)reader.GetInt32(5),
+                });
             }
         }
 

@@ -50,6 +50,37 @@ internal sealed class PostgresDataSource : DataSource
 
         // Named after the source: Npgsql's pool metrics (db.client.connection.*) are labelled with it, not with the connection string.
         _dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString) { Name = name }.Build();
+
+        // Writes: their own pool (a role with write grants may be configured), built at the first write. The statement
+        // timeout holds; the session is not read-only, and resets when it goes back (a write leaves nothing behind).
+        _writes = new Lazy<NpgsqlDataSource>(() =>
+        {
+            var writer = new NpgsqlConnectionStringBuilder(options.WriteConnectionString ?? options.ConnectionString)
+            {
+                Timeout = options.ConnectTimeoutSeconds,
+                CommandTimeout = options.CommandTimeoutSeconds,
+                Timezone = "UTC",
+                ArrayNullabilityMode = ArrayNullabilityMode.PerInstance,
+            };
+            writer.ApplicationName ??= "odata-virtualization-writes";
+            var timeout = $"-c statement_timeout={statementTimeoutMs}";
+            writer.Options = string.IsNullOrWhiteSpace(writer.Options) ? timeout : writer.Options + " " + timeout;
+            return new NpgsqlDataSourceBuilder(writer.ConnectionString) { Name = name + ":writes" }.Build();
+        });
+    }
+
+    private readonly Lazy<NpgsqlDataSource> _writes;
+
+    public override async ValueTask<DbConnection> OpenWriteConnectionAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _writes.Value.OpenConnectionAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new SourceUnavailableException(Name, ex);
+        }
     }
 
     public override SourceProvider Provider => SourceProvider.PostgreSql;
@@ -59,7 +90,14 @@ internal sealed class PostgresDataSource : DataSource
     /// the tables as they were, and a column whose type changed would fail them ("cached plan must not change result
     /// type").
     /// </summary>
-    public override void ForgetSessions() => _dataSource.Clear();
+    public override void ForgetSessions()
+    {
+        _dataSource.Clear();
+        if (_writes.IsValueCreated)
+        {
+            _writes.Value.Clear();
+        }
+    }
 
     /// <summary>
     /// Forgets the connection's prepared statements. Npgsql 10.0.3 keeps an automatically prepared statement whose
@@ -107,5 +145,12 @@ internal sealed class PostgresDataSource : DataSource
         return names.Any(n => given.ContainsKey(n));
     }
 
-    protected override ValueTask DisposeCoreAsync() => _dataSource.DisposeAsync();
+    protected override async ValueTask DisposeCoreAsync()
+    {
+        await _dataSource.DisposeAsync();
+        if (_writes.IsValueCreated)
+        {
+            await _writes.Value.DisposeAsync();
+        }
+    }
 }

@@ -28,7 +28,24 @@ internal sealed record DbObject(
 }
 
 /// <summary>A column and its declared store type (for example <c>numeric(12,2)</c> or <c>character varying(40)</c>).</summary>
-internal sealed record DbColumn(string Name, string StoreType, bool IsNullable, bool IsEnum = false);
+internal sealed record DbColumn(string Name, string StoreType, bool IsNullable, bool IsEnum = false)
+{
+    /// <summary>Whether a write may set this column (identity and generated columns are the database's own).</summary>
+    public ColumnGeneration Generation { get; init; }
+}
+
+/// <summary>Who gives a column its value when a row is written.</summary>
+internal enum ColumnGeneration
+{
+    /// <summary>The writer; a column without a value on insert is NULL.</summary>
+    None,
+
+    /// <summary>The writer, or the database's default when an insert leaves it out (a default, an identity BY DEFAULT, SQLite's rowid key).</summary>
+    Defaulted,
+
+    /// <summary>Only the database (an identity ALWAYS, a generated column): a write that sets it is refused.</summary>
+    Always,
+}
 
 /// <summary>A foreign key from <see cref="Columns"/> to <see cref="PrincipalColumns"/> of the principal object.</summary>
 internal sealed record DbForeignKey(

@@ -33,7 +33,13 @@ internal static class SqliteCatalog
                 .Select(c => new DbColumn(
                     c.Name,
                     c.StoreType ?? string.Empty,
-                    c.IsNullable))
+                    c.IsNullable)
+                {
+                    // A generated column is the engine's; a default or the rowid alias (INTEGER PRIMARY KEY) fills an omitted one.
+                    Generation = c.ComputedColumnSql is not null ? ColumnGeneration.Always
+                        : c.DefaultValueSql is not null || IsRowId(table, c) ? ColumnGeneration.Defaulted
+                        : ColumnGeneration.None,
+                })
                 .ToList();
             var primaryKey = table.PrimaryKey?.Columns.Select(c => c.Name).ToList() ?? [];
             var foreignKeys = table.ForeignKeys
@@ -59,4 +65,9 @@ internal static class SqliteCatalog
         new SqliteDesignTimeServices().ConfigureDesignTimeServices(services);
         return services.BuildServiceProvider().GetRequiredService<IDatabaseModelFactory>();
     }
+
+    /// <summary>SQLite's <c>INTEGER PRIMARY KEY</c>: an alias of the rowid, given the next value when an insert leaves it out.</summary>
+    private static bool IsRowId(Microsoft.EntityFrameworkCore.Scaffolding.Metadata.DatabaseTable table, Microsoft.EntityFrameworkCore.Scaffolding.Metadata.DatabaseColumn column)
+        => table.PrimaryKey is { Columns.Count: 1 } key && ReferenceEquals(key.Columns[0], column)
+           && string.Equals(column.StoreType, "INTEGER", StringComparison.OrdinalIgnoreCase);
 }

@@ -19,7 +19,19 @@ internal sealed class SqliteDataSource : DataSource
         };
         _connectionString = builder.ConnectionString;
         DataSourcePath = builder.DataSource;
+
+        // Writes: the same file (or the configured one), read-write but never created: a missing file is a mistake.
+        var writer = new SqliteConnectionStringBuilder(options.WriteConnectionString ?? options.ConnectionString)
+        {
+            Mode = SqliteOpenMode.ReadWrite,
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = options.CommandTimeoutSeconds,
+        };
+        _writeConnectionString = writer.ConnectionString;
     }
+
+    private readonly string _writeConnectionString;
 
     public string DataSourcePath { get; }
 
@@ -29,6 +41,21 @@ internal sealed class SqliteDataSource : DataSource
     public override async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch (SqliteException ex)
+        {
+            await connection.DisposeAsync();
+            throw new SourceUnavailableException(Name, ex);
+        }
+    }
+
+    public override async ValueTask<DbConnection> OpenWriteConnectionAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_writeConnectionString);
         try
         {
             await connection.OpenAsync(cancellationToken);
