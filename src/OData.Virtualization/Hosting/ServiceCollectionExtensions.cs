@@ -52,6 +52,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RelatedResponder>();
         services.AddSingleton<NavigationParents>();
         services.AddSingleton<Responders>();
+        services.AddSingleton<WriteExecutor>();
+        services.AddSingleton<WriteResponder>();
         services.AddSingleton<RequestPlanner>();
         services.AddSingleton<ResponseKeys>();
         services.AddSingleton<AnswerSender>();

@@ -23,6 +23,7 @@ internal sealed class ODataEndpoint(
     RequestPlanner planner,
     AnswerSender answers,
     Responders responders,
+    WriteResponder writes,
     IOptionsMonitor<VirtualizationOptions> options,
     RequestTelemetry telemetry,
     ChangeTracking.ChangeFeed changes,
@@ -98,13 +99,15 @@ internal sealed class ODataEndpoint(
     private async Task HandleCoreAsync(HttpContext context, RequestTimings timings, bool salesforce, Action<ODataRequest> started)
     {
         var http = context.Request;
-        if (!HttpMethods.IsGet(http.Method) && !HttpMethods.IsHead(http.Method))
+        var settings = options.CurrentValue;
+        var write = WriteResponder.IsWrite(http.Method) && WriteResponder.AnyOpened(settings);
+        if (!write && !HttpMethods.IsGet(http.Method) && !HttpMethods.IsHead(http.Method))
         {
+            // No set accepts writes (the default): every write is refused before anything else, as it always was.
             context.Response.Headers.Allow = "GET, HEAD";
             throw new ODataProblem(405, "MethodNotAllowed", $"This service is read-only: {http.Method} is not allowed. Use GET.");
         }
 
-        var settings = options.CurrentValue;
         var target = RequestTarget.Read(context, salesforce ? _salesforcePrefix : RoutePrefix, settings.Limits, _publicBase);
         var scope = await gatekeeper.AdmitAsync(context);
         if (salesforce)
@@ -114,6 +117,22 @@ internal sealed class ODataEndpoint(
 
         context.Items[typeof(AccessScope)] = scope;
         using var lease = await limiter.AcquireAsync(context, scope);
+        if (write)
+        {
+            // Never remembered nor cached: each write is planned, checked and run for itself.
+            PercentEncoding.Check(target.Relative);
+            RequestTarget.CheckQueryOptionNames(http);
+            if (target.IsServiceDocument || target.IsMetadata || target.IsBatch)
+            {
+                context.Response.Headers.Allow = "GET, HEAD";
+                throw new ODataProblem(405, "MethodNotAllowed", $"{http.Method} is not allowed here: write to an entity set or an entity.");
+            }
+
+            var writeRequest = new ODataRequest(context, scope, target, timings, string.Empty);
+            started(writeRequest);
+            await writes.RespondAsync(writeRequest, settings.Limits);
+            return;
+        }
 
         // Plans and remembered cache keys are shared by callers with the same rules, model and limits (the memo scope),
         // and forgotten when the options change (the generation moves; a request planned under the old options stores

@@ -1,0 +1,157 @@
+using System.Data;
+using System.Data.Common;
+using Microsoft.Extensions.Logging;
+using OData.Virtualization.Errors;
+using OData.Virtualization.Model;
+using OData.Virtualization.Query;
+using OData.Virtualization.Serialization;
+using OData.Virtualization.Sources;
+
+namespace OData.Virtualization.Execution;
+
+/// <summary>What a write did: the row as the caller now reads it (null after a delete).</summary>
+internal sealed record WriteResult(BufferedRow? Row);
+
+/// <summary>
+/// Runs one write in its own transaction on a writing connection, holding one of the source's statement slots like a
+/// read: the statement, then the read-back of the row through the caller's row filter and columns. A row the caller
+/// could not read before is not found (404); a row it could not read after — created or moved outside its filter — is
+/// rolled back (403). A serialization failure or deadlock is tried again twice, then a 503; the database's refusals are
+/// errors that name the constraint, never SQL or other rows' values.
+/// </summary>
+internal sealed class WriteExecutor(ILogger<WriteExecutor> logger)
+{
+    private const int Attempts = 3;
+
+    /// <summary>Inserts; <paramref name="readBack"/> compiles the read of the new row from the key the database returned.</summary>
+    public Task<WriteResult> InsertAsync(PublishedSet set, string principal, SqlStatement insert, Func<IReadOnlyList<object>, (SqlStatement Statement, IReadOnlyList<PublishedColumn> Columns)> readBack, CancellationToken cancellationToken)
+        => RunAsync(set, principal, async (connection, transaction, ct) =>
+        {
+            IReadOnlyList<object> key;
+            await using (var command = Command(set, connection, transaction, insert))
+            await using (var reader = await command.ExecuteReaderAsync(ct))
+            {
+                if (!await reader.ReadAsync(ct))
+                {
+                    throw new InvalidOperationException("INSERT … RETURNING returned no row.");
+                }
+
+                var values = new object[reader.FieldCount];
+                reader.GetValues(values);
+                key = values;
+            }
+
+            var (statement, columns) = readBack(key);
+            return new WriteResult(await ReadBackAsync(set, connection, transaction, statement, columns, ct) ?? throw OutsideFilter(set));
+        }, cancellationToken);
+
+    /// <summary>Updates (or only reads back, when <paramref name="update"/> is null: a PATCH of nothing).</summary>
+    public Task<WriteResult> UpdateAsync(PublishedSet set, string principal, SqlStatement? update, SqlStatement readBack, IReadOnlyList<PublishedColumn> columns, string keyText, CancellationToken cancellationToken)
+        => RunAsync(set, principal, async (connection, transaction, ct) =>
+        {
+            if (update is not null)
+            {
+                await using var command = Command(set, connection, transaction, update);
+                if (await command.ExecuteNonQueryAsync(ct) == 0)
+                {
+                    throw NotFound(set, keyText);
+                }
+
+                return new WriteResult(await ReadBackAsync(set, connection, transaction, readBack, columns, ct) ?? throw OutsideFilter(set));
+            }
+
+            return new WriteResult(await ReadBackAsync(set, connection, transaction, readBack, columns, ct) ?? throw NotFound(set, keyText));
+        }, cancellationToken);
+
+    public Task<WriteResult> DeleteAsync(PublishedSet set, string principal, SqlStatement delete, string keyText, CancellationToken cancellationToken)
+        => RunAsync(set, principal, async (connection, transaction, ct) =>
+        {
+            await using var command = Command(set, connection, transaction, delete);
+            return await command.ExecuteNonQueryAsync(ct) == 0 ? throw NotFound(set, keyText) : new WriteResult(null);
+        }, cancellationToken);
+
+    private async Task<WriteResult> RunAsync(PublishedSet set, string principal, Func<DbConnection, DbTransaction, CancellationToken, Task<WriteResult>> work, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            using var slot = await QueryExecutor.TakeSlotAsync(set, principal, cancellationToken);
+            await using var connection = await set.Source.OpenWriteConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+            try
+            {
+                var result = await work(connection, transaction, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                return result;
+            }
+            catch (DbException ex)
+            {
+                await RollBackAsync(transaction);
+                var (refusal, constraint) = WriteRefusals.Classify(ex);
+                if (refusal == WriteRefusal.Conflict && attempt < Attempts && !cancellationToken.IsCancellationRequested)
+                {
+                    continue;
+                }
+
+                throw Refused(set, refusal, constraint, ex);
+            }
+            catch
+            {
+                // A 404, a 403 or a cancelled request: nothing of the write stays.
+                await RollBackAsync(transaction);
+                throw;
+            }
+        }
+    }
+
+    private static async Task RollBackAsync(DbTransaction transaction)
+    {
+        try
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is DbException or InvalidOperationException)
+        {
+            // The connection broke: the database rolls the transaction back itself.
+        }
+    }
+
+    private static DbCommand Command(PublishedSet set, DbConnection connection, DbTransaction transaction, SqlStatement statement)
+    {
+        var command = set.Source.CreateCommand(connection, statement);
+        command.Transaction = transaction;
+        return command;
+    }
+
+    private static async Task<BufferedRow?> ReadBackAsync(PublishedSet set, DbConnection connection, DbTransaction transaction, SqlStatement statement, IReadOnlyList<PublishedColumn> columns, CancellationToken ct)
+    {
+        await using var command = Command(set, connection, transaction, statement);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? RowReader.Read(reader, columns) : null;
+    }
+
+    private static ODataProblem NotFound(PublishedSet set, string keyText)
+        => new(404, "NotFound", $"'{set.Name}' has no entity with the key {keyText} that you may write.");
+
+    private static ODataProblem OutsideFilter(PublishedSet set)
+        => new(403, "OutsideRowFilter", $"The row would not be one of the rows of '{set.Name}' your policy grants you: nothing was written. Keep the properties your row filter depends on as they are.");
+
+    private ODataProblem Refused(PublishedSet set, WriteRefusal refusal, string? constraint, DbException ex)
+    {
+        var named = constraint is null ? string.Empty : $" ('{constraint}')";
+        return refusal switch
+        {
+            WriteRefusal.Duplicate => new ODataProblem(409, "Conflict", $"Another entity of '{set.Name}' already has the same value where it must be unique{named}: nothing was written."),
+            WriteRefusal.Reference => new ODataProblem(409, "Conflict", $"The write breaks a relationship{named}: it refers to an entity that does not exist, or other entities still refer to this one. Nothing was written."),
+            WriteRefusal.Invalid => new ODataProblem(400, "BadRequest", $"The database refused a value{named}: it breaks a rule of the table (a check, a required value, or a value its column cannot hold). Nothing was written."),
+            WriteRefusal.Conflict => new ODataProblem(503, "Busy", $"The write kept colliding with other writes to '{set.Name}' and was not made. Try it again in a moment."),
+            WriteRefusal.NotPermitted => Logged(new ODataProblem(503, "WritesUnavailable", $"The database does not let this server write to '{set.Name}': its operator must grant the writing role the rights, or configure WriteConnectionString."), ex),
+            _ => throw new InvalidOperationException($"The write to '{set.Name}' failed unexpectedly.", ex),
+        };
+    }
+
+    private ODataProblem Logged(ODataProblem problem, Exception ex)
+    {
+        logger.LogWarning(ex, "A write was refused by the database's permissions: {Message}", problem.Message);
+        return problem;
+    }
+}

@@ -1,0 +1,204 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Http;
+using OData.Virtualization.Configuration;
+using OData.Virtualization.Errors;
+using OData.Virtualization.Execution;
+using OData.Virtualization.Model;
+using OData.Virtualization.Query;
+using OData.Virtualization.Serialization;
+using OData.Virtualization.Writes;
+
+namespace OData.Virtualization.Http;
+
+/// <summary>
+/// Answers <c>POST {set}</c>, <c>PATCH</c>/<c>PUT {set}(key)</c> and <c>DELETE {set}(key)</c> (Protocol 4.01 §11.4) for a
+/// caller its policies let write that set: the body checked before any SQL (<see cref="WriteBody"/>), one statement
+/// (<see cref="WriteStatements"/>) and the read-back in one transaction (<see cref="WriteExecutor"/>), then 201, 200 or
+/// 204 as <c>Prefer: return=…</c> asks. Every other caller, and every set nobody opened, gets the read-only 405.
+/// </summary>
+internal sealed class WriteResponder(RequestPlanner planner, WriteExecutor executor, TimeProvider time)
+{
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<VirtualizationOptions, object> s_opened = [];
+
+    /// <summary>Whether the configuration opens any entity set to any write (none by default: every write is then a 405 at once).</summary>
+    public static bool AnyOpened(VirtualizationOptions options)
+        => (bool)s_opened.GetValue(options, o => o.Sources.Values.Any(source => source.EntitySets.Values.Any(set => set.Writes is { Insert: true } or { Update: true } or { Delete: true })));
+
+    public static bool IsWrite(string method)
+        => HttpMethods.IsPost(method) || HttpMethods.IsPatch(method) || HttpMethods.IsPut(method) || HttpMethods.IsDelete(method);
+
+    public async Task RespondAsync(ODataRequest request, LimitOptions limits)
+    {
+        var context = request.Context;
+        var method = context.Request.Method;
+        var prepared = planner.Plan(request, limits);
+        var set = prepared.Set;
+        var (operation, kind) = Operation(method, prepared);
+        if ((set.Writes & operation) == 0)
+        {
+            throw ReadOnly(context, prepared);
+        }
+
+        if (prepared.Query.Expands.Count > 0)
+        {
+            throw ODataProblem.NotImplemented("$expand in the response to a write (read the entity with $expand after writing it)", "$expand");
+        }
+
+        var now = time.GetUtcNow();
+        var key = prepared.Query.Key;
+        var keyText = key is null ? string.Empty : ContextUrl.KeyText(key);
+        WriteResult result;
+        if (operation == WriteOperations.Delete)
+        {
+            result = await executor.DeleteAsync(set, request.Scope.Principal, WriteStatements.Delete(set, key!, now), keyText, request.Aborted);
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+
+        var body = await ReadBodyAsync(context, limits);
+        var values = WriteBody.Read(body, set, kind, key);
+        var columns = prepared.Query.ReadColumns;
+        if (operation == WriteOperations.Insert)
+        {
+            result = await executor.InsertAsync(set, request.Scope.Principal, WriteStatements.Insert(set, values), returned =>
+            {
+                var inserted = set.Key.Select((k, i) => (k, returned[i])).ToList();
+                var read = prepared.Query with { Key = inserted, Filter = null, Search = null, OrderBy = [], Top = null, Skip = null, Count = false };
+                return (SqlCompiler.Select(read, now), read.ReadColumns);
+            }, request.Aborted);
+        }
+        else
+        {
+            var update = WriteStatements.Update(set, key!, values, replace: kind == WriteKind.Replace, now);
+            result = await executor.UpdateAsync(set, request.Scope.Principal, update, SqlCompiler.Select(prepared.Query, now), columns, keyText, request.Aborted);
+        }
+
+        await AnswerAsync(request, prepared, operation, result.Row!);
+    }
+
+    private static (WriteOperations Operation, WriteKind Kind) Operation(string method, PreparedRequest prepared)
+    {
+        var entity = prepared.Kind == PreparedKind.Entity && prepared.Query.Via is null;
+        if (HttpMethods.IsPost(method) && prepared.Kind == PreparedKind.Collection && prepared.Query.Via is null)
+        {
+            return (WriteOperations.Insert, WriteKind.Insert);
+        }
+
+        if (entity && HttpMethods.IsDelete(method))
+        {
+            return (WriteOperations.Delete, WriteKind.Patch);
+        }
+
+        if (entity && (HttpMethods.IsPatch(method) || HttpMethods.IsPut(method)))
+        {
+            return (WriteOperations.Update, HttpMethods.IsPut(method) ? WriteKind.Replace : WriteKind.Patch);
+        }
+
+        // A property, a count, a navigation path: not writable resources here.
+        return (WriteOperations.None, WriteKind.Patch);
+    }
+
+    private static ODataProblem ReadOnly(HttpContext context, PreparedRequest prepared)
+    {
+        var writes = prepared.Set.Writes;
+        var allow = new List<string> { "GET", "HEAD" };
+        if (prepared.Kind == PreparedKind.Collection && writes.HasFlag(WriteOperations.Insert))
+        {
+            allow.Add("POST");
+        }
+
+        if (prepared.Kind == PreparedKind.Entity && writes.HasFlag(WriteOperations.Update))
+        {
+            allow.AddRange(["PATCH", "PUT"]);
+        }
+
+        if (prepared.Kind == PreparedKind.Entity && writes.HasFlag(WriteOperations.Delete))
+        {
+            allow.Add("DELETE");
+        }
+
+        context.Response.Headers.Allow = string.Join(", ", allow);
+        var method = context.Request.Method;
+        return writes == WriteOperations.None
+            ? new ODataProblem(405, "MethodNotAllowed", $"'{prepared.Set.Name}' is read-only for you: {method} is not allowed. Use GET.")
+            : new ODataProblem(405, "MethodNotAllowed", $"{method} is not allowed here: this resource allows {string.Join(", ", allow)}.");
+    }
+
+    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext context, LimitOptions limits)
+    {
+        var request = context.Request;
+        if (request.ContentType is not { } contentType || !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ODataProblem(415, "UnsupportedMediaType", "Send the entity as JSON, with Content-Type: application/json.");
+        }
+
+        var max = limits.MaxBatchBytes;
+        if (request.ContentLength > max)
+        {
+            throw new ODataProblem(413, "PayloadTooLarge", $"The body has {request.ContentLength} bytes; a write may send at most {max}.");
+        }
+
+        var reader = request.BodyReader;
+        while (true)
+        {
+            var read = await reader.ReadAsync(context.RequestAborted);
+            if (read.Buffer.Length > max)
+            {
+                reader.AdvanceTo(read.Buffer.Start);
+                throw new ODataProblem(413, "PayloadTooLarge", $"The body has more than {max} bytes, the most a write may send.");
+            }
+
+            if (read.IsCompleted)
+            {
+                var body = read.Buffer.ToArray();
+                reader.AdvanceTo(read.Buffer.End);
+                return body;
+            }
+
+            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+        }
+    }
+
+    private static async Task AnswerAsync(ODataRequest request, PreparedRequest prepared, WriteOperations operation, BufferedRow row)
+    {
+        var context = request.Context;
+        var response = context.Response;
+        var query = prepared.Query;
+        var prefer = context.Request.Headers["Prefer"].ToString();
+        var minimal = prefer.Contains("return=minimal", StringComparison.OrdinalIgnoreCase);
+        var representation = prefer.Contains("return=representation", StringComparison.OrdinalIgnoreCase);
+        var key = query.Set.Key.Select(k => (k, row.Values[query.ReadColumns.IndexOfColumn(k)]!)).ToList();
+        var id = request.ServiceRoot + query.Set.Name + ContextUrl.KeyPredicate(key);
+        if (operation == WriteOperations.Insert)
+        {
+            response.Headers.Location = id;
+        }
+
+        if (operation == WriteOperations.Insert ? minimal : !representation)
+        {
+            if (minimal || representation)
+            {
+                response.Headers["Preference-Applied"] = minimal ? "return=minimal" : "return=representation";
+            }
+
+            response.Headers["OData-EntityId"] = id;
+            response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+
+        if (representation)
+        {
+            response.Headers["Preference-Applied"] = "return=representation";
+        }
+
+        var format = prepared.Format;
+        response.StatusCode = operation == WriteOperations.Insert ? StatusCodes.Status201Created : StatusCodes.Status200OK;
+        response.ContentType = format.ContentType;
+        request.BodyStarted = true;
+        await using var stream = new StreamingJsonWriter(response.BodyWriter);
+        var contextUrl = format.Metadata == MetadataLevel.None ? null : ContextUrl.ForEntity(request.ServiceRoot, query);
+        new EntityWriter(request.ServiceRoot, format).WriteBuffered(stream.Json, row, query, contextUrl);
+        await stream.FlushAsync(request.Aborted);
+    }
+}

@@ -1,0 +1,200 @@
+using System.Net;
+using System.Text.Json;
+using static OData.Virtualization.IntegrationTests.Writes.WriteFixture;
+
+namespace OData.Virtualization.IntegrationTests.Writes;
+
+/// <summary>
+/// Writes on PostgreSQL (issue 13): each operation with both <c>Prefer</c> forms, checked against the table itself; the
+/// policy's row filter, hidden and masked columns and the key holding for writes with nothing changed when refused;
+/// the database's refusals as OData errors; and the default configuration's 405.
+/// </summary>
+[Collection("Writes")]
+public sealed class WriteTests(WriteFixture fixture) : IClassFixture<WriteFixture>
+{
+    [Fact]
+    public async Task Post_CreatesTheRow_AndAnswers201WithTheStoredEntity()
+    {
+        using var admin = fixture.Client(AdminKey);
+        using var response = await admin.PostAsync("ledgers", Json("""{"branch":"basel","name":"post-201","amount":12.34,"note":"n"}"""));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var entity = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var id = entity.GetProperty("id").GetInt32();
+        Assert.True(id > 100, "the identity gave the key");
+        Assert.Equal(new Uri(admin.BaseAddress!, $"ledgers({id})"), response.Headers.Location);
+        Assert.Equal("open", entity.GetProperty("status").GetString()); // the column's default, as stored
+        Assert.Equal(24.68m, entity.GetProperty("doubled").GetDecimal()); // the generated column, as stored
+        Assert.Equal(12.34m, await fixture.ScalarAsync($"SELECT amount FROM ledgers WHERE id = {id}"));
+    }
+
+    [Fact]
+    public async Task Post_ReturnMinimal_Is204WithLocationAndEntityId()
+    {
+        using var admin = fixture.Client(AdminKey);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "ledgers") { Content = Json("""{"branch":"basel","name":"post-204"}""") };
+        request.Headers.Add("Prefer", "return=minimal");
+        using var response = await admin.SendAsync(request);
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal("return=minimal", response.Headers.GetValues("Preference-Applied").Single());
+        var id = await fixture.ScalarAsync("SELECT id FROM ledgers WHERE name = 'post-204'");
+        Assert.Equal(new Uri(admin.BaseAddress!, $"ledgers({id})"), response.Headers.Location);
+        Assert.Equal(response.Headers.Location!.ToString(), response.Headers.GetValues("OData-EntityId").Single());
+    }
+
+    [Fact]
+    public async Task Patch_ChangesOnlyTheSentProperties_AndPut_ReplacesTheRest()
+    {
+        using var admin = fixture.Client(AdminKey);
+        var id = await CreateAsync(admin, """{"branch":"basel","name":"patch-me","amount":5,"note":"keep"}""");
+
+        using (var patch = await admin.PatchAsync($"ledgers({id})", Json("""{"amount":6.5}""")))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, patch.StatusCode);
+        }
+
+        Assert.Equal("6.50|keep", await fixture.ScalarAsync($"SELECT amount || '|' || note FROM ledgers WHERE id = {id}"));
+
+        using (var request = new HttpRequestMessage(HttpMethod.Patch, $"ledgers({id})") { Content = Json("""{"note":"changed"}""") })
+        {
+            request.Headers.Add("Prefer", "return=representation");
+            using var response = await admin.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var entity = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal("changed", entity.GetProperty("note").GetString());
+            Assert.Equal(6.5m, entity.GetProperty("amount").GetDecimal());
+        }
+
+        // PUT: every property the body leaves out goes back to NULL or its default.
+        using (var put = await admin.PutAsync($"ledgers({id})", Json("""{"branch":"basel","name":"patch-me"}""")))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, put.StatusCode);
+        }
+
+        Assert.Equal("0.00|null|open", await fixture.ScalarAsync($"SELECT amount || '|' || coalesce(note, 'null') || '|' || status FROM ledgers WHERE id = {id}"));
+    }
+
+    [Fact]
+    public async Task Delete_RemovesTheRow_AndASecondDeleteIs404()
+    {
+        using var admin = fixture.Client(AdminKey);
+        var id = await CreateAsync(admin, """{"branch":"basel","name":"delete-me"}""");
+        using (var delete = await admin.DeleteAsync($"ledgers({id})"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        }
+
+        Assert.Equal(0L, await fixture.ScalarAsync($"SELECT count(*) FROM ledgers WHERE id = {id}"));
+        using var again = await admin.DeleteAsync($"ledgers({id})");
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+    }
+
+    /// <summary>Every way a teller of Zurich might write what its policy does not grant: refused, the table unchanged.</summary>
+    [Theory]
+    [InlineData("PATCH", "ledgers(3)", """{"note":"not mine"}""", 404, null)]
+    [InlineData("DELETE", "ledgers(3)", null, 404, null)]
+    [InlineData("PUT", "ledgers(3)", """{"branch":"basel","name":"B-one"}""", 404, null)]
+    [InlineData("PATCH", "ledgers(2)", """{"branch":"basel"}""", 403, null)]
+    [InlineData("POST", "ledgers", """{"branch":"basel","name":"smuggled"}""", 403, null)]
+    [InlineData("PATCH", "ledgers(2)", """{"secret":"x"}""", 400, "secret")]
+    [InlineData("PATCH", "ledgers(1)", """{"iban":"CH00"}""", 400, "iban")]
+    [InlineData("PATCH", "ledgers(1)", """{"id":7}""", 400, "id")]
+    [InlineData("PATCH", "ledgers(1)", """{"doubled":1}""", 400, "doubled")]
+    [InlineData("POST", "ledgers", """{"branch":"zurich","name":"has-secret","secret":"x"}""", 400, "secret")]
+    public async Task Teller_WritesOutsideItsPolicy_AreRefused_AndNothingChanges(string method, string url, string? body, int status, string? target)
+    {
+        var before = await fixture.SnapshotAsync();
+        using var teller = fixture.Client(TellerKey);
+        using var request = new HttpRequestMessage(new HttpMethod(method), url) { Content = body is null ? null : Json(body) };
+        using var response = await teller.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(status == (int)response.StatusCode, $"expected {status}, got {(int)response.StatusCode}: {text}");
+        var error = JsonDocument.Parse(text).RootElement.GetProperty("error");
+        if (target is not null)
+        {
+            Assert.Equal(target, error.GetProperty("target").GetString());
+        }
+
+        Assert.DoesNotContain("s1", text, StringComparison.Ordinal);
+        Assert.Equal(before, await fixture.SnapshotAsync());
+    }
+
+    [Fact]
+    public async Task Teller_WritesItsOwnBranch()
+    {
+        using var teller = fixture.Client(TellerKey);
+        var id = await CreateAsync(teller, """{"branch":"zurich","name":"teller-own"}""");
+        using var patch = await teller.PatchAsync($"ledgers({id})", Json("""{"note":"ok"}"""));
+        Assert.Equal(HttpStatusCode.NoContent, patch.StatusCode);
+        Assert.Equal("ok", await fixture.ScalarAsync($"SELECT note FROM ledgers WHERE id = {id}"));
+    }
+
+    [Theory]
+    [InlineData("""{"branch":"basel","name":"x","amount":"lots"}""", 400, "amount")]
+    [InlineData("""{"branch":"basel","name":"a-name-much-longer-than-twenty"}""", 400, "name")]
+    [InlineData("""{"branch":null,"name":"null-branch"}""", 400, "branch")]
+    [InlineData("""{"name":"no-branch"}""", 400, "branch")]
+    [InlineData("""{"branch":"basel","name":"x","amount":1.234}""", 400, "amount")]
+    [InlineData("""{"branch":"basel","name":"x","nope":1}""", 400, "nope")]
+    [InlineData("""{"branch":"basel","name":"Z-one"}""", 409, null)]
+    [InlineData("""{"branch":"basel","name":"too-low","amount":-5000}""", 400, null)]
+    [InlineData("""{"branch":"basel",""", 400, null)]
+    [InlineData("""[1,2]""", 400, null)]
+    [InlineData("""{"a":{"b":{"c":{"d":{"e":{"f":{"g":{"h":{"i":{}}}}}}}}}}""", 400, null)]
+    public async Task MalformedOrRefusedWrites_AreClear4xx_AndNothingChanges(string body, int status, string? target)
+    {
+        var before = await fixture.SnapshotAsync();
+        using var admin = fixture.Client(AdminKey);
+        using var response = await admin.PostAsync("ledgers", Json(body));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(status == (int)response.StatusCode, $"expected {status}, got {(int)response.StatusCode}: {text}");
+        var error = JsonDocument.Parse(text).RootElement.GetProperty("error");
+        if (target is not null)
+        {
+            Assert.Equal(target, error.GetProperty("target").GetString());
+        }
+
+        Assert.DoesNotContain("INSERT", text, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(before, await fixture.SnapshotAsync());
+    }
+
+    [Fact]
+    public async Task Reader_WithoutAGrant_Gets405_WithWhatIsAllowed()
+    {
+        using var reader = fixture.Client(ReaderKey);
+        using var response = await reader.PostAsync("ledgers", Json("""{"branch":"basel","name":"reader"}"""));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal(["GET", "HEAD"], response.Content.Headers.Allow.Count > 0 ? response.Content.Headers.Allow : response.Headers.GetValues("Allow").Single().Split(", "));
+    }
+
+    [Theory]
+    [InlineData("POST", "ledgers")]
+    [InlineData("PATCH", "ledgers(1)")]
+    [InlineData("PUT", "ledgers(1)")]
+    [InlineData("DELETE", "ledgers(1)")]
+    public async Task TheDefaultConfiguration_AnswersEveryWriteWith405(string method, string url)
+    {
+        var before = await fixture.SnapshotAsync();
+        using var client = fixture.ReadOnlyServer.NewClient();
+        using var request = new HttpRequestMessage(new HttpMethod(method), url) { Content = Json("""{"note":"x"}""") };
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Contains("read-only", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(before, await fixture.SnapshotAsync());
+    }
+
+    [Fact]
+    public async Task WrongContentType_Is415()
+    {
+        using var admin = fixture.Client(AdminKey);
+        using var response = await admin.PostAsync("ledgers", new StringContent("branch=basel", System.Text.Encoding.UTF8, "application/x-www-form-urlencoded"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+    }
+
+    private static async Task<int> CreateAsync(HttpClient client, string body)
+    {
+        using var response = await client.PostAsync("ledgers", Json(body));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
+        return JsonDocument.Parse(text).RootElement.GetProperty("id").GetInt32();
+    }
+}
