@@ -100,6 +100,11 @@ internal sealed class WriteExecutor(ILogger<WriteExecutor> logger)
                 await RollBackAsync(transaction);
                 throw;
             }
+            finally
+            {
+                // Whatever the outcome (a commit whose answer was lost included): cached reads of the source are from before.
+                set.Source.NoteWrite();
+            }
         }
     }
 

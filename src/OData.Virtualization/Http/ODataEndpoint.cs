@@ -147,7 +147,7 @@ internal sealed class ODataEndpoint(
             // A repeated request whose answer is in the cache skips parsing, planning and SQL compilation; one planned
             // before (its answer not cached, or caching off) skips the parser and the planner; a walk's next page only
             // reads its token.
-            if (known.Answer is { } answer && await answers.TryRepeatAsync(request, answer, known.Prepared.Set.Name))
+            if (known.Answer is { } answer && await answers.TryRepeatAsync(request, answer, known.Prepared.Set.Source.WriteGeneration, known.Prepared.Set.Name))
             {
                 return;
             }

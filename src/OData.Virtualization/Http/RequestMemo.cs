@@ -116,12 +116,18 @@ internal sealed class RequestMemo : IDisposable
         _entries[key] = new Entry(prepared, !continues && CanRepeat(relative));
     }
 
-    /// <summary>Remembers where the answer to a remembered request is cached, and for how long.</summary>
-    public void RememberAnswer(string key, string cacheKey, TimeSpan ttl)
+    /// <summary>
+    /// The write generation of a remembered request's source now (read before its answer's cache key is built), or -1
+    /// when the request is not remembered.
+    /// </summary>
+    public long WriteGenerationOf(string key) => _entries.TryGetValue(key, out var entry) ? entry.Prepared.Set.Source.WriteGeneration : -1;
+
+    /// <summary>Remembers where the answer to a remembered request is cached, for how long, and under which write generation.</summary>
+    public void RememberAnswer(string key, string cacheKey, TimeSpan ttl, long writeGeneration)
     {
-        if (_entries.TryGetValue(key, out var entry) && entry.CanRepeat)
+        if (writeGeneration >= 0 && _entries.TryGetValue(key, out var entry) && entry.CanRepeat)
         {
-            entry.Answer = new CachedAnswer(cacheKey, ttl);
+            entry.Answer = new CachedAnswer(cacheKey, ttl, writeGeneration);
         }
     }
 
@@ -165,5 +171,6 @@ internal sealed class RequestMemo : IDisposable
         private CachedAnswer? _answer;
     }
 
-    internal sealed record CachedAnswer(string CacheKey, TimeSpan Ttl);
+    /// <param name="WriteGeneration">The source's <c>WriteGeneration</c> the answer was cached under: a write since makes it unusable.</param>
+    internal sealed record CachedAnswer(string CacheKey, TimeSpan Ttl, long WriteGeneration);
 }

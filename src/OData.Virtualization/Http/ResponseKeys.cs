@@ -28,6 +28,12 @@ internal sealed class ResponseKeys(IOptionsMonitor<VirtualizationOptions> option
     public static CacheKey For(AccessScope scope, string kind, PublishedSet set, string serviceRoot, ResponseFormat? format)
     {
         var key = new CacheKey(scope.Id).Add("kind", kind).Add("set", set.Name).Add("shape", SetShape.Of(set)).Add("root", serviceRoot).Add("format", format?.ContentType);
+        if (set.Source.WriteGeneration is var writes and > 0)
+        {
+            // Writes through this server to the source since it started: answers from before them are not reused.
+            key.Add("writes", writes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         return format?.StandardBase64 == true ? key.Add("binary", "base64") : key;
     }
 

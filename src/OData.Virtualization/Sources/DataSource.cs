@@ -34,6 +34,18 @@ internal abstract class DataSource : IAsyncDisposable
 
     public string Name { get; }
 
+    private long _writeGeneration;
+
+    /// <summary>
+    /// Moves on every write through this server to any of this source's tables: part of every cache key of a read of
+    /// the source, so that a read after a write never answers from before it (a write may change what another set's
+    /// filters, navigation paths and expansions read, so the whole source moves, not one set).
+    /// </summary>
+    public long WriteGeneration => Volatile.Read(ref _writeGeneration);
+
+    /// <summary>A write to this source was attempted (committed or not): cached reads of it are from before.</summary>
+    public void NoteWrite() => Interlocked.Increment(ref _writeGeneration);
+
     public SourceOptions Options { get; }
 
     public abstract SourceProvider Provider { get; }

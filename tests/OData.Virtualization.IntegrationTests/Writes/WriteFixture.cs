@@ -55,7 +55,7 @@ public sealed class WriteFixture : IAsyncLifetime
         settings[writes + "Insert"] = "true";
         settings[writes + "Update"] = "true";
         settings[writes + "Delete"] = "true";
-        settings["OData:Cache:DefaultTtlSeconds"] = "0";
+        settings["OData:Cache:DefaultTtlSeconds"] = "300"; // cached reads: a read after a write must still see it
         var security = "OData:Security:";
         settings[security + "AllowAnonymous"] = "false";
         settings[security + "ApiKeys:admin:KeyHash"] = SecretHasher.HashApiKey(AdminKey);

@@ -182,6 +182,41 @@ public sealed class WriteTests(WriteFixture fixture) : IClassFixture<WriteFixtur
         Assert.Equal(before, await fixture.SnapshotAsync());
     }
 
+    /// <summary>With a 300-second cache: the read after a write sees it, for the same URL (memo and cache) and for others of the source.</summary>
+    [Fact]
+    public async Task AReadAfterAWrite_SeesIt_ThoughTheReadBeforeWasCached()
+    {
+        using var admin = fixture.Client(AdminKey);
+        var id = await CreateAsync(admin, """{"branch":"basel","name":"cached","note":"before"}""");
+        for (var i = 0; i < 2; i++)
+        {
+            using var read = await admin.GetAsync($"ledgers({id})");
+            Assert.Contains("before", await read.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using (var again = await admin.GetAsync($"ledgers({id})"))
+        {
+            Assert.Equal("HIT", again.Headers.GetValues("X-Cache").Single());
+        }
+
+        var page = await admin.GetStringAsync("ledgers?$filter=note eq 'before'&$select=id");
+        Assert.Contains($"\"id\":{id}", page, StringComparison.Ordinal);
+
+        using (var patch = await admin.PatchAsync($"ledgers({id})", Json("""{"note":"after"}""")))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, patch.StatusCode);
+        }
+
+        using (var read = await admin.GetAsync($"ledgers({id})"))
+        {
+            var text = await read.Content.ReadAsStringAsync();
+            Assert.Contains("after", text, StringComparison.Ordinal);
+            Assert.NotEqual("HIT", read.Headers.GetValues("X-Cache").Single());
+        }
+
+        Assert.DoesNotContain($"\"id\":{id}", await admin.GetStringAsync("ledgers?$filter=note eq 'before'&$select=id"), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task WrongContentType_Is415()
     {

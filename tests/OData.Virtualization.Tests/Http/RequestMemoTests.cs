@@ -24,7 +24,7 @@ public sealed class RequestMemoTests
         var key = RequestMemo.Key("scope", "http://h/odata/", RequestMemo.WalkOf(relative)!, "", "");
         var paged = s_prepared with { Page = new OData.Virtualization.Paging.PagePlan(s_prepared.Query, 5, true, 0, 5, "f", null) };
         memo.Remember(key, relative, paged);
-        memo.RememberAnswer(key, "cache-key", TimeSpan.FromSeconds(30));
+        memo.RememberAnswer(key, "cache-key", TimeSpan.FromSeconds(30), 0);
 
         Assert.True(memo.TryGet(key, out var entry));
         Assert.Same(paged, entry.Prepared);
@@ -74,7 +74,7 @@ public sealed class RequestMemoTests
         const string relative = "customers?$filter=created_at%20lt%20now()";
         var key = RequestMemo.Key("scope", "http://h/odata/", relative, "", "");
         memo.Remember(key, relative, s_prepared);
-        memo.RememberAnswer(key, "cache-key", TimeSpan.FromSeconds(30));
+        memo.RememberAnswer(key, "cache-key", TimeSpan.FromSeconds(30), 0);
         Assert.True(memo.TryGet(key, out var entry));
         Assert.Null(entry.Answer);
     }
@@ -85,9 +85,9 @@ public sealed class RequestMemoTests
         using var memo = new RequestMemo(new ChangeableOptions());
         var key = RequestMemo.Key("scope", "http://h/odata/", "customers?$top=5", "", "");
         memo.Remember(key, "customers?$top=5", s_prepared);
-        memo.RememberAnswer(key, "cache-key", TimeSpan.FromSeconds(30));
+        memo.RememberAnswer(key, "cache-key", TimeSpan.FromSeconds(30), 0);
         Assert.True(memo.TryGet(key, out var entry));
-        Assert.Equal(new RequestMemo.CachedAnswer("cache-key", TimeSpan.FromSeconds(30)), entry.Answer);
+        Assert.Equal(new RequestMemo.CachedAnswer("cache-key", TimeSpan.FromSeconds(30), 0), entry.Answer);
     }
 
     [Fact]
