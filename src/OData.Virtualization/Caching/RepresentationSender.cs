@@ -10,7 +10,8 @@ using OData.Virtualization.Diagnostics;
 namespace OData.Virtualization.Caching;
 
 /// <summary>What a renderer produced, besides the body.</summary>
-internal sealed record RenderResult(int StatusCode, string ContentType, Dictionary<string, string>? Headers = null);
+/// <param name="ETag">The representation's own entity tag (a writable set's entity: the tag <c>If-Match</c> takes), instead of the body's hash.</param>
+internal sealed record RenderResult(int StatusCode, string ContentType, Dictionary<string, string>? Headers = null, string? ETag = null);
 
 /// <summary>
 /// Sends bounded responses (a page, an entity, a property, a count) through the response cache: rendered once
@@ -121,7 +122,7 @@ internal sealed class RepresentationSender(ResponseCache cache, TimeProvider tim
             StatusCode = result.StatusCode,
             ContentType = result.ContentType,
             Body = body,
-            ETag = withETag ? "\"" + Base64Url.EncodeToString(SHA256.HashData(body).AsSpan(0, 16)) + "\"" : string.Empty,
+            ETag = result.ETag ?? (withETag ? "\"" + Base64Url.EncodeToString(SHA256.HashData(body).AsSpan(0, 16)) + "\"" : string.Empty),
             CreatedAt = time.GetUtcNow(),
             Headers = result.Headers ?? [],
             SqlMilliseconds = sql,

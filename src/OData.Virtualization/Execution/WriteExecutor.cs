@@ -13,6 +13,12 @@ namespace OData.Virtualization.Execution;
 internal sealed record WriteResult(BufferedRow? Row);
 
 /// <summary>
+/// A condition on the row as it is before an update or delete (<c>If-Match</c>): <paramref name="Read"/> reads it (and
+/// locks it, where the source can), <paramref name="Holds"/> decides; a row that is there but fails it is a 412.
+/// </summary>
+internal sealed record Precondition(SqlStatement Read, IReadOnlyList<PublishedColumn> Columns, Func<BufferedRow, bool> Holds);
+
+/// <summary>
 /// Runs one write in its own transaction on a writing connection, holding one of the source's statement slots like a
 /// read: the statement, then the read-back of the row through the caller's row filter and columns. A row the caller
 /// could not read before is not found (404); a row it could not read after — created or moved outside its filter — is
@@ -46,9 +52,10 @@ internal sealed class WriteExecutor(ILogger<WriteExecutor> logger)
         }, cancellationToken);
 
     /// <summary>Updates (or only reads back, when <paramref name="update"/> is null: a PATCH of nothing).</summary>
-    public Task<WriteResult> UpdateAsync(PublishedSet set, string principal, SqlStatement? update, SqlStatement readBack, IReadOnlyList<PublishedColumn> columns, string keyText, CancellationToken cancellationToken)
+    public Task<WriteResult> UpdateAsync(PublishedSet set, string principal, SqlStatement? update, SqlStatement readBack, IReadOnlyList<PublishedColumn> columns, string keyText, Precondition? precondition, CancellationToken cancellationToken)
         => RunAsync(set, principal, async (connection, transaction, ct) =>
         {
+            await CheckAsync(set, connection, transaction, precondition, keyText, ct);
             if (update is not null)
             {
                 await using var command = Command(set, connection, transaction, update);
@@ -63,9 +70,10 @@ internal sealed class WriteExecutor(ILogger<WriteExecutor> logger)
             return new WriteResult(await ReadBackAsync(set, connection, transaction, readBack, columns, ct) ?? throw NotFound(set, keyText));
         }, cancellationToken);
 
-    public Task<WriteResult> DeleteAsync(PublishedSet set, string principal, SqlStatement delete, string keyText, CancellationToken cancellationToken)
+    public Task<WriteResult> DeleteAsync(PublishedSet set, string principal, SqlStatement delete, string keyText, Precondition? precondition, CancellationToken cancellationToken)
         => RunAsync(set, principal, async (connection, transaction, ct) =>
         {
+            await CheckAsync(set, connection, transaction, precondition, keyText, ct);
             await using var command = Command(set, connection, transaction, delete);
             return await command.ExecuteNonQueryAsync(ct) == 0 ? throw NotFound(set, keyText) : new WriteResult(null);
         }, cancellationToken);
@@ -105,6 +113,20 @@ internal sealed class WriteExecutor(ILogger<WriteExecutor> logger)
                 // Whatever the outcome (a commit whose answer was lost included): cached reads of the source are from before.
                 set.Source.NoteWrite();
             }
+        }
+    }
+
+    private static async Task CheckAsync(PublishedSet set, DbConnection connection, DbTransaction transaction, Precondition? precondition, string keyText, CancellationToken ct)
+    {
+        if (precondition is null)
+        {
+            return;
+        }
+
+        var row = await ReadBackAsync(set, connection, transaction, precondition.Read, precondition.Columns, ct) ?? throw NotFound(set, keyText);
+        if (!precondition.Holds(row))
+        {
+            throw new ODataProblem(412, "PreconditionFailed", $"The entity {keyText} of '{set.Name}' changed since you read it (its ETag is no longer the one in If-Match): nothing was written. Read it again, then write.");
         }
     }
 

@@ -30,9 +30,10 @@ internal sealed class EntityResponder(QueryExecutor executor, NavigationParents 
                 t.Rows = 1;
                 await using var stream = new StreamingJsonWriter(pipe);
                 var contextUrl = format.Metadata == MetadataLevel.None ? null : ContextUrl.ForEntity(request.ServiceRoot, query);
-                new EntityWriter(request.ServiceRoot, format).WriteBuffered(stream.Json, row, query, contextUrl);
+                var etag = WriteResponder.TagOf(query, row);
+                new EntityWriter(request.ServiceRoot, format).WriteBuffered(stream.Json, row, query, contextUrl, etag);
                 await stream.FlushAsync(ct);
-                return new RenderResult(StatusCodes.Status200OK, format.ContentType);
+                return new RenderResult(StatusCodes.Status200OK, format.ContentType, ETag: etag);
             });
             return;
         }

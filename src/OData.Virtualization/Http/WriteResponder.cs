@@ -49,9 +49,10 @@ internal sealed class WriteResponder(RequestPlanner planner, WriteExecutor execu
         var key = prepared.Query.Key;
         var keyText = key is null ? string.Empty : ContextUrl.KeyText(key);
         WriteResult result;
+        var precondition = operation == WriteOperations.Insert ? null : Precondition(context, set, key!, now);
         if (operation == WriteOperations.Delete)
         {
-            result = await executor.DeleteAsync(set, request.Scope.Principal, WriteStatements.Delete(set, key!, now), keyText, request.Aborted);
+            result = await executor.DeleteAsync(set, request.Scope.Principal, WriteStatements.Delete(set, key!, now), keyText, precondition, request.Aborted);
             context.Response.StatusCode = StatusCodes.Status204NoContent;
             return;
         }
@@ -71,11 +72,43 @@ internal sealed class WriteResponder(RequestPlanner planner, WriteExecutor execu
         else
         {
             var update = WriteStatements.Update(set, key!, values, replace: kind == WriteKind.Replace, now);
-            result = await executor.UpdateAsync(set, request.Scope.Principal, update, SqlCompiler.Select(prepared.Query, now), columns, keyText, request.Aborted);
+            result = await executor.UpdateAsync(set, request.Scope.Principal, update, SqlCompiler.Select(prepared.Query, now), columns, keyText, precondition, request.Aborted);
         }
 
         await AnswerAsync(request, prepared, operation, result.Row!);
     }
+
+    /// <summary>
+    /// <c>If-Match</c> as a condition on the row before the write, read with every column the caller sees (the entity
+    /// tag's values) and locked on PostgreSQL until the write commits: of two writes with the same tag, exactly one
+    /// passes. Without the header: none, unless the set requires one (428).
+    /// </summary>
+    private static Precondition? Precondition(HttpContext context, PublishedSet set, IReadOnlyList<(PublishedColumn Column, object Value)> key, DateTimeOffset now)
+    {
+        var ifMatch = context.Request.Headers.IfMatch;
+        if (ifMatch.Count == 0)
+        {
+            return set.Settings?.Writes?.RequireIfMatch == true
+                ? throw new ODataProblem(428, "PreconditionRequired", $"Writes to '{set.Name}' must say which version they change: read the entity, then send its ETag in If-Match.")
+                : null;
+        }
+
+        var read = new EntityQuery { Set = set, Selected = set.Columns, Key = key };
+        var statement = SqlCompiler.Select(read, now);
+        if (set.Source.Provider == Sources.SourceProvider.PostgreSql)
+        {
+            statement = statement with { Text = statement.Text.TrimEnd().TrimEnd(';') + " FOR UPDATE" };
+        }
+
+        return new Precondition(statement, read.ReadColumns, row => EntityTags.Matches(ifMatch, EntityTags.Of(row.Values, set.Columns)));
+    }
+
+    /// <summary>The entity tag of a row read by <paramref name="query"/>, when the query read every column the caller sees.</summary>
+    public static string? TagOf(EntityQuery query, BufferedRow row)
+        => query.Set.Writes != WriteOperations.None && !query.IsProjected && query.Computed.Items.Count == 0
+           && query.Selected.Count == query.Set.Columns.Count
+            ? EntityTags.Of(row.Values, query.Set.Columns)
+            : null;
 
     private static (WriteOperations Operation, WriteKind Kind) Operation(string method, PreparedRequest prepared)
     {
@@ -170,6 +203,12 @@ internal sealed class WriteResponder(RequestPlanner planner, WriteExecutor execu
         var representation = prefer.Contains("return=representation", StringComparison.OrdinalIgnoreCase);
         var key = query.Set.Key.Select(k => (k, row.Values[query.ReadColumns.IndexOfColumn(k)]!)).ToList();
         var id = request.ServiceRoot + query.Set.Name + ContextUrl.KeyPredicate(key);
+        var etag = TagOf(query, row);
+        if (etag is not null)
+        {
+            response.Headers.ETag = etag;
+        }
+
         if (operation == WriteOperations.Insert)
         {
             response.Headers.Location = id;
@@ -198,7 +237,7 @@ internal sealed class WriteResponder(RequestPlanner planner, WriteExecutor execu
         request.BodyStarted = true;
         await using var stream = new StreamingJsonWriter(response.BodyWriter);
         var contextUrl = format.Metadata == MetadataLevel.None ? null : ContextUrl.ForEntity(request.ServiceRoot, query);
-        new EntityWriter(request.ServiceRoot, format).WriteBuffered(stream.Json, row, query, contextUrl);
+        new EntityWriter(request.ServiceRoot, format).WriteBuffered(stream.Json, row, query, contextUrl, etag);
         await stream.FlushAsync(request.Aborted);
     }
 }

@@ -35,12 +35,17 @@ internal sealed class EntityWriter(string serviceRoot, ResponseFormat format)
     }
 
     /// <summary>Writes a buffered row and its expanded related rows.</summary>
-    public void WriteBuffered(Utf8JsonWriter writer, BufferedRow row, EntityQuery query, string? context = null)
+    public void WriteBuffered(Utf8JsonWriter writer, BufferedRow row, EntityQuery query, string? context = null, string? etag = null)
     {
         writer.WriteStartObject();
         if (context is not null)
         {
             writer.WriteString("@odata.context", context);
+        }
+
+        if (etag is not null && Format.Metadata != MetadataLevel.None)
+        {
+            writer.WriteString("@odata.etag", etag);
         }
 
         if (Format.Metadata == MetadataLevel.Full)

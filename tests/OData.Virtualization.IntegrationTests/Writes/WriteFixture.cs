@@ -35,6 +35,8 @@ public sealed class WriteFixture : IAsyncLifetime
             (2, 'zurich', 'Z-two', 20.00, NULL, 's2', NULL),
             (3, 'basel', 'B-one', 30.25, 'third', 's3', 'CH5604835012345678009');
         SELECT setval(pg_get_serial_sequence('ledgers', 'id'), 100);
+        CREATE TABLE strict_ledgers (id integer PRIMARY KEY, note text);
+        INSERT INTO strict_ledgers VALUES (1, 'strict');
         """;
 
     private ScratchDatabase? _database;
@@ -55,6 +57,8 @@ public sealed class WriteFixture : IAsyncLifetime
         settings[writes + "Insert"] = "true";
         settings[writes + "Update"] = "true";
         settings[writes + "Delete"] = "true";
+        settings["OData:Sources:w:EntitySets:public.strict_ledgers:Writes:Update"] = "true";
+        settings["OData:Sources:w:EntitySets:public.strict_ledgers:Writes:RequireIfMatch"] = "true";
         settings["OData:Cache:DefaultTtlSeconds"] = "300"; // cached reads: a read after a write must still see it
         var security = "OData:Security:";
         settings[security + "AllowAnonymous"] = "false";
@@ -69,6 +73,7 @@ public sealed class WriteFixture : IAsyncLifetime
         settings[security + "Policies:0:EntitySets:ledgers:Writes:0"] = "insert";
         settings[security + "Policies:0:EntitySets:ledgers:Writes:1"] = "update";
         settings[security + "Policies:0:EntitySets:ledgers:Writes:2"] = "delete";
+        settings[security + "Policies:0:EntitySets:strict_ledgers:Writes:0"] = "update";
         settings[security + "Policies:1:Roles:0"] = "teller";
         settings[security + "Policies:1:EntitySets:ledgers:RowFilter"] = "branch eq @claims.branch";
         settings[security + "Policies:1:EntitySets:ledgers:HiddenColumns:0"] = "secret";

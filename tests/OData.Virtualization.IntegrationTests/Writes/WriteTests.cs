@@ -218,6 +218,75 @@ public sealed class WriteTests(WriteFixture fixture) : IClassFixture<WriteFixtur
     }
 
     [Fact]
+    public async Task IfMatch_ATagFromBeforeAChange_Is412_AndTheCurrentTagWrites()
+    {
+        using var admin = fixture.Client(AdminKey);
+        var id = await CreateAsync(admin, """{"branch":"basel","name":"etag-me","note":"v1"}""");
+        using var first = await admin.GetAsync($"ledgers({id})");
+        var tag = first.Headers.ETag!.ToString();
+        Assert.StartsWith("W/\"", tag, StringComparison.Ordinal);
+        Assert.Equal(tag, JsonDocument.Parse(await first.Content.ReadAsStringAsync()).RootElement.GetProperty("@odata.etag").GetString());
+
+        await fixture.Database.ExecuteAsync($"UPDATE ledgers SET note = 'changed elsewhere' WHERE id = {id}");
+        var before = await fixture.SnapshotAsync();
+        using (var stale = new HttpRequestMessage(HttpMethod.Patch, $"ledgers({id})") { Content = Json("""{"note":"mine"}""") })
+        {
+            stale.Headers.TryAddWithoutValidation("If-Match", tag);
+            using var response = await admin.SendAsync(stale);
+            Assert.Equal(HttpStatusCode.PreconditionFailed, response.StatusCode);
+        }
+
+        Assert.Equal(before, await fixture.SnapshotAsync());
+        using var current = await admin.GetAsync($"ledgers({id})");
+        Assert.NotEqual(tag, current.Headers.ETag!.ToString());
+        using var fresh = new HttpRequestMessage(HttpMethod.Patch, $"ledgers({id})") { Content = Json("""{"note":"mine"}""") };
+        fresh.Headers.TryAddWithoutValidation("If-Match", current.Headers.ETag!.ToString());
+        using var written = await admin.SendAsync(fresh);
+        Assert.Equal(HttpStatusCode.NoContent, written.StatusCode);
+        Assert.Equal("mine", await fixture.ScalarAsync($"SELECT note FROM ledgers WHERE id = {id}"));
+    }
+
+    /// <summary>Two PATCHes with the same tag at once, ten times: each time exactly one writes and the other is a 412.</summary>
+    [Fact]
+    public async Task ConcurrentPatches_WithTheSameTag_ExactlyOneWins()
+    {
+        using var admin = fixture.Client(AdminKey);
+        var id = await CreateAsync(admin, """{"branch":"basel","name":"race","amount":0}""");
+        for (var round = 0; round < 10; round++)
+        {
+            using var read = await admin.GetAsync($"ledgers({id})");
+            var tag = read.Headers.ETag!.ToString();
+            var statuses = await Task.WhenAll(Enumerable.Range(1, 2).Select(async n =>
+            {
+                using var patch = new HttpRequestMessage(HttpMethod.Patch, $"ledgers({id})") { Content = Json($$"""{"note":"writer {{n}} round {{round}}"}""") };
+                patch.Headers.TryAddWithoutValidation("If-Match", tag);
+                using var response = await admin.SendAsync(patch);
+                return (int)response.StatusCode;
+            }));
+            Assert.Equal([204, 412], statuses.Order());
+        }
+    }
+
+    [Fact]
+    public async Task IfMatchStar_OnAMissingEntity_Is404_AndARequiredTag_Is428()
+    {
+        using var admin = fixture.Client(AdminKey);
+        using (var star = new HttpRequestMessage(HttpMethod.Patch, "ledgers(99999)") { Content = Json("""{"note":"x"}""") })
+        {
+            star.Headers.TryAddWithoutValidation("If-Match", "*");
+            using var response = await admin.SendAsync(star);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        }
+
+        using (var missing = await admin.PatchAsync("strict_ledgers(1)", Json("""{"note":"x"}""")))
+        {
+            Assert.Equal(428, (int)missing.StatusCode);
+        }
+
+        Assert.Equal("strict", await fixture.ScalarAsync("SELECT note FROM strict_ledgers WHERE id = 1"));
+    }
+
+    [Fact]
     public async Task WrongContentType_Is415()
     {
         using var admin = fixture.Client(AdminKey);
