@@ -10,7 +10,7 @@ namespace OData.Virtualization.Model;
 /// generic client (UI5, the SAP Cloud SDK, Power Query's OData connector, the OpenAPI converter) can tell what it may
 /// ask before asking: each set is countable, filterable, sortable (but not by a collection-valued property), searchable,
 /// expandable where it has navigation properties, reachable one navigation step from an entity, indexable by key, and
-/// read-only; the container states Intermediate conformance, the canonical functions <c>$filter</c> understands, and
+/// writable only as the reader's policies grant (<see cref="PublishedSet.Writes"/>); the container states Intermediate conformance, the canonical functions <c>$filter</c> understands, and
 /// that <c>$batch</c> (of reads, multipart and JSON, with <c>continue-on-error</c> and <c>dependsOn</c>) is supported and
 /// that there is no asynchronous request or cross join. What is claimed here is what the endpoint does,
 /// and <c>CapabilitiesTests</c> checks the claims against it.
@@ -69,9 +69,11 @@ internal static class CapabilityAnnotations
             var navigable = target.NavigationPropertyBindings.Any();
             Add(model, target, "ExpandRestrictions", Record(("Expandable", new EdmBooleanConstant(navigable))));
             Add(model, target, "NavigationRestrictions", Record(("Navigability", new EdmEnumMemberExpression(Member("NavigationType", navigable ? "Single" : "None")))));
-            Add(model, target, "InsertRestrictions", Record(("Insertable", new EdmBooleanConstant(false))));
-            Add(model, target, "UpdateRestrictions", Record(("Updatable", new EdmBooleanConstant(false))));
-            Add(model, target, "DeleteRestrictions", Record(("Deletable", new EdmBooleanConstant(false))));
+            // The writes this model's reader may make (a caller's projection: what its policies grant of what the
+            // operator opened; the published model and every default configuration: none).
+            Add(model, target, "InsertRestrictions", Record(("Insertable", new EdmBooleanConstant(set.Writes.HasFlag(WriteOperations.Insert)))));
+            Add(model, target, "UpdateRestrictions", Record(("Updatable", new EdmBooleanConstant(set.Writes.HasFlag(WriteOperations.Update)))));
+            Add(model, target, "DeleteRestrictions", Record(("Deletable", new EdmBooleanConstant(set.Writes.HasFlag(WriteOperations.Delete)))));
         }
 
         AnnotateChangeTracking(model, sets);

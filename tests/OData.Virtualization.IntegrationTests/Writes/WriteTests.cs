@@ -1,5 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using System.Xml;
+using Microsoft.OData.Edm;
+using Microsoft.OData.Edm.Csdl;
+using Microsoft.OData.Edm.Vocabularies;
 using static OData.Virtualization.IntegrationTests.Writes.WriteFixture;
 
 namespace OData.Virtualization.IntegrationTests.Writes;
@@ -284,6 +288,29 @@ public sealed class WriteTests(WriteFixture fixture) : IClassFixture<WriteFixtur
         }
 
         Assert.Equal("strict", await fixture.ScalarAsync("SELECT note FROM strict_ledgers WHERE id = 1"));
+    }
+
+    /// <summary>$metadata tells each caller what it may write: Capabilities Insert/Update/DeleteRestrictions per set.</summary>
+    [Theory]
+    [InlineData(AdminKey, "ledgers", true, true, true)]
+    [InlineData(AdminKey, "strict_ledgers", false, true, false)]
+    [InlineData(TellerKey, "ledgers", true, true, true)]
+    [InlineData(ReaderKey, "ledgers", false, false, false)]
+    public async Task Metadata_SaysWhatTheCallerMayWrite(string key, string setName, bool insertable, bool updatable, bool deletable)
+    {
+        using var client = fixture.Client(key);
+        using var reader = XmlReader.Create(new StringReader(await client.GetStringAsync("$metadata")));
+        Assert.True(CsdlReader.TryParse(reader, out var model, out _));
+        var set = model.EntityContainer.FindEntitySet(setName);
+        Assert.Equal(insertable, Flag(model, set, "InsertRestrictions", "Insertable"));
+        Assert.Equal(updatable, Flag(model, set, "UpdateRestrictions", "Updatable"));
+        Assert.Equal(deletable, Flag(model, set, "DeleteRestrictions", "Deletable"));
+    }
+
+    private static bool Flag(IEdmModel model, IEdmVocabularyAnnotatable target, string term, string property)
+    {
+        var annotation = model.FindVocabularyAnnotations(target).Single(a => a.Term.FullName() == "Org.OData.Capabilities.V1." + term);
+        return ((IEdmBooleanConstantExpression)((IEdmRecordExpression)annotation.Value).Properties.Single(p => p.Name == property).Value).Value;
     }
 
     [Fact]
