@@ -32,6 +32,9 @@ internal sealed record DbColumn(string Name, string StoreType, bool IsNullable, 
 {
     /// <summary>Whether a write may set this column (identity and generated columns are the database's own).</summary>
     public ColumnGeneration Generation { get; init; }
+
+    /// <summary>The default's SQL expression where a write must spell it out (SQLite has no <c>DEFAULT</c> in an <c>UPDATE</c>).</summary>
+    public string? DefaultSql { get; init; }
 }
 
 /// <summary>Who gives a column its value when a row is written.</summary>

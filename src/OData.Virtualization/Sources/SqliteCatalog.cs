@@ -39,6 +39,7 @@ internal static class SqliteCatalog
                     Generation = c.ComputedColumnSql is not null ? ColumnGeneration.Always
                         : c.DefaultValueSql is not null || IsRowId(table, c) ? ColumnGeneration.Defaulted
                         : ColumnGeneration.None,
+                    DefaultSql = c.DefaultValueSql,
                 })
                 .ToList();
             var primaryKey = table.PrimaryKey?.Columns.Select(c => c.Name).ToList() ?? [];

@@ -63,10 +63,15 @@ internal static class WriteStatements
 
                 if (column.Generation == ColumnGeneration.Defaulted)
                 {
-                    // SQLite has no DEFAULT in UPDATE: there a defaulted column the body left out keeps its value.
+                    // SQLite has no DEFAULT in UPDATE: there the catalog's default expression is spelled out (the
+                    // rowid alias is the key, never here); a default the catalog did not give keeps the value.
                     if (set.Source.Provider == SourceProvider.PostgreSql)
                     {
                         assignments.Add(SqlDialect.Quote(column.ColumnName) + " = DEFAULT");
+                    }
+                    else if (set.Object.Columns.FirstOrDefault(c => c.Name == column.ColumnName)?.DefaultSql is { Length: > 0 } defaultSql)
+                    {
+                        assignments.Add(SqlDialect.Quote(column.ColumnName) + " = (" + defaultSql + ")");
                     }
                 }
                 else
