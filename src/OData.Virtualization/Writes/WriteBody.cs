@@ -42,6 +42,21 @@ internal static class WriteBody
 
         using (document)
         {
+            try
+            {
+                return ReadObject(document, set, kind, key);
+            }
+            catch (InvalidOperationException)
+            {
+                // System.Text.Json transcodes names and strings when they are read: bytes that are not UTF-8 fail there.
+                throw ODataProblem.BadRequest("The body is not valid UTF-8 text. Send JSON encoded as UTF-8.");
+            }
+        }
+    }
+
+    private static IReadOnlyList<(PublishedColumn Column, object? Value)> ReadObject(JsonDocument document, PublishedSet set, WriteKind kind, IReadOnlyList<(PublishedColumn Column, object Value)>? key)
+    {
+        {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 throw ODataProblem.BadRequest("The body must be one JSON object of property values, for example {\"name\": \"…\"}.");

@@ -314,6 +314,45 @@ public abstract class WriteTests(WriteFixture fixture)
         return ((IEdmBooleanConstantExpression)((IEdmRecordExpression)annotation.Value).Properties.Single(p => p.Name == property).Value).Value;
     }
 
+    /// <summary>
+    /// 300 malformed bodies (cut JSON, wrong types, huge and NUL-holding strings, deep nesting, numbers past every type,
+    /// bytes that are not UTF-8, duplicate and unknown names, bodies past the limit), to POST, PATCH and PUT: each a 4xx,
+    /// none a 5xx, the table unchanged.
+    /// </summary>
+    [Fact]
+    public async Task MalformedBodies_Fuzzed_AreAll4xx_AndChangeNothing()
+    {
+        var random = new Random(13);
+        var before = await fixture.SnapshotAsync();
+        using var admin = fixture.Client(AdminKey);
+        string[] names = ["branch", "name", "amount", "note", "status", "created_at", "id", "doubled", "nope", "naMe", "ämount", ""];
+        string[] wrong = ["true", "[]", "{}", "\"x\"", "1e400", "-1e400", "99999999999999999999999999999999", "\"2024-13-45T99:99:99Z\"", "null", "\"\\u0000\"", "0.0000000000001", "\"" + new string('x', 200_000) + "\""];
+        for (var i = 0; i < 300; i++)
+        {
+            byte[] body = (i % 10) switch
+            {
+                0 => System.Text.Encoding.UTF8.GetBytes("""{"branch":"basel","name":"cut""" [..random.Next(1, 27)]),
+                1 => System.Text.Encoding.UTF8.GetBytes($$"""{"branch":"basel","name":"fz{{i}}","{{names[random.Next(names.Length)]}}":{{wrong[random.Next(wrong.Length)]}},"amount":"not a number"}"""),
+                2 => System.Text.Encoding.UTF8.GetBytes($$"""{"branch":"basel","name":"{{new string('n', 21 + random.Next(100_000))}}"}"""),
+                3 => System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("{\"a\":", 10 + random.Next(50))) + "1" + new string('}', 10 + random.Next(50))),
+                4 => [0x7B, 0x22, 0x6E, 0x61, 0x6D, 0x65, 0x22, 0x3A, 0x22, 0xC3, 0x28, 0xFF, 0x22, 0x7D],
+                5 => System.Text.Encoding.UTF8.GetBytes($$"""{"branch":"basel","name":"fz{{i}}","amount":{{wrong[4 + random.Next(3)]}}}"""),
+                6 => System.Text.Encoding.UTF8.GetBytes(random.Next(3) switch { 0 => "[]", 1 => "42", _ => "\"text\"" }),
+                7 => System.Text.Encoding.UTF8.GetBytes($$"""{"branch":"basel","name":"fz{{i}}","name":"twice"}"""),
+                8 => new byte[2_000_000 + random.Next(9_000_000)],
+                _ => System.Text.Encoding.UTF8.GetBytes($$"""{"branch":"basel","name":"fz{{i}}","‮{{random.Next()}}":1}"""),
+            };
+            var method = (i / 10 % 3) switch { 0 => HttpMethod.Post, 1 => HttpMethod.Patch, _ => HttpMethod.Put };
+            using var request = new HttpRequestMessage(method, method == HttpMethod.Post ? "ledgers" : "ledgers(1)") { Content = new ByteArrayContent(body) };
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            using var response = await admin.SendAsync(request);
+            var status = (int)response.StatusCode;
+            Assert.True(status is >= 400 and < 500, $"case {i} ({method} kind {i % 10}) answered {status}: {await response.Content.ReadAsStringAsync()}");
+        }
+
+        Assert.Equal(before, await fixture.SnapshotAsync());
+    }
+
     [Fact]
     public async Task WrongContentType_Is415()
     {
