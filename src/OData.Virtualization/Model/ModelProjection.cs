@@ -48,7 +48,7 @@ internal static class ModelProjection
                 IsTracked = set.IsTracked,
                 // What the operator opened on the table, of what the caller's policies grant: the published model itself
                 // (every caller's when no policy is configured) writes nothing.
-                Writes = WriteGrants.Allowed(set.Settings?.Writes, set.Object) & rules.Writes,
+                Writes = WriteGrants.Allowed(set.Settings?.Writes, set.Object, set.Source.Provider) & rules.Writes,
                 RowFilter = rules.RowFilter,
                 PolicySet = set,
                 EdmType = type,

@@ -34,9 +34,10 @@ internal static class WriteGrants
     /// What the operator opened on a table: only a table (not a view) with a primary key, where a key names exactly one
     /// row that the database itself guarantees.
     /// </summary>
-    public static WriteOperations Allowed(EntitySetWriteOptions? writes, DbObject table)
+    public static WriteOperations Allowed(EntitySetWriteOptions? writes, DbObject table, SourceProvider provider)
     {
-        if (writes is null || table.IsView || table.PrimaryKey.Count == 0)
+        // MySQL and MariaDB: not yet (their statements differ: no RETURNING on MySQL, no alias in DELETE).
+        if (writes is null || table.IsView || table.PrimaryKey.Count == 0 || provider is not (SourceProvider.PostgreSql or SourceProvider.Sqlite))
         {
             return WriteOperations.None;
         }

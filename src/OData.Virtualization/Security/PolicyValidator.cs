@@ -38,11 +38,11 @@ internal static class PolicyValidator
                 {
                     var where = $"{path}:EntitySets:{setName}" + (setName == "*" ? $" (for '{set.Name}')" : string.Empty);
                     var granted = WriteGrants.Granted(rules.Writes);
-                    var opened = WriteGrants.Allowed(set.Settings?.Writes, set.Object);
+                    var opened = WriteGrants.Allowed(set.Settings?.Writes, set.Object, set.Source.Provider);
                     if (setName != "*" && granted != WriteOperations.None && (granted & ~opened) != WriteOperations.None)
                     {
                         // A grant that can never apply is a misunderstanding worth stopping for, as an unknown property is.
-                        errors.Add($"{where}:Writes grants {granted & ~opened}, which '{set.Name}' does not accept: allow it in the source's EntitySets:{set.Object.QualifiedName}:Writes (a table with a primary key), or remove it from the policy.");
+                        errors.Add($"{where}:Writes grants {granted & ~opened}, which '{set.Name}' does not accept: allow it in the source's EntitySets:{set.Object.QualifiedName}:Writes (a table with a primary key, of a PostgreSQL or SQLite source), or remove it from the policy.");
                     }
                     foreach (var property in rules.HiddenColumns.Concat(rules.MaskedColumns.Keys))
                     {

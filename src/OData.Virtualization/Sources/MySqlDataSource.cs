@@ -90,6 +90,10 @@ internal sealed class MySqlDataSource : DataSource
         }
     }
 
+    /// <summary>Writes are not served on MySQL yet (<c>WriteGrants.Allowed</c> opens nothing here): never called.</summary>
+    public override ValueTask<DbConnection> OpenWriteConnectionAsync(CancellationToken cancellationToken)
+        => throw new NotSupportedException($"Source '{Name}': writes to MySQL and MariaDB are not supported yet.");
+
     public override async Task<SourceSchema> DiscoverAsync(CancellationToken cancellationToken)
     {
         await using var connection = (MySqlConnection)await OpenConnectionAsync(cancellationToken);
