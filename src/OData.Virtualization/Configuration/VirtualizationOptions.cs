@@ -186,6 +186,16 @@ public sealed class SourceOptions
     public string? WriteConnectionString { get; init; }
 
     /// <summary>
+    /// The table in this source where each write's <c>Idempotency-Key</c> and answer are kept (written in the write's own
+    /// transaction; never published). Created by the writing role on the first keyed write when missing. Default:
+    /// <c>odv_writes.idempotency</c> on PostgreSQL, <c>odv_idempotency</c> on SQLite.
+    /// </summary>
+    public string? IdempotencyTable { get; init; }
+
+    /// <summary>How long a write's <c>Idempotency-Key</c> is remembered: a retry within it gets the first answer. Default: 24.</summary>
+    public int IdempotencyWindowHours { get; init; } = 24;
+
+    /// <summary>
     /// Which objects to publish, as <c>schema.object</c> patterns with <c>*</c> and <c>?</c> wildcards;
     /// a pattern starting with <c>!</c> excludes. Later patterns win. Default: everything
     /// (<c>*.*</c>) except the system schemas.

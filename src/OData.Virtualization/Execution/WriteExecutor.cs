@@ -6,6 +6,7 @@ using OData.Virtualization.Model;
 using OData.Virtualization.Query;
 using OData.Virtualization.Serialization;
 using OData.Virtualization.Sources;
+using OData.Virtualization.Writes;
 
 namespace OData.Virtualization.Execution;
 
@@ -16,6 +17,10 @@ internal sealed record WriteResult(BufferedRow? Row);
 /// A condition on the row as it is before an update or delete (<c>If-Match</c>): <paramref name="Read"/> reads it (and
 /// locks it, where the source can), <paramref name="Holds"/> decides; a row that is there but fails it is a 412.
 /// </summary>
+/// <summary>How a write answers: <paramref name="Render"/> makes the answer from the result before the commit, so that an
+/// <paramref name="Claim"/> (an <c>Idempotency-Key</c>) can be stored with the write.</summary>
+internal sealed record WriteReply(IdempotencyClaim? Claim, Func<WriteResult, WriteAnswer> Render);
+
 internal sealed record Precondition(SqlStatement Read, IReadOnlyList<PublishedColumn> Columns, Func<BufferedRow, bool> Holds);
 
 /// <summary>
@@ -30,8 +35,8 @@ internal sealed class WriteExecutor(ILogger<WriteExecutor> logger)
     private const int Attempts = 3;
 
     /// <summary>Inserts; <paramref name="readBack"/> compiles the read of the new row from the key the database returned.</summary>
-    public Task<WriteResult> InsertAsync(PublishedSet set, string principal, SqlStatement insert, Func<IReadOnlyList<object>, (SqlStatement Statement, IReadOnlyList<PublishedColumn> Columns)> readBack, CancellationToken cancellationToken)
-        => RunAsync(set, principal, async (connection, transaction, ct) =>
+    public Task<WriteAnswer> InsertAsync(PublishedSet set, string principal, WriteReply reply, SqlStatement insert, Func<IReadOnlyList<object>, (SqlStatement Statement, IReadOnlyList<PublishedColumn> Columns)> readBack, CancellationToken cancellationToken)
+        => RunAsync(set, principal, reply, async (connection, transaction, ct) =>
         {
             IReadOnlyList<object> key;
             await using (var command = Command(set, connection, transaction, insert))
@@ -52,8 +57,8 @@ internal sealed class WriteExecutor(ILogger<WriteExecutor> logger)
         }, cancellationToken);
 
     /// <summary>Updates (or only reads back, when <paramref name="update"/> is null: a PATCH of nothing).</summary>
-    public Task<WriteResult> UpdateAsync(PublishedSet set, string principal, SqlStatement? update, SqlStatement readBack, IReadOnlyList<PublishedColumn> columns, string keyText, Precondition? precondition, CancellationToken cancellationToken)
-        => RunAsync(set, principal, async (connection, transaction, ct) =>
+    public Task<WriteAnswer> UpdateAsync(PublishedSet set, string principal, WriteReply reply, SqlStatement? update, SqlStatement readBack, IReadOnlyList<PublishedColumn> columns, string keyText, Precondition? precondition, CancellationToken cancellationToken)
+        => RunAsync(set, principal, reply, async (connection, transaction, ct) =>
         {
             await CheckAsync(set, connection, transaction, precondition, keyText, ct);
             if (update is not null)
@@ -70,26 +75,48 @@ internal sealed class WriteExecutor(ILogger<WriteExecutor> logger)
             return new WriteResult(await ReadBackAsync(set, connection, transaction, readBack, columns, ct) ?? throw NotFound(set, keyText));
         }, cancellationToken);
 
-    public Task<WriteResult> DeleteAsync(PublishedSet set, string principal, SqlStatement delete, string keyText, Precondition? precondition, CancellationToken cancellationToken)
-        => RunAsync(set, principal, async (connection, transaction, ct) =>
+    public Task<WriteAnswer> DeleteAsync(PublishedSet set, string principal, WriteReply reply, SqlStatement delete, string keyText, Precondition? precondition, CancellationToken cancellationToken)
+        => RunAsync(set, principal, reply, async (connection, transaction, ct) =>
         {
             await CheckAsync(set, connection, transaction, precondition, keyText, ct);
             await using var command = Command(set, connection, transaction, delete);
             return await command.ExecuteNonQueryAsync(ct) == 0 ? throw NotFound(set, keyText) : new WriteResult(null);
         }, cancellationToken);
 
-    private async Task<WriteResult> RunAsync(PublishedSet set, string principal, Func<DbConnection, DbTransaction, CancellationToken, Task<WriteResult>> work, CancellationToken cancellationToken)
+    private async Task<WriteAnswer> RunAsync(PublishedSet set, string principal, WriteReply reply, Func<DbConnection, DbTransaction, CancellationToken, Task<WriteResult>> work, CancellationToken cancellationToken)
     {
+        var claim = reply.Claim;
         for (var attempt = 1; ; attempt++)
         {
             using var slot = await QueryExecutor.TakeSlotAsync(set, principal, cancellationToken);
             await using var connection = await set.Source.OpenWriteConnectionAsync(cancellationToken);
+            if (claim is not null)
+            {
+                await IdempotencyRecords.EnsureAsync(set.Source, connection, cancellationToken);
+            }
+
             await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
             try
             {
-                var result = await work(connection, transaction, cancellationToken);
+                if (claim is not null && await IdempotencyRecords.ClaimAsync(set.Source, connection, transaction, claim, cancellationToken) is { } replay)
+                {
+                    await RollBackAsync(transaction);
+                    return replay;
+                }
+
+                var answer = reply.Render(await work(connection, transaction, cancellationToken));
+                if (claim is not null)
+                {
+                    await IdempotencyRecords.RecordAsync(set.Source, connection, transaction, claim, answer, cancellationToken);
+                }
+
                 await transaction.CommitAsync(cancellationToken);
-                return result;
+                if (claim is not null)
+                {
+                    await IdempotencyRecords.PurgeIfDueAsync(set.Source, connection, claim);
+                }
+
+                return answer;
             }
             catch (DbException ex)
             {

@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.IO.Pipelines;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using OData.Virtualization.Configuration;
 using OData.Virtualization.Errors;
@@ -48,34 +48,35 @@ internal sealed class WriteResponder(RequestPlanner planner, WriteExecutor execu
         var now = time.GetUtcNow();
         var key = prepared.Query.Key;
         var keyText = key is null ? string.Empty : ContextUrl.KeyText(key);
-        WriteResult result;
         var precondition = operation == WriteOperations.Insert ? null : Precondition(context, set, key!, now);
+        var body = operation == WriteOperations.Delete ? ReadOnlyMemory<byte>.Empty : await ReadBodyAsync(context, limits);
+        var claim = IdempotencyClaim.From(context.Request.Headers[IdempotencyClaim.Header], request.Scope.Principal, method, request.Relative, body.Span, now, TimeSpan.FromHours(set.Source.Options.IdempotencyWindowHours));
+        var reply = new WriteReply(claim, result => Answer(request, prepared, operation, result.Row));
+        WriteAnswer answer;
         if (operation == WriteOperations.Delete)
         {
-            result = await executor.DeleteAsync(set, request.Scope.Principal, WriteStatements.Delete(set, key!, now), keyText, precondition, request.Aborted);
-            context.Response.StatusCode = StatusCodes.Status204NoContent;
-            return;
-        }
-
-        var body = await ReadBodyAsync(context, limits);
-        var values = WriteBody.Read(body, set, kind, key);
-        var columns = prepared.Query.ReadColumns;
-        if (operation == WriteOperations.Insert)
-        {
-            result = await executor.InsertAsync(set, request.Scope.Principal, WriteStatements.Insert(set, values), returned =>
-            {
-                var inserted = set.Key.Select((k, i) => (k, returned[i])).ToList();
-                var read = prepared.Query with { Key = inserted, Filter = null, Search = null, OrderBy = [], Top = null, Skip = null, Count = false };
-                return (SqlCompiler.Select(read, now), read.ReadColumns);
-            }, request.Aborted);
+            answer = await executor.DeleteAsync(set, request.Scope.Principal, reply, WriteStatements.Delete(set, key!, now), keyText, precondition, request.Aborted);
         }
         else
         {
-            var update = WriteStatements.Update(set, key!, values, replace: kind == WriteKind.Replace, now);
-            result = await executor.UpdateAsync(set, request.Scope.Principal, update, SqlCompiler.Select(prepared.Query, now), columns, keyText, precondition, request.Aborted);
+            var values = WriteBody.Read(body, set, kind, key);
+            if (operation == WriteOperations.Insert)
+            {
+                answer = await executor.InsertAsync(set, request.Scope.Principal, reply, WriteStatements.Insert(set, values), returned =>
+                {
+                    var inserted = set.Key.Select((k, i) => (k, returned[i])).ToList();
+                    var read = prepared.Query with { Key = inserted, Filter = null, Search = null, OrderBy = [], Top = null, Skip = null, Count = false };
+                    return (SqlCompiler.Select(read, now), read.ReadColumns);
+                }, request.Aborted);
+            }
+            else
+            {
+                var update = WriteStatements.Update(set, key!, values, replace: kind == WriteKind.Replace, now);
+                answer = await executor.UpdateAsync(set, request.Scope.Principal, reply, update, SqlCompiler.Select(prepared.Query, now), prepared.Query.ReadColumns, keyText, precondition, request.Aborted);
+            }
         }
 
-        await AnswerAsync(request, prepared, operation, result.Row!);
+        await SendAsync(request, answer);
     }
 
     /// <summary>
@@ -193,12 +194,39 @@ internal sealed class WriteResponder(RequestPlanner planner, WriteExecutor execu
         }
     }
 
-    private static async Task AnswerAsync(ODataRequest request, PreparedRequest prepared, WriteOperations operation, BufferedRow row)
+    /// <summary>Gives <paramref name="answer"/> to the client; a stored one given again says so (<c>Idempotent-Replayed</c>).</summary>
+    private static async Task SendAsync(ODataRequest request, WriteAnswer answer)
     {
-        var context = request.Context;
-        var response = context.Response;
+        var response = request.Context.Response;
+        response.StatusCode = answer.Status;
+        foreach (var (name, value) in answer.Headers)
+        {
+            response.Headers[name] = value;
+        }
+
+        if (answer.Replayed)
+        {
+            response.Headers["Idempotent-Replayed"] = "true";
+        }
+
+        if (answer.Body.Length > 0)
+        {
+            request.BodyStarted = true;
+            await response.Body.WriteAsync(answer.Body, request.Aborted);
+        }
+    }
+
+    /// <summary>The answer to a write that succeeded (made inside its transaction, see <see cref="WriteReply"/>).</summary>
+    private static WriteAnswer Answer(ODataRequest request, PreparedRequest prepared, WriteOperations operation, BufferedRow? row)
+    {
+        if (row is null)
+        {
+            return new WriteAnswer(StatusCodes.Status204NoContent, [], []);
+        }
+
+        var headers = new List<KeyValuePair<string, string>>();
         var query = prepared.Query;
-        var prefer = context.Request.Headers["Prefer"].ToString();
+        var prefer = request.Context.Request.Headers["Prefer"].ToString();
         var minimal = prefer.Contains("return=minimal", StringComparison.OrdinalIgnoreCase);
         var representation = prefer.Contains("return=representation", StringComparison.OrdinalIgnoreCase);
         var key = query.Set.Key.Select(k => (k, row.Values[query.ReadColumns.IndexOfColumn(k)]!)).ToList();
@@ -206,38 +234,39 @@ internal sealed class WriteResponder(RequestPlanner planner, WriteExecutor execu
         var etag = TagOf(query, row);
         if (etag is not null)
         {
-            response.Headers.ETag = etag;
+            headers.Add(new("ETag", etag));
         }
 
         if (operation == WriteOperations.Insert)
         {
-            response.Headers.Location = id;
+            headers.Add(new("Location", id));
         }
 
         if (operation == WriteOperations.Insert ? minimal : !representation)
         {
             if (minimal || representation)
             {
-                response.Headers["Preference-Applied"] = minimal ? "return=minimal" : "return=representation";
+                headers.Add(new("Preference-Applied", minimal ? "return=minimal" : "return=representation"));
             }
 
-            response.Headers["OData-EntityId"] = id;
-            response.StatusCode = StatusCodes.Status204NoContent;
-            return;
+            headers.Add(new("OData-EntityId", id));
+            return new WriteAnswer(StatusCodes.Status204NoContent, headers, []);
         }
 
         if (representation)
         {
-            response.Headers["Preference-Applied"] = "return=representation";
+            headers.Add(new("Preference-Applied", "return=representation"));
         }
 
         var format = prepared.Format;
-        response.StatusCode = operation == WriteOperations.Insert ? StatusCodes.Status201Created : StatusCodes.Status200OK;
-        response.ContentType = format.ContentType;
-        request.BodyStarted = true;
-        await using var stream = new StreamingJsonWriter(response.BodyWriter);
-        var contextUrl = format.Metadata == MetadataLevel.None ? null : ContextUrl.ForEntity(request.ServiceRoot, query);
-        new EntityWriter(request.ServiceRoot, format).WriteBuffered(stream.Json, row, query, contextUrl, etag);
-        await stream.FlushAsync(request.Aborted);
+        headers.Add(new("Content-Type", format.ContentType));
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var json = new Utf8JsonWriter(buffer, StreamingJsonWriter.Options))
+        {
+            var contextUrl = format.Metadata == MetadataLevel.None ? null : ContextUrl.ForEntity(request.ServiceRoot, query);
+            new EntityWriter(request.ServiceRoot, format).WriteBuffered(json, row, query, contextUrl, etag);
+        }
+
+        return new WriteAnswer(operation == WriteOperations.Insert ? StatusCodes.Status201Created : StatusCodes.Status200OK, headers, buffer.WrittenSpan.ToArray());
     }
 }

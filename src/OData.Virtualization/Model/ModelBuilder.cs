@@ -41,7 +41,7 @@ internal sealed partial class ModelBuilder
                     configured.Remove(settingsKey);
                 }
 
-                if (!IsPublished(patterns, dbObject))
+                if (!IsPublished(patterns, dbObject) || source.IsServerTable(dbObject))
                 {
                     continue;
                 }

@@ -48,6 +48,21 @@ internal abstract class DataSource : IAsyncDisposable
 
     public SourceOptions Options { get; }
 
+    /// <summary>
+    /// The table that keeps this source's <c>Idempotency-Key</c> records (<see cref="SourceOptions.IdempotencyTable"/>,
+    /// else <c>odv_writes.idempotency</c> on PostgreSQL and <c>odv_idempotency</c> elsewhere): the server's own, never published.
+    /// </summary>
+    public string IdempotencyTable => Options.IdempotencyTable is { Length: > 0 } name ? name
+        : Provider == SourceProvider.PostgreSql ? "odv_writes.idempotency" : "odv_idempotency";
+
+    /// <summary>Whether <paramref name="dbObject"/> is <see cref="IdempotencyTable"/>.</summary>
+    public bool IsServerTable(DbObject dbObject)
+    {
+        var parts = IdempotencyTable.Split('.', 2);
+        var (schema, name) = parts.Length == 2 ? (parts[0], parts[1]) : (Provider == SourceProvider.PostgreSql ? "public" : dbObject.Schema, parts[0]);
+        return string.Equals(dbObject.Name, name, StringComparison.Ordinal) && string.Equals(dbObject.Schema, schema, StringComparison.Ordinal);
+    }
+
     public abstract SourceProvider Provider { get; }
 
     /// <summary>Opens a pooled, read-only connection, or throws <see cref="SourceUnavailableException"/> within the connect timeout.</summary>

@@ -42,7 +42,9 @@ public abstract class WriteFixture : IAsyncLifetime
         """;
 
     private InProcessServer? _server;
+    private InProcessServer? _second;
     private InProcessServer? _readOnly;
+    private Dictionary<string, string?>? _settings;
 
     public InProcessServer Server => _server!;
 
@@ -93,7 +95,9 @@ public abstract class WriteFixture : IAsyncLifetime
         settings[security + "Policies:1:EntitySets:ledgers:Writes:2"] = "delete";
         settings[security + "Policies:2:Roles:0"] = "reader";
         settings[security + "Policies:2:EntitySets:ledgers:RowFilter"] = "true";
+        _settings = settings;
         _server = InProcessServer.Start(settings);
+        _second = InProcessServer.Start(settings);
 
         _readOnly = InProcessServer.Start(await SourceAsync());
     }
@@ -101,6 +105,7 @@ public abstract class WriteFixture : IAsyncLifetime
     public virtual async Task DisposeAsync()
     {
         await _server!.DisposeAsync();
+        await _second!.DisposeAsync();
         await _readOnly!.DisposeAsync();
     }
 
@@ -111,6 +116,20 @@ public abstract class WriteFixture : IAsyncLifetime
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Where the server keeps <c>Idempotency-Key</c> records (its default for the provider).</summary>
+    public abstract string RecordsTable { get; }
+
+    /// <summary>Another server with the same configuration, started now (the caller disposes it).</summary>
+    public InProcessServer StartAnother() => InProcessServer.Start(_settings!);
+
+    /// <summary>A client of a second server with the same configuration and database (another instance behind a balancer).</summary>
+    public HttpClient SecondClient(string key, string path = "odata/")
+    {
+        var client = _second!.NewClient(path);
+        client.DefaultRequestHeaders.Add("X-API-Key", key);
+        return client;
     }
 
     public HttpClient Client(string key, string path = "odata/")
@@ -138,9 +157,12 @@ public sealed class PostgresWriteFixture : WriteFixture
 
     protected override string Schema => "public.";
 
+    public override string RecordsTable => "odv_writes.idempotency";
+
     protected override async Task<Dictionary<string, string?>> SourceAsync()
     {
-        _database ??= await ScratchDatabase.CreateAsync("writes", PostgresDdl);
+        // Each fixture its own database: the write tests and the idempotency tests run side by side.
+        _database ??= await ScratchDatabase.CreateAsync("writes_" + Guid.NewGuid().ToString("N")[..8], PostgresDdl);
         return InProcessServer.PostgresSettings("w", _database.ConnectionString);
     }
 
@@ -181,6 +203,8 @@ public sealed class SqliteWriteFixture : WriteFixture
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"odv-writes-{Guid.NewGuid():N}.db");
 
     protected override string Schema => string.Empty;
+
+    public override string RecordsTable => "odv_idempotency";
 
     protected override async Task<Dictionary<string, string?>> SourceAsync()
     {
