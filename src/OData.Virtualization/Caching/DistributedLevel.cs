@@ -156,6 +156,9 @@ internal sealed class DistributedLevel : IDistributedCacheStatus, IDisposable
         }
     }
 
+    /// <summary>The connection to Redis (made once, shared with the cache's lookups); only when <see cref="IsConfigured"/>.</summary>
+    public Task<IConnectionMultiplexer> ConnectionAsync() => ConnectAsync();
+
     /// <summary>
     /// The connection Redis lookups use, connecting in the background at first use. A connection that could not even
     /// be created (not a Redis that is down: that connects later by itself) is tried again on the next use.

@@ -138,7 +138,7 @@ internal sealed class WriteExecutor(ILogger<WriteExecutor> logger)
             finally
             {
                 // Whatever the outcome (a commit whose answer was lost included): cached reads of the source are from before.
-                set.Source.NoteWrite();
+                await set.Source.NoteWriteAsync();
             }
         }
     }

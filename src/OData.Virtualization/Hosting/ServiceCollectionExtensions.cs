@@ -35,6 +35,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<VirtualizationOptions>, OptionsValidator>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DemoDatabase>();
+        services.AddSingleton<WriteNotices>();
         services.AddSingleton<ModelHost>();
         services.AddSingleton<IPublishedSources>(provider => provider.GetRequiredService<ModelHost>());
         services.AddSingleton<QueryExecutor>();
@@ -60,6 +61,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<CacheStatistics>();
         services.AddSingleton<DistributedLevel>();
         services.AddSingleton<IDistributedCacheStatus>(provider => provider.GetRequiredService<DistributedLevel>());
+        // Writes move every instance's cache keys of the source (through Redis, when configured).
+        services.AddHostedService<WriteSignals>();
         services.AddSingleton<ResponseCache>();
         services.AddSingleton<RepresentationSender>();
         services.AddSingleton<RequestMemo>();

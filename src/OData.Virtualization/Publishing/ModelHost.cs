@@ -22,6 +22,7 @@ internal sealed partial class ModelHost(
     DemoDatabase demo,
     IEnumerable<IModelCheck> checks,
     TimeProvider time,
+    WriteNotices notices,
     ILogger<ModelHost> logger) : IPublishedSources, IAsyncDisposable
 {
     /// <summary>One build, refresh or accept at a time; requests never wait on it.</summary>
@@ -252,6 +253,7 @@ internal sealed partial class ModelHost(
             if (!_pool.TryGetValue(key, out var source))
             {
                 source = DataSource.Create(name, sourceOptions);
+                source.Notices = notices;
                 _pool[key] = source;
             }
 

@@ -43,8 +43,34 @@ internal abstract class DataSource : IAsyncDisposable
     /// </summary>
     public long WriteGeneration => Volatile.Read(ref _writeGeneration);
 
-    /// <summary>A write to this source was attempted (committed or not): cached reads of it are from before.</summary>
-    public void NoteWrite() => Interlocked.Increment(ref _writeGeneration);
+    /// <summary>Who else hears of this source's writes (the other instances); set by the server that made the source.</summary>
+    public WriteNotices? Notices { get; set; }
+
+    /// <summary>
+    /// A write to this source was attempted (committed or not): cached reads of it are from before, here at once and on
+    /// the other instances when <see cref="Notices"/> has told them.
+    /// </summary>
+    public Task NoteWriteAsync()
+    {
+        var generation = Interlocked.Increment(ref _writeGeneration);
+        return Notices?.NotifyAsync(this, generation) ?? Task.CompletedTask;
+    }
+
+    /// <summary>Another instance wrote, or this one learnt the source's shared generation: at least <paramref name="generation"/>.</summary>
+    public void ObserveWrite(long generation)
+    {
+        var current = Volatile.Read(ref _writeGeneration);
+        while (current < generation)
+        {
+            var seen = Interlocked.CompareExchange(ref _writeGeneration, generation, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
 
     public SourceOptions Options { get; }
 

@@ -477,7 +477,7 @@ public sealed class AccessScopesTests
 
             var options = new ChangeableOptions(Settings(connectionString, policies));
             var demo = new DemoDatabase(Microsoft.Extensions.Options.Options.Create(options.CurrentValue), null!, NullLogger<DemoDatabase>.Instance);
-            var models = new ModelHost(options, demo, [new PolicyModelCheck()], TimeProvider.System, NullLogger<ModelHost>.Instance);
+            var models = new ModelHost(options, demo, [new PolicyModelCheck()], TimeProvider.System, new OData.Virtualization.Sources.WriteNotices(), NullLogger<ModelHost>.Instance);
             var prepared = new RequestMemo(options, models);
 
             await models.InitializeAsync(CancellationToken.None);
