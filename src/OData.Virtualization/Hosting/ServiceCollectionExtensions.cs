@@ -134,11 +134,16 @@ public static class ServiceCollectionExtensions
 
         if (transport.CorsOrigins.Count > 0)
         {
+            // Read-only: POST for $batch only (every other POST is a 405), with the Content-Type its body needs. Once an
+            // operator opens a set to writes: the write methods, their preconditions and keys, and what they answer with.
+            var writes = WriteResponder.AnyOpened(app.ApplicationServices.GetRequiredService<IOptions<VirtualizationOptions>>().Value);
+            string[] methods = writes ? ["GET", "HEAD", "OPTIONS", "POST", "PATCH", "PUT", "DELETE"] : ["GET", "HEAD", "OPTIONS", "POST"];
+            string[] headers = ["Authorization", "Accept", "Prefer", "OData-Version", "OData-MaxVersion", "If-None-Match", "X-API-Key", "Content-Type"];
+            string[] exposed = ["ETag", "Preference-Applied", "OData-Version", "X-Cache", "Server-Timing", "Retry-After"];
             app.UseCors(cors => cors.WithOrigins([.. transport.CorsOrigins])
-                // POST for $batch only (every other POST is a 405), with the Content-Type its body needs.
-                .WithMethods("GET", "HEAD", "OPTIONS", "POST")
-                .WithHeaders("Authorization", "Accept", "Prefer", "OData-Version", "OData-MaxVersion", "If-None-Match", "X-API-Key", "Content-Type")
-                .WithExposedHeaders("ETag", "Preference-Applied", "OData-Version", "X-Cache", "Server-Timing", "Retry-After"));
+                .WithMethods(methods)
+                .WithHeaders(writes ? [.. headers, "If-Match", "Idempotency-Key"] : headers)
+                .WithExposedHeaders(writes ? [.. exposed, "Location", "OData-EntityId", "Idempotent-Replayed"] : exposed));
         }
 
         return app;

@@ -17,6 +17,9 @@ public abstract class WriteFixture : IAsyncLifetime
 {
     public const string AdminKey = "write-admin-key-0123456789abcdef0123";
     public const string TellerKey = "write-teller-key-0123456789abcdef012";
+    /// <summary>A web app's origin the write server lets call it (CORS).</summary>
+    public const string BrowserOrigin = "https://ledger-app.example";
+
     public const string ReaderKey = "write-reader-key-0123456789abcdef012";
 
     protected const string PostgresDdl = """
@@ -71,6 +74,7 @@ public abstract class WriteFixture : IAsyncLifetime
         settings[writes + "Delete"] = "true";
         settings[$"OData:Sources:w:EntitySets:{Schema}strict_ledgers:Writes:Update"] = "true";
         settings[$"OData:Sources:w:EntitySets:{Schema}strict_ledgers:Writes:RequireIfMatch"] = "true";
+        settings["OData:Transport:CorsOrigins:0"] = BrowserOrigin;
         settings["OData:Cache:DefaultTtlSeconds"] = "300"; // cached reads: a read after a write must still see it
         var security = "OData:Security:";
         settings[security + "AllowAnonymous"] = "false";
