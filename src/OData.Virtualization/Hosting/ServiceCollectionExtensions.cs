@@ -53,6 +53,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RelatedResponder>();
         services.AddSingleton<NavigationParents>();
         services.AddSingleton<Responders>();
+        services.AddSingleton<WriteAudit>();
         services.AddSingleton<WriteExecutor>();
         services.AddSingleton<WriteResponder>();
         services.AddSingleton<RequestPlanner>();

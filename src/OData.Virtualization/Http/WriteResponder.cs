@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using OData.Virtualization.Configuration;
+using OData.Virtualization.Diagnostics;
 using OData.Virtualization.Errors;
 using OData.Virtualization.Execution;
 using OData.Virtualization.Model;
@@ -17,7 +18,7 @@ namespace OData.Virtualization.Http;
 /// (<see cref="WriteStatements"/>) and the read-back in one transaction (<see cref="WriteExecutor"/>), then 201, 200 or
 /// 204 as <c>Prefer: return=…</c> asks. Every other caller, and every set nobody opened, gets the read-only 405.
 /// </summary>
-internal sealed class WriteResponder(RequestPlanner planner, WriteExecutor executor, TimeProvider time)
+internal sealed class WriteResponder(RequestPlanner planner, WriteExecutor executor, WriteAudit audit, TimeProvider time)
 {
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<VirtualizationOptions, object> s_opened = [];
 
@@ -48,6 +49,43 @@ internal sealed class WriteResponder(RequestPlanner planner, WriteExecutor execu
         var now = time.GetUtcNow();
         var key = prepared.Query.Key;
         var keyText = key is null ? string.Empty : ContextUrl.KeyText(key);
+        var status = StatusCodes.Status500InternalServerError;
+        var replayed = false;
+        try
+        {
+            var answer = await WriteAsync(request, limits, prepared, operation, kind, now);
+            (status, replayed) = (answer.Status, answer.Replayed);
+            var entity = request.ServiceRoot + set.Name;
+            if (operation == WriteOperations.Insert && answer.Headers.FirstOrDefault(h => h.Key == "Location").Value is { } location && location.StartsWith(entity, StringComparison.Ordinal))
+            {
+                keyText = location[entity.Length..];
+            }
+
+            await SendAsync(request, answer);
+        }
+        catch (ODataProblem problem)
+        {
+            status = problem.Status;
+            throw;
+        }
+        catch (OperationCanceledException) when (request.Aborted.IsCancellationRequested)
+        {
+            status = 499; // the client went away: rolled back, unless the commit was already made
+            throw;
+        }
+        finally
+        {
+            audit.Written(request.Scope.Principal, set.Name, keyText, method.ToUpperInvariant(), status, replayed, context.TraceIdentifier, System.Diagnostics.Activity.Current?.TraceId.ToHexString());
+        }
+    }
+
+    private async Task<WriteAnswer> WriteAsync(ODataRequest request, LimitOptions limits, PreparedRequest prepared, WriteOperations operation, WriteKind kind, DateTimeOffset now)
+    {
+        var context = request.Context;
+        var method = context.Request.Method;
+        var set = prepared.Set;
+        var key = prepared.Query.Key;
+        var keyText = key is null ? string.Empty : ContextUrl.KeyText(key);
         var precondition = operation == WriteOperations.Insert ? null : Precondition(context, set, key!, now);
         var body = operation == WriteOperations.Delete ? ReadOnlyMemory<byte>.Empty : await ReadBodyAsync(context, limits);
         var claim = IdempotencyClaim.From(context.Request.Headers[IdempotencyClaim.Header], request.Scope.Principal, method, request.Relative, body.Span, now, TimeSpan.FromHours(set.Source.Options.IdempotencyWindowHours));
@@ -76,7 +114,7 @@ internal sealed class WriteResponder(RequestPlanner planner, WriteExecutor execu
             }
         }
 
-        await SendAsync(request, answer);
+        return answer;
     }
 
     /// <summary>

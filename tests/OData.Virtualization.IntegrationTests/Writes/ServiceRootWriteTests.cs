@@ -33,6 +33,26 @@ public abstract class ServiceRootWriteTests(WriteFixture fixture)
         Assert.Equal("0", await fixture.ScalarAsync($"SELECT count(*) FROM ledgers WHERE id = {id}"));
     }
 
+    /// <summary>Each write leaves one audit line: who, what, which key, the outcome and the request id — never the values.</summary>
+    [Fact]
+    public async Task EveryWrite_LeavesOneAuditLine_WithoutTheValues()
+    {
+        using var admin = fixture.Client(AdminKey);
+        var earlier = fixture.Log.Lines.Count;
+        var name = "au" + Guid.NewGuid().ToString("N")[..10];
+        using var create = await admin.PostAsync("ledgers", Json($$"""{"branch":"basel","name":"{{name}}","note":"secret-note-{{name}}"}"""));
+        Assert.Equal(HttpStatusCode.Created, create.StatusCode);
+        var id = await fixture.ScalarAsync($"SELECT id FROM ledgers WHERE name = '{name}'");
+        using var refused = await admin.PatchAsync($"ledgers({id})", Json("""{"amount":"not a number"}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+
+        var lines = fixture.Log.Lines.Skip(earlier).Where(l => l.Category == "OData.Virtualization.Writes" && l.Message.Contains($"ledgers({id})", StringComparison.Ordinal)).Select(l => l.Message).ToList();
+        Assert.True(lines.Count == 2, string.Join("\n", lines));
+        Assert.Contains(lines, l => l.StartsWith("Write: POST ledgers(", StringComparison.Ordinal) && l.Contains("by apikey:admin: 201 written", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("Write: PATCH ledgers(", StringComparison.Ordinal) && l.Contains(": 400 refused", StringComparison.Ordinal));
+        Assert.DoesNotContain(fixture.Log.Lines, l => l.Message.Contains("secret-note-", StringComparison.Ordinal));
+    }
+
     /// <summary>A browser app on an allowed origin may send a keyed, conditional PATCH and read what the answer says.</summary>
     [Fact]
     public async Task ABrowserApp_MayPreflightAConditionalKeyedPatch()

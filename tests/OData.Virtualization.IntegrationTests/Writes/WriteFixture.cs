@@ -100,7 +100,7 @@ public abstract class WriteFixture : IAsyncLifetime
         settings[security + "Policies:2:Roles:0"] = "reader";
         settings[security + "Policies:2:EntitySets:ledgers:RowFilter"] = "true";
         _settings = settings;
-        _server = InProcessServer.Start(settings);
+        _server = InProcessServer.Start(settings, log: Log);
         _second = InProcessServer.Start(settings);
 
         _readOnly = InProcessServer.Start(await SourceAsync());
@@ -121,6 +121,9 @@ public abstract class WriteFixture : IAsyncLifetime
         command.CommandText = sql;
         await command.ExecuteNonQueryAsync();
     }
+
+    /// <summary>What the first server logged (its write audit among it).</summary>
+    public Errors.LogCapture Log { get; } = new();
 
     /// <summary>Where the server keeps <c>Idempotency-Key</c> records (its default for the provider).</summary>
     public abstract string RecordsTable { get; }
