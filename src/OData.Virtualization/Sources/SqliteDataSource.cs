@@ -37,25 +37,13 @@ internal sealed class SqliteDataSource : DataSource
 
     public override SourceProvider Provider => SourceProvider.Sqlite;
 
+    public override ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken) => OpenAsync(_connectionString, cancellationToken);
 
-    public override async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken);
-            return connection;
-        }
-        catch (SqliteException ex)
-        {
-            await connection.DisposeAsync();
-            throw new SourceUnavailableException(Name, ex);
-        }
-    }
+    public override ValueTask<DbConnection> OpenWriteConnectionAsync(CancellationToken cancellationToken) => OpenAsync(_writeConnectionString, cancellationToken);
 
-    public override async ValueTask<DbConnection> OpenWriteConnectionAsync(CancellationToken cancellationToken)
+    private async ValueTask<DbConnection> OpenAsync(string connectionString, CancellationToken cancellationToken)
     {
-        var connection = new SqliteConnection(_writeConnectionString);
+        var connection = new SqliteConnection(connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken);

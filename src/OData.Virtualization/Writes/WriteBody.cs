@@ -56,81 +56,79 @@ internal static class WriteBody
 
     private static IReadOnlyList<(PublishedColumn Column, object? Value)> ReadObject(JsonDocument document, PublishedSet set, WriteKind kind, IReadOnlyList<(PublishedColumn Column, object Value)>? key)
     {
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                throw ODataProblem.BadRequest("The body must be one JSON object of property values, for example {\"name\": \"…\"}.");
-            }
-
-            var values = new List<(PublishedColumn Column, object? Value)>();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var property in document.RootElement.EnumerateObject())
-            {
-                var name = property.Name;
-                if (name.StartsWith('@') || name.Contains('@', StringComparison.Ordinal))
-                {
-                    continue; // an annotation (@odata.type, @odata.etag, name@odata.type): not a value
-                }
-
-                if (!seen.Add(name))
-                {
-                    throw Problem($"'{name}' appears twice in the body. Send each property once.", name);
-                }
-
-                var column = set.FindColumn(name);
-                if (column is null)
-                {
-                    if (set.Navigations.Any(n => n.Name == name))
-                    {
-                        throw Problem($"'{name}' is a navigation property: related entities are written through their own entity set, not inside this one.", name);
-                    }
-
-                    var hint = Suggestions.Closest(name, set.Columns.Select(c => c.PropertyName)) is { } closest ? $" Did you mean '{closest}'?" : string.Empty;
-                    throw Problem($"'{set.Name}' has no property '{name}'.{hint}", name);
-                }
-
-                var keyValue = key?.FirstOrDefault(k => ReferenceEquals(k.Column, column) || k.Column.PropertyName == column.PropertyName);
-                if (kind != WriteKind.Insert && keyValue is { Column: not null } given)
-                {
-                    // PATCH and PUT may repeat the key (clients send the whole entity back); it must be the URL's.
-                    var sent = Convert(property.Value, column);
-                    if (!KeyEquals(sent, given.Value))
-                    {
-                        throw Problem($"'{name}' is part of the key: it cannot be changed. The URL names the row; send the key as it is, or leave it out.", name);
-                    }
-
-                    continue;
-                }
-
-                if (column.Mask is not null)
-                {
-                    throw Problem($"'{name}' is shown to you masked: you cannot write it.", name);
-                }
-
-                if (column.Generation == ColumnGeneration.Always)
-                {
-                    throw Problem($"'{name}' is computed by the database (an identity or generated column): leave it out.", name);
-                }
-
-                values.Add((column, Convert(property.Value, column)));
-            }
-
-            if (kind != WriteKind.Patch)
-            {
-                // A new row, or a whole one: every column without a default must have a value.
-                foreach (var column in set.Columns)
-                {
-                    var isKey = key?.Any(k => k.Column.PropertyName == column.PropertyName) == true;
-                    if (!column.IsNullable && column.Generation == ColumnGeneration.None && !isKey && column.Mask is null
-                        && !values.Any(v => ReferenceEquals(v.Column, column)))
-                    {
-                        throw Problem($"'{column.PropertyName}' is required: it cannot be null and has no default. Send a value for it.", column.PropertyName);
-                    }
-                }
-            }
-
-            return values;
+            throw ODataProblem.BadRequest("The body must be one JSON object of property values, for example {\"name\": \"…\"}.");
         }
+
+        var values = new List<(PublishedColumn Column, object? Value)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in document.RootElement.EnumerateObject())
+        {
+            var name = property.Name;
+            if (name.StartsWith('@') || name.Contains('@', StringComparison.Ordinal))
+            {
+                continue; // an annotation (@odata.type, @odata.etag, name@odata.type): not a value
+            }
+
+            if (!seen.Add(name))
+            {
+                throw Problem($"'{name}' appears twice in the body. Send each property once.", name);
+            }
+
+            var column = set.FindColumn(name);
+            if (column is null)
+            {
+                if (set.Navigations.Any(n => n.Name == name))
+                {
+                    throw Problem($"'{name}' is a navigation property: related entities are written through their own entity set, not inside this one.", name);
+                }
+
+                var hint = Suggestions.Closest(name, set.Columns.Select(c => c.PropertyName)) is { } closest ? $" Did you mean '{closest}'?" : string.Empty;
+                throw Problem($"'{set.Name}' has no property '{name}'.{hint}", name);
+            }
+
+            var keyValue = key?.FirstOrDefault(k => ReferenceEquals(k.Column, column) || k.Column.PropertyName == column.PropertyName);
+            if (kind != WriteKind.Insert && keyValue is { Column: not null } given)
+            {
+                // PATCH and PUT may repeat the key (clients send the whole entity back); it must be the URL's.
+                var sent = Convert(property.Value, column);
+                if (!KeyEquals(sent, given.Value))
+                {
+                    throw Problem($"'{name}' is part of the key: it cannot be changed. The URL names the row; send the key as it is, or leave it out.", name);
+                }
+
+                continue;
+            }
+
+            if (column.Mask is not null)
+            {
+                throw Problem($"'{name}' is shown to you masked: you cannot write it.", name);
+            }
+
+            if (column.Generation == ColumnGeneration.Always)
+            {
+                throw Problem($"'{name}' is computed by the database (an identity or generated column): leave it out.", name);
+            }
+
+            values.Add((column, Convert(property.Value, column)));
+        }
+
+        if (kind != WriteKind.Patch)
+        {
+            // A new row, or a whole one: every column without a default must have a value.
+            foreach (var column in set.Columns)
+            {
+                var isKey = key?.Any(k => k.Column.PropertyName == column.PropertyName) == true;
+                if (!column.IsNullable && column.Generation == ColumnGeneration.None && !isKey && column.Mask is null
+                    && !values.Any(v => ReferenceEquals(v.Column, column)))
+                {
+                    throw Problem($"'{column.PropertyName}' is required: it cannot be null and has no default. Send a value for it.", column.PropertyName);
+                }
+            }
+        }
+
+        return values;
     }
 
     private static bool KeyEquals(object? sent, object given) => sent switch

@@ -172,14 +172,6 @@ public abstract class IdempotencyTests(WriteFixture fixture)
     private static string Unique() => "i" + Guid.NewGuid().ToString("N")[..12];
 
     private static string? Normalize(string? number) => number is null ? null : decimal.Parse(number, System.Globalization.CultureInfo.InvariantCulture).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
-
-    private static async Task<int> CreateAsync(HttpClient client, string body)
-    {
-        using var response = await client.PostAsync("ledgers", Json(body));
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
-        return JsonDocument.Parse(text).RootElement.GetProperty("id").GetInt32();
-    }
 }
 
 public sealed class PostgresIdempotencyTests(PostgresWriteFixture fixture) : IdempotencyTests(fixture), IClassFixture<PostgresWriteFixture>;

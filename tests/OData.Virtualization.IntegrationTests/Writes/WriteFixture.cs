@@ -146,6 +146,15 @@ public abstract class WriteFixture : IAsyncLifetime
         return client;
     }
 
+    /// <summary>POSTs <paramref name="body"/> to <c>ledgers</c>, asserts the 201 and returns the new row's id.</summary>
+    public static async Task<int> CreateAsync(HttpClient client, string body)
+    {
+        using var response = await client.PostAsync("ledgers", Json(body));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, text);
+        return System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("id").GetInt32();
+    }
+
     public static StringContent Json(string json) => new(json, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
 
     /// <summary>One value, as text (the providers' numeric and text types differ; the text of a value does not).</summary>

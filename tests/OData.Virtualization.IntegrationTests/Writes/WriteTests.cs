@@ -363,14 +363,6 @@ public abstract class WriteTests(WriteFixture fixture)
 
     private async Task<decimal> AmountAsync(int id)
         => decimal.Parse((await fixture.ScalarAsync($"SELECT amount FROM ledgers WHERE id = {id}"))!, System.Globalization.CultureInfo.InvariantCulture);
-
-    private static async Task<int> CreateAsync(HttpClient client, string body)
-    {
-        using var response = await client.PostAsync("ledgers", Json(body));
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
-        return JsonDocument.Parse(text).RootElement.GetProperty("id").GetInt32();
-    }
 }
 
 public sealed class PostgresWriteTests(PostgresWriteFixture fixture) : WriteTests(fixture), IClassFixture<PostgresWriteFixture>;
