@@ -5,11 +5,17 @@ using OData.Virtualization.Configuration;
 namespace OData.Virtualization.ChangeTracking;
 
 /// <summary>One changed row as captured: its set, its key (a JSON object of key column → text), deleted or not.</summary>
-/// <param name="OldRow">A deleted row's whole old image (a JSON object of column → text) under REPLICA IDENTITY FULL.</param>
+/// <param name="OldRow">
+/// The row's whole image before an update or a delete (a JSON object of column → text), under REPLICA IDENTITY FULL.
+/// </param>
 internal sealed record CapturedChange(string Set, string Key, bool Deleted, string? OldRow);
 
 /// <summary>A key changed between two positions of the store, in its latest state.</summary>
-internal sealed record ChangedKey(string Key, bool Deleted, string? OldRow);
+/// <param name="OldRows">
+/// Every image the row had before a change in the window (a JSON array of objects; FULL tables only, else null): with
+/// the row as it is now, every state it was in, so that a row filter can tell whether the caller could have seen it.
+/// </param>
+internal sealed record ChangedKey(string Key, bool Deleted, string? OldRows);
 
 /// <summary>Where the store stands: the tracking epoch (a new one each time the slot is created) and the last change.</summary>
 /// <param name="PurgedThrough">Changes up to this position were removed by retention: a link from before it cannot be answered.</param>
@@ -180,11 +186,11 @@ internal sealed class ChangeStore : IAsyncDisposable
     {
         await using var connection = await _data.OpenConnectionAsync(ct);
         await using var command = new NpgsqlCommand($"""
-            SELECT key::text, deleted, old_row::text FROM (
-                SELECT DISTINCT ON (key) key, deleted, old_row FROM {_changes}
-                WHERE set_name = @set AND seq > @from AND seq <= @to AND (@after::jsonb IS NULL OR key > @after::jsonb)
-                ORDER BY key, seq DESC) AS latest
-            ORDER BY key LIMIT @limit
+            SELECT key::text, (array_agg(deleted ORDER BY seq DESC))[1],
+                   (jsonb_agg(old_row ORDER BY seq) FILTER (WHERE old_row IS NOT NULL))::text
+            FROM {_changes}
+            WHERE set_name = @set AND seq > @from AND seq <= @to AND (@after::jsonb IS NULL OR key > @after::jsonb)
+            GROUP BY key ORDER BY key LIMIT @limit
             """, connection);
         command.Parameters.AddWithValue("set", set);
         command.Parameters.AddWithValue("from", from);
