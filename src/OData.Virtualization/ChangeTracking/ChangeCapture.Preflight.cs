@@ -105,10 +105,7 @@ internal sealed partial class ChangeCapture
 
         var identity = reader.GetString(0);
         var columns = reader.GetFieldValue<string[]>(1);
-        if (identity == "f")
-        {
-            feed.FullIdentity(table.Store);
-        }
+        feed.FullIdentity(table.Store, identity == "f");
 
         if (identity == "f" || (identity is "d" or "i" && columns.Length > 0 && table.KeyColumns.All(columns.Contains)))
         {

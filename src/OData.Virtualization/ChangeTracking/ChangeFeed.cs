@@ -64,7 +64,17 @@ internal sealed class ChangeFeed : IAsyncDisposable
     /// </summary>
     public bool HasFullIdentity(string store) => _full.ContainsKey(store);
 
-    public void FullIdentity(string store) => _full[store] = true;
+    public void FullIdentity(string store, bool full)
+    {
+        if (full)
+        {
+            _full[store] = true;
+        }
+        else
+        {
+            _full.TryRemove(store, out _);
+        }
+    }
 
     public void Report(CaptureState state, string? problem = null)
     {

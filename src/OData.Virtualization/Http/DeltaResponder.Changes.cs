@@ -96,7 +96,9 @@ internal sealed partial class DeltaResponder
     private async Task<List<string>> RemovedIdsAsync(ODataRequest request, EntityQuery query, List<ChangedKey> keys, bool judgeHidden, DateTimeOffset now)
     {
         var judged = OldRows(keys);
-        var unjudged = query.Set.RowFilter is null && !judgeHidden ? keys.Where(k => k.OldRows is null).Select(k => k.Key).ToList() : [];
+        // On a FULL table a row without old images had no state before this one in the window (it was inserted in it).
+        var full = feed.HasFullIdentity(TrackedTable.StoreName(query.Set));
+        var unjudged = query.Set.RowFilter is null && !judgeHidden && !full ? keys.Where(k => k.OldRows is null).Select(k => k.Key).ToList() : [];
         var ids = await RemovedIdsAsync(request, query, judged, judge: true, now);
         ids.AddRange(await RemovedIdsAsync(request, query, unjudged, judge: false, now));
         return ids.Distinct(StringComparer.Ordinal).ToList(); // a row's several old images name it once
