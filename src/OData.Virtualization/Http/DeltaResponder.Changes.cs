@@ -38,7 +38,8 @@ internal sealed partial class DeltaResponder
 
         var upper = token.Upper ?? position!.Seq;
         var pageSize = Math.Clamp(prepared.Page?.PageSize ?? DefaultDeltaPage, 1, 5_000);
-        var keys = await feed.Store.ChangesAsync(store, token.From, upper, token.After, pageSize + 1, ct);
+        var after = long.TryParse(token.After, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seq) ? seq : (long?)null;
+        var keys = await feed.Store.ChangesAsync(store, token.From, upper, after, pageSize + 1, ct);
         var more = keys.Count > pageSize;
         if (more)
         {
@@ -54,7 +55,7 @@ internal sealed partial class DeltaResponder
         removed.AddRange((await RemovedIdsAsync(request, query, keys.Where(k => k.Deleted).ToList(), judgeHidden: false, now)).Select(id => (id, "deleted")));
 
         var next = more
-            ? token with { Upper = upper, After = keys[^1].Key }
+            ? token with { Upper = upper, After = keys[^1].Seq.ToString(System.Globalization.CultureInfo.InvariantCulture) }
             : token with { From = upper, Upper = null, After = null, Issued = now.ToUnixTimeSeconds() };
         metrics.DeltaRequest(set.Name, "delta");
         await WriteAsync(request, prepared, query with { ChangedKeys = KeysJson(selected) }, selected.Count, removed, more ? "@odata.nextLink" : "@odata.deltaLink", Link(request, next));
