@@ -45,6 +45,15 @@ internal static class BenchmarkRun
         s_clock.Start();
         try
         {
+            if (settings.DeltaOnly)
+            {
+                Progress("Change tracking: a cluster with wal_level=logical, 10,000 changed rows");
+                Console.WriteLine();
+                Console.WriteLine(await ChangeTracking.DeltaBenchmark.RunAsync(cancel.Token));
+                Progress("Done (--only delta)");
+                return 0;
+            }
+
             string? postgresVersion = null;
             if (!settings.PagingOnly)
             {

@@ -65,6 +65,12 @@ internal sealed record BenchmarkSettings
     /// </summary>
     public IReadOnlyList<Scenario>? Only { get; init; }
 
+    /// <summary>
+    /// <c>--only delta</c>: only change tracking (issue 14), on a cluster of its own with <c>wal_level=logical</c>; its
+    /// table is printed (not written by <c>--write</c>).
+    /// </summary>
+    public bool DeltaOnly { get; init; }
+
     /// <summary>The scenarios this run times: <see cref="Only"/>, or all of <see cref="Workload.Timed"/>.</summary>
     public IReadOnlyList<Scenario> Scenarios => Only ?? Workload.Timed;
 
@@ -110,6 +116,10 @@ internal sealed record BenchmarkSettings
                 case "--passes" when i + 1 < args.Length:
                     settings = settings with { Passes = Math.Clamp(int.Parse(args[++i], CultureInfo.InvariantCulture), 1, 10) };
                     break;
+                case "--only" when i + 1 < args.Length && args[i + 1] == "delta":
+                    settings = settings with { DeltaOnly = true, BaselineMemory = false };
+                    i++;
+                    break;
                 case "--only" when i + 1 < args.Length:
                     settings = settings with { Only = ParseOnly(args[++i]), BaselineMemory = false };
                     break;
@@ -118,7 +128,7 @@ internal sealed record BenchmarkSettings
             }
         }
 
-        if (settings.Only is not null && (settings.WritePath is not null || settings.PagingOnly))
+        if ((settings.Only is not null || settings.DeltaOnly) && (settings.WritePath is not null || settings.PagingOnly))
         {
             throw new ArgumentException("--only measures a part of the scenarios: it cannot replace \"Latest results\" (--write) and has no paging part (--paging).");
         }

@@ -2,7 +2,7 @@ using OData.Virtualization.Benchmarks;
 using OData.Virtualization.Benchmarks.Baseline;
 using OData.Virtualization.Benchmarks.MySql;
 
-// dotnet run -c Release --project tests/OData.Virtualization.Benchmarks -- [--quick] [--paging] [--passes N] [--write docs/benchmarks.md] [--only id,…]
+// dotnet run -c Release --project tests/OData.Virtualization.Benchmarks -- [--quick] [--paging] [--passes N] [--write docs/benchmarks.md] [--only id,…] [--only delta]
 // dotnet run -c Release --project tests/OData.Virtualization.Benchmarks -- --only mysql-point,mysql-page50,mysql-page800,mysql-first,mysql-last
 // dotnet run -c Release --project tests/OData.Virtualization.Benchmarks -- --writes [--write docs/benchmarks.md]
 // The same program is also the baseline server: the benchmark starts it as a second process with --baseline-server.

@@ -1,4 +1,5 @@
 using Npgsql;
+using OData.Virtualization.Diagnostics;
 
 namespace OData.Virtualization.ChangeTracking;
 
@@ -34,7 +35,44 @@ internal sealed partial class ChangeCapture
             await EnsurePublicationAsync(source, tables, problems, ct);
         }
 
+        Warn(RowFilterWarnings(tables));
         return problems;
+    }
+
+    /// <summary>
+    /// A tracked set that some policy filters by rows needs REPLICA IDENTITY FULL: without the old row of an update or a
+    /// delete, a filtered caller could be told neither that a row left its filter nor that one of its rows was deleted
+    /// without hearing of other callers' rows too, so its reads are answered without a delta link (decision 106).
+    /// Capture runs for every other caller; readiness says what to run.
+    /// </summary>
+    private List<string> RowFilterWarnings(IReadOnlyList<TrackedTable> tables)
+    {
+        var policies = settings.Value.Security.Policies;
+        var warnings = new List<string>();
+        foreach (var table in tables.Where(t => !feed.HasFullIdentity(t.Store)))
+        {
+            var filtering = policies
+                .Where(p => p.EntitySets.Any(e => (e.Key == table.Set || e.Key == "*") && !string.IsNullOrWhiteSpace(e.Value.RowFilter)))
+                .Select(p => "'" + (p.Name ?? "(unnamed)") + "'")
+                .ToList();
+            if (filtering.Count > 0)
+            {
+                warnings.Add($"'{table.Set}' is filtered by rows for the callers of polic{(filtering.Count == 1 ? "y" : "ies")} {string.Join(", ", filtering)}, and {table.Qualified} does not log whole old rows: those callers' reads of '{table.Set}' get no delta link. Run ALTER TABLE {table.Qualified} REPLICA IDENTITY FULL; (each update and delete then logs the row as it was).");
+            }
+        }
+
+        return warnings;
+    }
+
+    private void Warn(List<string> warnings)
+    {
+        var text = warnings.Count == 0 ? null : string.Join(" ", warnings);
+        if (text is not null && text != feed.Warning)
+        {
+            ChangeLog.StartupWarning(logger, text);
+        }
+
+        feed.Warning = text;
     }
 
     private static async Task<(string Role, bool Replication)> RoleAsync(NpgsqlConnection source, CancellationToken ct)
@@ -67,10 +105,7 @@ internal sealed partial class ChangeCapture
 
         var identity = reader.GetString(0);
         var columns = reader.GetFieldValue<string[]>(1);
-        if (identity == "f")
-        {
-            feed.FullIdentity(table.Store);
-        }
+        feed.FullIdentity(table.Store, identity == "f");
 
         if (identity == "f" || (identity is "d" or "i" && columns.Length > 0 && table.KeyColumns.All(columns.Contains)))
         {

@@ -41,9 +41,11 @@ internal sealed partial class ChangeCapture
                     break;
                 case FullUpdateMessage update when Tracked(relations, update.Relation) is { } r:
                 {
-                    var old = await ReadAsync(update.OldRow, r, whole: false, ct);
+                    // REPLICA IDENTITY FULL: the row as it was, so that a caller whose row filter admitted it is told
+                    // when it leaves (removed, reason changed), and no other caller hears of it.
+                    var old = await ReadAsync(update.OldRow, r, whole: true, ct);
                     var now = await ReadAsync(update.NewRow, r, whole: false, ct);
-                    AddUpdate(pending, r, old.Key, now.Key);
+                    AddUpdate(pending, r, old.Key, now.Key, old.Row);
                     break;
                 }
 
@@ -51,7 +53,7 @@ internal sealed partial class ChangeCapture
                 {
                     var old = await ReadAsync(update.Key, r, whole: false, ct);
                     var now = await ReadAsync(update.NewRow, r, whole: false, ct);
-                    AddUpdate(pending, r, old.Key, now.Key);
+                    AddUpdate(pending, r, old.Key, now.Key, oldRow: null);
                     break;
                 }
 
@@ -106,15 +108,20 @@ internal sealed partial class ChangeCapture
         pending.Clear();
     }
 
-    /// <summary>An update that changed the key: the old key is gone (deleted), the new one changed.</summary>
-    private static void AddUpdate(List<CapturedChange> pending, Relation relation, string oldKey, string newKey)
+    /// <summary>
+    /// An update: the key changed, with <paramref name="oldRow"/> (FULL) when it is known. An update that changed the
+    /// key removes the old key (deleted, with the old row) and changes the new one.
+    /// </summary>
+    private static void AddUpdate(List<CapturedChange> pending, Relation relation, string oldKey, string newKey, string? oldRow)
     {
         if (oldKey != newKey && oldKey != "{}")
         {
-            pending.Add(new CapturedChange(relation.Table!.Store, oldKey, true, null));
+            pending.Add(new CapturedChange(relation.Table!.Store, oldKey, true, oldRow));
+            pending.Add(new CapturedChange(relation.Table!.Store, newKey, false, null));
+            return;
         }
 
-        pending.Add(new CapturedChange(relation.Table!.Store, newKey, false, null));
+        pending.Add(new CapturedChange(relation.Table!.Store, newKey, false, oldRow));
     }
 
     private static Relation? Tracked(Dictionary<uint, Relation> relations, RelationMessage relation)

@@ -125,7 +125,7 @@ internal sealed partial class ChangeCapture(
         ChangeLog.Capturing(logger, string.Join(", ", tables.Select(t => t.Set)), _options.SlotName, _options.PublicationName, epoch);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var watch = WatchAsync(source, replication, stop.Token);
+        var watch = WatchAsync(source, replication, tables, stop.Token);
         try
         {
             await StreamAsync(replication, slot, writer, store, tables, ct);
@@ -158,8 +158,11 @@ internal sealed partial class ChangeCapture(
         return slot;
     }
 
-    /// <summary>Every check interval: the slot's lag (warned past the limit), retention, and the slot moved past idle WAL.</summary>
-    private async Task WatchAsync(NpgsqlConnection source, LogicalReplicationConnection replication, CancellationToken ct)
+    /// <summary>
+    /// Every check interval: the slot's lag (warned past the limit), retention, the slot moved past idle WAL, and the
+    /// tables' REPLICA IDENTITY (an operator who runs the statement readiness shows need not restart the server).
+    /// </summary>
+    private async Task WatchAsync(NpgsqlConnection source, LogicalReplicationConnection replication, IReadOnlyList<TrackedTable> tables, CancellationToken ct)
     {
         var interval = TimeSpan.FromSeconds(Math.Max(1, _options.CheckIntervalSeconds));
         try
@@ -179,6 +182,12 @@ internal sealed partial class ChangeCapture(
                     }
                 }
 
+                foreach (var table in tables)
+                {
+                    await ReplicaIdentityProblemAsync(source, table, ct);
+                }
+
+                Warn(RowFilterWarnings(tables));
                 var purged = await feed.Store.PurgeAsync(time.GetUtcNow() - _options.Retention, ct);
                 if (purged > 0)
                 {

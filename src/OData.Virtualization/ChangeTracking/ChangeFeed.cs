@@ -55,13 +55,26 @@ internal sealed class ChangeFeed : IAsyncDisposable
     /// <summary>Why the capture is failed or recovering (for readiness and the 503 of a delta request).</summary>
     public string? Problem => _problem;
 
+    /// <summary>What capture does without, while it runs (a row-filtered set without REPLICA IDENTITY FULL); for readiness.</summary>
+    public string? Warning { get; set; }
+
     /// <summary>
     /// Whether deletions from <paramref name="store"/> carry the whole old row (REPLICA IDENTITY FULL), so that a caller
     /// with a row filter can be told only of the deletions it could see. Without it such a caller gets no delta link.
     /// </summary>
     public bool HasFullIdentity(string store) => _full.ContainsKey(store);
 
-    public void FullIdentity(string store) => _full[store] = true;
+    public void FullIdentity(string store, bool full)
+    {
+        if (full)
+        {
+            _full[store] = true;
+        }
+        else
+        {
+            _full.TryRemove(store, out _);
+        }
+    }
 
     public void Report(CaptureState state, string? problem = null)
     {

@@ -13,6 +13,7 @@ internal sealed class ChangeTrackingHealthCheck(ChangeFeed feed) : IHealthCheck
         => Task.FromResult(feed.State switch
         {
             CaptureState.Off => HealthCheckResult.Healthy("Change tracking is off."),
+            CaptureState.Running when feed.Warning is { } warning => HealthCheckResult.Degraded("Change tracking captures, but: " + warning),
             CaptureState.Running => HealthCheckResult.Healthy("Capturing changes."),
             CaptureState.Starting => HealthCheckResult.Healthy("Change tracking is starting, or another instance captures."),
             CaptureState.Recovering => HealthCheckResult.Degraded("Change tracking: " + feed.Problem),

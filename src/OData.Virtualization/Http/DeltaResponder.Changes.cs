@@ -38,7 +38,8 @@ internal sealed partial class DeltaResponder
 
         var upper = token.Upper ?? position!.Seq;
         var pageSize = Math.Clamp(prepared.Page?.PageSize ?? DefaultDeltaPage, 1, 5_000);
-        var keys = await feed.Store.ChangesAsync(store, token.From, upper, token.After, pageSize + 1, ct);
+        var after = long.TryParse(token.After, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seq) ? seq : (long?)null;
+        var keys = await feed.Store.ChangesAsync(store, token.From, upper, after, pageSize + 1, ct);
         var more = keys.Count > pageSize;
         if (more)
         {
@@ -47,22 +48,14 @@ internal sealed partial class DeltaResponder
 
         var query = prepared.Query with { Paging = null, Top = null, Skip = null, Count = false };
         var changed = keys.Where(k => !k.Deleted).ToList();
-        var (selected, left) = changed.Count == 0 ? ([], []) : await SortChangedAsync(request, query, changed, now);
+        var (selected, left, hidden) = changed.Count == 0 ? ([], [], []) : await SortChangedAsync(request, query, changed, now);
         var removed = new List<(string Id, string Reason)>();
-        removed.AddRange((await RemovedIdsAsync(request, set, left.Select(k => k.Key).ToList(), rowFilter: false, now)).Select(id => (id, "changed")));
-        var deleted = keys.Where(k => k.Deleted).ToList();
-        if (set.RowFilter is null)
-        {
-            removed.AddRange((await RemovedIdsAsync(request, set, deleted.Select(k => k.Key).ToList(), rowFilter: false, now)).Select(id => (id, "deleted")));
-        }
-        else
-        {
-            // Only deletions whose old row the caller's row filter admits (REPLICA IDENTITY FULL): never another branch's.
-            removed.AddRange((await RemovedIdsAsync(request, set, deleted.Where(k => k.OldRow is not null).Select(k => k.OldRow!).ToList(), rowFilter: true, now)).Select(id => (id, "deleted")));
-        }
+        removed.AddRange((await RemovedIdsAsync(request, query, left, judgeHidden: false, now)).Select(id => (id, "changed")));
+        removed.AddRange((await RemovedIdsAsync(request, query, hidden, judgeHidden: true, now)).Select(id => (id, "changed")));
+        removed.AddRange((await RemovedIdsAsync(request, query, keys.Where(k => k.Deleted).ToList(), judgeHidden: false, now)).Select(id => (id, "deleted")));
 
         var next = more
-            ? token with { Upper = upper, After = keys[^1].Key }
+            ? token with { Upper = upper, After = keys[^1].Seq.ToString(System.Globalization.CultureInfo.InvariantCulture) }
             : token with { From = upper, Upper = null, After = null, Issued = now.ToUnixTimeSeconds() };
         metrics.DeltaRequest(set.Name, "delta");
         await WriteAsync(request, prepared, query with { ChangedKeys = KeysJson(selected) }, selected.Count, removed, more ? "@odata.nextLink" : "@odata.deltaLink", Link(request, next));
@@ -70,9 +63,9 @@ internal sealed partial class DeltaResponder
 
     /// <summary>
     /// Which changed keys the caller may see (its row filter), split into those its query still selects and those it
-    /// no longer does (removed, reason <c>changed</c>). Keys it may not see, or deleted since, are not mentioned.
+    /// no longer does (removed, reason <c>changed</c>), and those it may not see now, or deleted since (hidden).
     /// </summary>
-    private async Task<(List<ChangedKey> Selected, List<ChangedKey> Left)> SortChangedAsync(ODataRequest request, EntityQuery query, List<ChangedKey> changed, DateTimeOffset now)
+    private async Task<(List<ChangedKey> Selected, List<ChangedKey> Left, List<ChangedKey> Hidden)> SortChangedAsync(ODataRequest request, EntityQuery query, List<ChangedKey> changed, DateTimeOffset now)
     {
         var statement = SqlCompiler.ChangedKeyStates(query, KeysJson(changed), now);
         var matches = new Dictionary<string, bool>(StringComparer.Ordinal);
@@ -86,19 +79,42 @@ internal sealed partial class DeltaResponder
 
         var selected = changed.Where(k => matches.TryGetValue(k.Key, out var match) && match).ToList();
         var left = changed.Where(k => matches.TryGetValue(k.Key, out var match) && !match).ToList();
-        return (selected, left);
+        var hidden = changed.Where(k => !matches.ContainsKey(k.Key)).ToList();
+        return (selected, left, hidden);
     }
 
-    /// <summary>The <c>@id</c>s of removed rows, from their keys (or, judged by the row filter, their old rows).</summary>
-    private async Task<List<string>> RemovedIdsAsync(ODataRequest request, PublishedSet set, List<string> rows, bool rowFilter, DateTimeOffset now)
+    /// <summary>The old images of <paramref name="keys"/> (JSON objects), for the row filter to judge.</summary>
+    private static List<string> OldRows(IEnumerable<ChangedKey> keys)
+        => keys.Where(k => k.OldRows is { Length: > 2 }).Select(k => k.OldRows![1..^1]).ToList();
+
+    /// <summary>
+    /// The <c>@id</c>s of rows to report removed (deleted, or no longer selected): those the caller may have held, that
+    /// is, rows of which some state since the link passed its row filter and the query's <c>$filter</c>/<c>$search</c>.
+    /// Where the table logs old rows (REPLICA IDENTITY FULL), SQL judges every state the row had (decision 106). Without
+    /// them a row is reported by its key (the client drops an id it does not hold), except to a caller with a row filter,
+    /// who is never told of a row it could not see; <paramref name="judgeHidden"/> marks rows the caller cannot see now.
+    /// </summary>
+    private async Task<List<string>> RemovedIdsAsync(ODataRequest request, EntityQuery query, List<ChangedKey> keys, bool judgeHidden, DateTimeOffset now)
     {
+        var judged = OldRows(keys);
+        // On a FULL table a row without old images had no state before this one in the window (it was inserted in it).
+        var full = feed.HasFullIdentity(TrackedTable.StoreName(query.Set));
+        var unjudged = query.Set.RowFilter is null && !judgeHidden && !full ? keys.Where(k => k.OldRows is null).Select(k => k.Key).ToList() : [];
+        var ids = await RemovedIdsAsync(request, query, judged, judge: true, now);
+        ids.AddRange(await RemovedIdsAsync(request, query, unjudged, judge: false, now));
+        return ids.Distinct(StringComparer.Ordinal).ToList(); // a row's several old images name it once
+    }
+
+    private async Task<List<string>> RemovedIdsAsync(ODataRequest request, EntityQuery query, List<string> rows, bool judge, DateTimeOffset now)
+    {
+        var set = query.Set;
         var ids = new List<string>();
         if (rows.Count == 0)
         {
             return ids;
         }
 
-        var statement = SqlCompiler.RemovedKeys(set, "[" + string.Join(',', rows) + "]", rowFilter, now);
+        var statement = SqlCompiler.RemovedKeys(query, "[" + string.Join(',', rows) + "]", judge, now);
         await using var open = await executor.OpenAsync(set, request.Scope.Principal, null, statement, request.Aborted);
         while (await open.ReadAsync(request.Aborted))
         {

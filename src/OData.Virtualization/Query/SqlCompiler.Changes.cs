@@ -11,17 +11,18 @@ namespace OData.Virtualization.Query;
 internal static partial class SqlCompiler
 {
     /// <summary>
-    /// <c>SELECT key, query matches FROM set WHERE row filter AND key IN changed keys</c>: the changed rows the caller may
-    /// see, each with its key as text (the store's form) and whether the query's <c>$filter</c> and <c>$search</c>
-    /// still select it (a row that no longer does is removed, reason <c>changed</c>).
+    /// <c>SELECT store key, query matches FROM set JOIN changed keys WHERE row filter</c>: the changed rows the caller
+    /// may see, each with its key exactly as the store wrote it and whether the query's <c>$filter</c> and
+    /// <c>$search</c> still select it (a row that no longer does is removed, reason <c>changed</c>). The store's keys
+    /// are the text pgoutput sent; they are read into the key columns' own types and joined by value, so a timestamp,
+    /// a float or a <c>char(n)</c> key matches whatever text form the source's session would print it in.
     /// </summary>
     public static SqlStatement ChangedKeyStates(EntityQuery query, string keysJson, DateTimeOffset now)
     {
+        const string Keys = "odv_k";
         var sql = new SqlBuilder(query.Set.Source.Dialect);
         var text = sql.Text;
-        text.Append("SELECT ");
-        AppendKeyText(sql, query.Set, Alias);
-        text.Append(", ");
+        text.Append("SELECT ").Append(Keys).Append(".odv_store_key, ");
         var conditions = new List<string>();
         if (query.Filter is { } filter)
         {
@@ -35,25 +36,54 @@ internal static partial class SqlCompiler
 
         text.Append(conditions.Count == 0 ? "TRUE" : "CASE WHEN " + string.Join(" AND ", conditions) + " THEN TRUE ELSE FALSE END");
         AppendFrom(sql, query, now);
-        AppendWhere(sql, query with { Filter = null, Search = null, ChangedKeys = keysJson }, now, extra: null);
+        var set = query.Set;
+        text.Append(" JOIN (SELECT j.value::text AS odv_store_key, ")
+            .Append(string.Join(", ", set.Key.Select(k => "r." + SqlDialect.Quote(k.ColumnName))))
+            .Append(" FROM jsonb_array_elements(CAST(").Append(sql.AddParameter(keysJson, null))
+            .Append(" AS jsonb)) AS j CROSS JOIN LATERAL jsonb_populate_record(NULL::").Append(SqlDialect.Table(set.Object))
+            .Append(", j.value) AS r) AS ").Append(Keys).Append(" ON ")
+            .Append(string.Join(" AND ", set.Key.Select(k => Alias + "." + SqlDialect.Quote(k.ColumnName) + " = " + Keys + "." + SqlDialect.Quote(k.ColumnName))));
+        AppendWhere(sql, query with { Filter = null, Search = null }, now, extra: null);
         return sql.Build();
     }
 
     /// <summary>
     /// <c>SELECT key columns FROM rows</c>: the typed keys of removed rows (for their <c>@id</c>), read from their JSON;
-    /// with <paramref name="rowFilter"/>, only the rows (old images, REPLICA IDENTITY FULL) the caller's row filter admits.
+    /// with <paramref name="judge"/>, only the rows (old images, REPLICA IDENTITY FULL) that the caller's row filter admits
+    /// and the query's <c>$filter</c> and <c>$search</c> select. A <c>$filter</c> over a navigation path (a join) is not
+    /// judged on old rows: those are reported as long as the row filter admits them.
     /// </summary>
-    public static SqlStatement RemovedKeys(PublishedSet set, string rowsJson, bool rowFilter, DateTimeOffset now)
+    public static SqlStatement RemovedKeys(EntityQuery query, string rowsJson, bool judge, DateTimeOffset now)
     {
+        var set = query.Set;
         var sql = new SqlBuilder(set.Source.Dialect);
         var text = sql.Text;
         text.Append("SELECT ");
         AppendColumns(text, sql.Dialect, set.Key.Select(k => k with { Mask = null }).ToList());
         text.Append(" FROM jsonb_populate_recordset(NULL::").Append(SqlDialect.Table(set.Object)).Append(", CAST(")
             .Append(sql.AddParameter(rowsJson, null)).Append(" AS jsonb)) AS ").Append(Alias);
-        if (rowFilter && set.RowFilter is { } policy)
+        var conditions = new List<string>();
+        if (judge && set.RowFilter is { } policy)
         {
-            text.Append(" WHERE ").Append(new FilterTranslator(sql, set.PolicySet ?? set, Alias, now).Predicate(policy));
+            conditions.Add(new FilterTranslator(sql, set.PolicySet ?? set, Alias, now).Predicate(policy));
+        }
+
+        if (judge && NavigationPaths.Of(query, Alias).Count == 0)
+        {
+            if (query.Filter is { } filter)
+            {
+                conditions.Add(QueryTranslator(sql, query, now).Predicate(filter));
+            }
+
+            if (query.Search is { } search)
+            {
+                conditions.Add(SearchTranslator.Predicate(sql, set, Alias, search.Expression));
+            }
+        }
+
+        if (conditions.Count > 0)
+        {
+            text.Append(" WHERE ").Append(string.Join(" AND ", conditions));
         }
 
         return sql.Build();
@@ -64,19 +94,5 @@ internal static partial class SqlCompiler
         var columns = string.Join(", ", set.Key.Select(k => SqlDialect.Quote(k.ColumnName)));
         var local = string.Join(", ", set.Key.Select(k => Alias + "." + SqlDialect.Quote(k.ColumnName)));
         return $"({local}) IN (SELECT {columns} FROM jsonb_populate_recordset(NULL::{SqlDialect.Table(set.Object)}, CAST({sql.AddParameter(keysJson, null)} AS jsonb)))";
-    }
-
-    /// <summary>The row's key as the change store writes it: a JSON object of key column → the value's text.</summary>
-    private static void AppendKeyText(SqlBuilder sql, PublishedSet set, string alias)
-    {
-        sql.Text.Append("jsonb_build_object(");
-        for (var i = 0; i < set.Key.Count; i++)
-        {
-            var column = set.Key[i];
-            sql.Text.Append(i > 0 ? ", " : string.Empty).Append("CAST(").Append(sql.AddParameter(column.ColumnName, null)).Append(" AS text), ")
-                .Append(alias).Append('.').Append(SqlDialect.Quote(column.ColumnName)).Append("::text");
-        }
-
-        sql.Text.Append(")::text");
     }
 }

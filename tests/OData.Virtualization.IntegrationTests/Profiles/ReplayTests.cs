@@ -91,7 +91,15 @@ public abstract partial class ReplayTests(ServerFixture fixture)
             }
         }
 
-        var file = Path.Combine(ReplayFolder(), $"{profile}.{Dialect.ToLowerInvariant()}.json");
+        await RecordOrCompareAsync(Path.Combine(ReplayFolder(), $"{profile}.{Dialect.ToLowerInvariant()}.json"), actual);
+    }
+
+    /// <summary>
+    /// With <c>ODV_RECORD_REPLAYS=1</c> writes <paramref name="actual"/> to <paramref name="file"/>; otherwise compares it
+    /// with the recording there, exchange by exchange: status, headers, body byte for byte.
+    /// </summary>
+    internal static async Task RecordOrCompareAsync(string file, List<ReplayCase> actual)
+    {
         if (Environment.GetEnvironmentVariable("ODV_RECORD_REPLAYS") == "1")
         {
             await File.WriteAllTextAsync(file, JsonSerializer.Serialize(actual, s_json) + "\n");
@@ -111,7 +119,7 @@ public abstract partial class ReplayTests(ServerFixture fixture)
         }
     }
 
-    private static async Task<ReplayCase> SendAsync(HttpClient client, ReplayRequest request, string path, int page)
+    internal static async Task<ReplayCase> SendAsync(HttpClient client, ReplayRequest request, string path, int page)
     {
         using var message = new HttpRequestMessage(HttpMethod.Get, path);
         foreach (var (name, value) in request.Headers)
