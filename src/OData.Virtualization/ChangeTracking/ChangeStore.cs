@@ -34,6 +34,10 @@ internal sealed class ChangeStore : IAsyncDisposable
     private readonly string _tracking;
     private readonly string _slot;
 
+    /// <summary>Changes stored since the store's statistics were last gathered, and its row count then (the capture is the one writer).</summary>
+    private long _sinceAnalyze;
+    private long _analyzedRows;
+
     public ChangeStore(ChangeTrackingOptions options)
     {
         _data = NpgsqlDataSource.Create(options.StoreConnectionString!);
@@ -145,6 +149,33 @@ internal sealed class ChangeStore : IAsyncDisposable
         confirm.Parameters.AddWithValue("slot", _slot);
         await confirm.ExecuteNonQueryAsync(ct);
         await transaction.CommitAsync(ct);
+        _sinceAnalyze += changes.Count;
+        if (_sinceAnalyze >= Math.Max(1_000, _analyzedRows / 10))
+        {
+            await AnalyzeAsync(connection, ct);
+        }
+    }
+
+    /// <summary>
+    /// Gathers the store's statistics once a tenth of it (at least 1,000 changes) is new. Before autovacuum gets to a
+    /// store that grew fast, PostgreSQL thinks it holds a row or two and looks a key's old rows up by position, scanning
+    /// the whole window for every key of a page: 3.4 s for a page of a 10,000-row transaction, 1 ms once analyzed.
+    /// </summary>
+    private async Task AnalyzeAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        _sinceAnalyze = 0;
+        try
+        {
+            await ExecuteAsync(connection, $"ANALYZE {_changes}", ct);
+            await using var rows = new NpgsqlCommand("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(@table)", connection);
+            rows.Parameters.AddWithValue("table", _changes);
+            _analyzedRows = await rows.ExecuteScalarAsync(ct) is long count ? Math.Max(count, 0) : 0;
+        }
+        catch (PostgresException)
+        {
+            // Not the table's owner (an operator-made store): autovacuum keeps the statistics, later.
+            _analyzedRows = long.MaxValue / 2;
+        }
     }
 
     /// <summary>Removes changes older than <paramref name="cut"/>; links from before them are answered 410 from now on.</summary>

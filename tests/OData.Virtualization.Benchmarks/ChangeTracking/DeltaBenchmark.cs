@@ -108,6 +108,7 @@ internal static class DeltaBenchmark
         }
 
         var commitAt = Stopwatch.GetTimestamp();
+        var updateTook = Stopwatch.GetElapsedTime(start, commitAt);
         int shown;
         do
         {
@@ -135,7 +136,7 @@ internal static class DeltaBenchmark
         text.AppendLine(CultureInfo.InvariantCulture, $"| Change tracking (issue 14) | value |");
         text.AppendLine("|---|---|");
         text.AppendLine(CultureInfo.InvariantCulture, $"| Capture lag, commit → first delta that shows the row ({Rows:N0} rows in {Rows / PerTransaction:N0} transactions, one per 5 ms; {polls} polls back to back) | median {Percentile(lags, 0.50):0} ms, p99 {Percentile(lags, 0.99):0} ms, max {lags[^1]:0} ms |");
-        text.AppendLine(CultureInfo.InvariantCulture, $"| One transaction of {Rows:N0} rows: commit → all in a delta | {bulkVisible.TotalMilliseconds:0} ms (from the start of the UPDATE: {Stopwatch.GetElapsedTime(start).TotalMilliseconds:0} ms) |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| One transaction of {Rows:N0} rows: commit → all in a delta | {bulkVisible.TotalMilliseconds:0} ms (the UPDATE itself: {updateTook.TotalMilliseconds:0} ms) |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| Serving that delta ({Rows:N0} rows, {pages} pages of 2,000, one client), median of 5 | {walks[2]:0} ms ({Rows / walks[2] * 1000:N0} rows/s) |");
         return text.ToString();
     }
