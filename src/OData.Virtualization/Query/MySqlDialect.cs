@@ -16,10 +16,19 @@ namespace OData.Virtualization.Query;
 /// </summary>
 internal sealed partial class MySqlDialect : SqlDialect
 {
-    public static readonly MySqlDialect Instance = new();
+    /// <summary>MariaDB's (and the default): <c>utf8mb4_nopad_bin</c>.</summary>
+    public static readonly MySqlDialect Instance = new("utf8mb4_nopad_bin");
+
+    /// <summary>MySQL 8's name for the same rule: <c>utf8mb4_0900_bin</c>.</summary>
+    public static readonly MySqlDialect MySql8 = new("utf8mb4_0900_bin");
 
     /// <summary>Code point order with no padding: <c>'a' &lt;&gt; 'a '</c> and <c>'a' &lt;&gt; 'A'</c>.</summary>
-    private const string ExactSuffix = " USING utf8mb4) COLLATE utf8mb4_nopad_bin";
+    private readonly string _exactSuffix;
+
+    private MySqlDialect(string exactCollation) => _exactSuffix = " USING utf8mb4) COLLATE " + exactCollation;
+
+    /// <summary>The collation exact comparisons use.</summary>
+    public string ExactCollation => _exactSuffix[(_exactSuffix.LastIndexOf(' ') + 1)..];
 
     public override SourceProvider Provider => SourceProvider.MySql;
 
@@ -79,18 +88,18 @@ internal sealed partial class MySqlDialect : SqlDialect
     public override string CompareColumn(string qualifiedColumn, ColumnType type)
         => type is { Kind: ValueKind.String, IsCollection: false } && !type.ReadAsText ? Exact(qualifiedColumn) : qualifiedColumn;
 
-    private static string Exact(string column) => "CONVERT(" + column + ExactSuffix;
+    private string Exact(string column) => "CONVERT(" + column + _exactSuffix;
 
     /// <summary>The bare column inside an exact comparison, or null when <paramref name="sql"/> is anything else.</summary>
-    private static string? Bare(string sql)
+    private string? Bare(string sql)
     {
-        if (!sql.StartsWith("CONVERT(", StringComparison.Ordinal) || !sql.EndsWith(ExactSuffix, StringComparison.Ordinal))
+        if (!sql.StartsWith("CONVERT(", StringComparison.Ordinal) || !sql.EndsWith(_exactSuffix, StringComparison.Ordinal))
         {
             return null;
         }
 
-        var inner = sql["CONVERT(".Length..^ExactSuffix.Length];
-        return inner.Contains(ExactSuffix, StringComparison.Ordinal) || inner.Contains("CONVERT(", StringComparison.Ordinal) ? null : inner;
+        var inner = sql["CONVERT(".Length..^_exactSuffix.Length];
+        return inner.Contains(_exactSuffix, StringComparison.Ordinal) || inner.Contains("CONVERT(", StringComparison.Ordinal) ? null : inner;
     }
 
     // The key orders and seeks by its own collation: unique under it, so the order is total, and an index serves it.

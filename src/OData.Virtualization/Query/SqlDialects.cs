@@ -18,7 +18,7 @@ internal static class SqlDialects
 
     extension(DataSource source)
     {
-        /// <summary>The SQL dialect of the source's provider.</summary>
-        public SqlDialect Dialect => For(source.Provider);
+        /// <summary>The SQL dialect of the source's provider (of its server, for MySQL 8, whose exact collation has another name).</summary>
+        public SqlDialect Dialect => source is MySqlDataSource { IsMySql8: true } ? MySqlDialect.MySql8 : For(source.Provider);
     }
 }

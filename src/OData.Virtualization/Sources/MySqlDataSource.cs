@@ -59,6 +59,12 @@ internal sealed class MySqlDataSource : DataSource
     /// <c>max_execution_time</c> in milliseconds), UTC for <c>TIMESTAMP</c> columns and <c>NOW()</c>, and
     /// <c>ANSI_QUOTES</c> so that identifiers are quoted as in every other dialect (decision 91).
     /// </summary>
+    /// <summary>
+    /// Whether the server is MySQL 8 or later rather than MariaDB (known from the first session, which discovery opens):
+    /// its binary no-pad collation is <c>utf8mb4_0900_bin</c>, MariaDB's <c>utf8mb4_nopad_bin</c>.
+    /// </summary>
+    public bool IsMySql8 { get; private set; }
+
     private async ValueTask SessionStartedAsync(MySqlConnectionOpenedContext context, CancellationToken cancellationToken)
     {
         if (context.Conditions == MySqlConnectionOpenedConditions.None)
@@ -68,6 +74,7 @@ internal sealed class MySqlDataSource : DataSource
 
         var connection = context.Connection;
         var mariaDb = connection.ServerVersion.Contains("MariaDB", StringComparison.OrdinalIgnoreCase);
+        IsMySql8 = !mariaDb && Version.TryParse(connection.ServerVersion.Split('-')[0], out var version) && version.Major >= 8;
         var limit = mariaDb
             ? $"max_statement_time = {_statementLimits}"
             : $"max_execution_time = {_statementLimits}000";

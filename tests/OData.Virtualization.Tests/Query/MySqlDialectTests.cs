@@ -18,6 +18,17 @@ public sealed class MySqlDialectTests
         Assert.Equal("t0.\"u\"", Dialect.CompareColumn("t0.\"u\"", ColumnType.Of(ValueKind.Decimal) with { ReadAsText = true }));
     }
 
+    /// <summary>MySQL 8 names the binary no-pad collation differently; the index-friendly bare comparison still comes with it.</summary>
+    [Fact]
+    public void MySql8_ComparesUnderItsOwnNameForTheCollation_AndKeepsTheBareEquality()
+    {
+        var exact = MySqlDialect.MySql8.CompareColumn("t0.\"code\"", Text);
+        Assert.Equal("CONVERT(t0.\"code\" USING utf8mb4) COLLATE utf8mb4_0900_bin", exact);
+        var equality = MySqlDialect.MySql8.Comparison(exact, "=", "@p0");
+        Assert.Contains("t0.\"code\" = @p0", equality, StringComparison.Ordinal);
+        Assert.DoesNotContain("nopad", equality, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Comparison_EqualityWithAParameter_AddsTheBareComparison()
     {
