@@ -23,6 +23,12 @@ internal sealed partial class ModelBuilder
     /// <summary>The entity sets whose changes are tracked (<c>OData:ChangeTracking:Sets</c>). Default: none.</summary>
     public IReadOnlySet<string> TrackedSets { get; init; } = new HashSet<string>();
 
+    /// <summary>
+    /// Schemas that hold the server's own tables (change tracking's store, when sets are tracked): never published,
+    /// whatever a source's Publish patterns say — they hold keys and old rows of tracked tables.
+    /// </summary>
+    public IReadOnlySet<string> ServerSchemas { get; init; } = new HashSet<string>();
+
     /// <summary>Configuration that refers to things that do not exist; the server does not start with any.</summary>
     public IReadOnlyList<string> Errors => _errors;
 
@@ -41,7 +47,7 @@ internal sealed partial class ModelBuilder
                     configured.Remove(settingsKey);
                 }
 
-                if (!IsPublished(patterns, dbObject) || source.IsServerTable(dbObject))
+                if (!IsPublished(patterns, dbObject) || source.IsServerTable(dbObject) || (dbObject.Schema is { } objectSchema && ServerSchemas.Contains(objectSchema)))
                 {
                     continue;
                 }

@@ -234,7 +234,11 @@ internal sealed partial class ModelHost(
             }
         }
 
-        var builder = new ModelBuilder { TrackedSets = new HashSet<string>(settings.ChangeTracking.Sets, StringComparer.Ordinal) };
+        var builder = new ModelBuilder
+        {
+            TrackedSets = new HashSet<string>(settings.ChangeTracking.Sets, StringComparer.Ordinal),
+            ServerSchemas = settings.ChangeTracking.Sets.Count > 0 ? new HashSet<string>([settings.ChangeTracking.StoreSchema], StringComparer.Ordinal) : new HashSet<string>(),
+        };
         var model = builder.Build(discovered);
         errors.AddRange(builder.Errors);
         foreach (var check in checks)

@@ -64,6 +64,23 @@ public sealed class DeltaServingTests(LogicalDecodingCluster cluster)
         Assert.Equal("changed mid-read", delta.Changed[1].GetProperty("name").GetString());
     }
 
+    /// <summary>
+    /// The change store kept in the source's own database (as here) holds keys and old rows of tracked tables: a server
+    /// that discovers its tables never publishes them, whatever its Publish patterns say.
+    /// </summary>
+    [Fact]
+    public async Task TheChangeStore_InTheSourceDatabase_IsNeverPublished()
+    {
+        var database = await cluster.CreateAsync();
+        using var first = InProcessServer.Start(database.Settings());
+        await DeltaClient.TrackWhenReadyAsync(first.Client, "accounts?$top=0"); // the store exists now
+        using var later = InProcessServer.Start(database.Settings());
+        var metadata = await later.Client.GetStringAsync("$metadata");
+        Assert.Contains("accounts", metadata, StringComparison.Ordinal);
+        Assert.DoesNotContain("odv_changes", metadata, StringComparison.Ordinal);
+        Assert.DoesNotContain("old_row", metadata, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task DeltaLink_IssuedByOneInstance_IsAnsweredByAnother()
     {
