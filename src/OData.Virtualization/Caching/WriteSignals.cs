@@ -16,7 +16,7 @@ internal sealed class WriteSignals(DistributedLevel level, WriteNotices notices,
 {
     private const string Prefix = "odata-virtualization:writes";
 
-    /// <summary>How long a write waits for Redis to take its increment and message before answering anyway.</summary>
+    /// <summary>How long a write waits, in all, for Redis to take its increment and message before answering anyway.</summary>
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromMilliseconds(500);
 
     private static readonly TimeSpan CatchUpEvery = TimeSpan.FromSeconds(1);
@@ -45,7 +45,7 @@ internal sealed class WriteSignals(DistributedLevel level, WriteNotices notices,
 
                 await CatchUpAsync(redis);
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
             {
                 logger.LogDebug(ex, "Write generations could not be read from Redis; trying again in {Delay}.", CatchUpEvery);
             }
@@ -65,18 +65,24 @@ internal sealed class WriteSignals(DistributedLevel level, WriteNotices notices,
         }
     }
 
-    private async Task PublishAsync(DataSource source, long generation)
+    private async Task PublishAsync(DataSource source)
     {
+        if (level.IsAvailable != true)
+        {
+            return; // Redis is down or just failed: the write stays pending on this instance (its keys stay its own)
+        }
+
+        using var budget = new CancellationTokenSource(PublishTimeout, time);
         try
         {
-            var redis = await level.ConnectionAsync().WaitAsync(PublishTimeout, time);
-            var shared = await redis.GetDatabase().StringIncrementAsync(Key(source.Name)).WaitAsync(PublishTimeout, time);
-            source.ObserveWrite(shared);
-            await redis.GetSubscriber().PublishAsync(Channel, source.Name + "\n" + shared).WaitAsync(PublishTimeout, time);
+            var redis = await level.ConnectionAsync().WaitAsync(budget.Token);
+            var shared = await redis.GetDatabase().StringIncrementAsync(Key(source.Name)).WaitAsync(budget.Token);
+            source.ConfirmWrite(shared);
+            await redis.GetSubscriber().PublishAsync(Channel, source.Name + "\n" + shared).WaitAsync(budget.Token);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or OperationCanceledException or ObjectDisposedException)
         {
-            logger.LogWarning(ex, "A write to '{Source}' could not be announced to the other instances through Redis: their cached reads of it may stay until they expire.", source.Name);
+            logger.LogWarning(ex, "A write to '{Source}' could not be announced to the other instances through Redis within {Timeout}: their cached reads of it may stay until they expire.", source.Name, PublishTimeout);
         }
     }
 
@@ -93,7 +99,7 @@ internal sealed class WriteSignals(DistributedLevel level, WriteNotices notices,
         {
             if (values[i].TryParse(out long generation))
             {
-                current[i].ObserveWrite(generation);
+                current[i].ObserveWrite(generation, counterRead: true);
             }
         }
     }

@@ -171,10 +171,9 @@ internal sealed class ChangeStore : IAsyncDisposable
             rows.Parameters.AddWithValue("table", _changes);
             _analyzedRows = await rows.ExecuteScalarAsync(ct) is long count ? Math.Max(count, 0) : 0;
         }
-        catch (PostgresException)
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
         {
-            // Not the table's owner (an operator-made store): autovacuum keeps the statistics, later.
-            _analyzedRows = long.MaxValue / 2;
+            // The changes are stored and acknowledged already; statistics are tried again after the next 1,000.
         }
     }
 

@@ -21,16 +21,28 @@ internal static class IdempotencyRecords
     private static readonly ConcurrentDictionary<DataSource, Task> s_ready = new();
     private static readonly ConcurrentDictionary<DataSource, DateTimeOffset> s_purged = new();
 
-    /// <summary>Creates the table once per source when it is missing (the writing role needs the right to, else a 503 says what to run).</summary>
-    public static Task EnsureAsync(DataSource source, DbConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the table once per source when it is missing, on a connection of its own (the writing role needs the
+    /// right to, else a 503 says what to run). A failed attempt is not remembered: the next keyed write tries again.
+    /// </summary>
+    public static async Task EnsureAsync(DataSource source, CancellationToken cancellationToken)
     {
-        var ready = s_ready.GetOrAdd(source, s => CreateAsync(s, connection));
+        var ready = s_ready.GetOrAdd(source, CreateAsync);
         if (ready.IsFaulted || ready.IsCanceled)
         {
             s_ready.TryRemove(new(source, ready));
+            ready = s_ready.GetOrAdd(source, CreateAsync);
         }
 
-        return ready.WaitAsync(cancellationToken);
+        try
+        {
+            await ready.WaitAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not ODataProblem && ex is not OperationCanceledException)
+        {
+            s_ready.TryRemove(new(source, ready));
+            throw Unavailable(source, ex);
+        }
     }
 
     /// <summary>Claims the key in <paramref name="transaction"/>: null when this request writes, else the first request's answer.</summary>
@@ -71,8 +83,11 @@ internal static class IdempotencyRecords
             ct, claim.Id, answer.Status, answer.EncodeHeaders(), answer.Body);
     }
 
-    /// <summary>Deletes the records older than the window, at most every ten minutes per source; a failure only waits for the next.</summary>
-    public static async Task PurgeIfDueAsync(DataSource source, DbConnection connection, IdempotencyClaim claim)
+    /// <summary>
+    /// Deletes the records older than the window, at most every ten minutes per source, in the background on a
+    /// connection of its own (never in a client's request); a failure only waits for the next.
+    /// </summary>
+    public static void PurgeIfDue(DataSource source, IdempotencyClaim claim)
     {
         var last = s_purged.GetOrAdd(source, DateTimeOffset.MinValue);
         if (claim.Now - last < PurgeEvery || !s_purged.TryUpdate(source, claim.Now, last))
@@ -80,58 +95,76 @@ internal static class IdempotencyRecords
             return;
         }
 
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await using var connection = await source.OpenWriteConnectionAsync(CancellationToken.None);
+                await ExecuteAsync(source, connection, null, $"DELETE FROM {Table(source)} WHERE created_ms < {source.Dialect.Placeholder(0)}", CancellationToken.None, claim.Cutoff.ToUnixTimeMilliseconds());
+            }
+            catch (Exception ex) when (ex is DbException or SourceUnavailableException or InvalidOperationException)
+            {
+                // Expired records are also skipped when read: the next purge deletes them.
+            }
+        });
+    }
+
+    private static async Task CreateAsync(DataSource source)
+    {
+        await using var connection = await source.OpenWriteConnectionAsync(CancellationToken.None);
+        if (await ExistsAsync(source, connection))
+        {
+            return;
+        }
+
+        var postgres = source.Provider == SourceProvider.PostgreSql;
+        var blob = postgres ? "bytea" : "BLOB";
         try
         {
-            await ExecuteAsync(source, connection, null, $"DELETE FROM {Table(source)} WHERE created_ms < {source.Dialect.Placeholder(0)}", CancellationToken.None, claim.Cutoff.ToUnixTimeMilliseconds());
+            var schema = Parts(source).Schema;
+            if (postgres && schema is not null)
+            {
+                // Only when it is missing: CREATE SCHEMA IF NOT EXISTS wants the right to create schemas even then.
+                await using var has = Command(source, connection, null, $"SELECT count(*) FROM pg_namespace WHERE nspname = {source.Dialect.Placeholder(0)}", schema);
+                if (await has.ExecuteScalarAsync() is 0L)
+                {
+                    await ExecuteAsync(source, connection, null, $"CREATE SCHEMA IF NOT EXISTS {SqlDialect.Quote(schema)}", CancellationToken.None);
+                }
+            }
+
+            await ExecuteAsync(source, connection, null, $"CREATE TABLE IF NOT EXISTS {Table(source)} (id {blob} PRIMARY KEY, fingerprint {blob} NOT NULL, created_ms bigint NOT NULL, status integer, headers text, body {blob})", CancellationToken.None);
         }
         catch (DbException)
         {
-            // Expired records are also skipped when read: the next purge deletes them.
+            if (!await ExistsAsync(source, connection))
+            {
+                throw; // the writing role may not create it: EnsureAsync says what to do
+            }
+
+            // Another instance (or request) created it at the same moment.
         }
     }
 
-    private static async Task CreateAsync(DataSource source, DbConnection connection)
+    private static async Task<bool> ExistsAsync(DataSource source, DbConnection connection)
     {
-        var name = source.IdempotencyTable;
-        var parts = name.Split('.', 2);
-        var postgres = source.Provider == SourceProvider.PostgreSql;
-        if (postgres)
-        {
-            await using var exists = Command(source, connection, null, $"SELECT to_regclass({source.Dialect.Placeholder(0)}) IS NOT NULL", Table(source));
-            if (await exists.ExecuteScalarAsync() is true)
-            {
-                return;
-            }
-        }
-
-        var blob = postgres ? "bytea" : "BLOB";
-        var statements = new List<string>();
-        if (postgres && parts.Length == 2)
-        {
-            statements.Add($"CREATE SCHEMA IF NOT EXISTS {SqlDialect.Quote(parts[0])}");
-        }
-
-        statements.Add($"CREATE TABLE IF NOT EXISTS {Table(source)} (id {blob} PRIMARY KEY, fingerprint {blob} NOT NULL, created_ms bigint NOT NULL, status integer, headers text, body {blob})");
-        try
-        {
-            foreach (var statement in statements)
-            {
-                await ExecuteAsync(source, connection, null, statement, CancellationToken.None);
-            }
-        }
-        catch (DbException ex)
-        {
-            throw new ODataProblem(503, "WritesUnavailable",
-                $"Idempotency-Key needs the table {name} in the source '{source.Name}', and the writing role could not create it. Its operator must create it (README, \"Idempotent retries\") or name another with IdempotencyTable.", IdempotencyClaim.Header, inner: ex);
-        }
+        var sql = source.Provider == SourceProvider.PostgreSql
+            ? $"SELECT to_regclass({source.Dialect.Placeholder(0)}) IS NOT NULL"
+            : $"SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = {source.Dialect.Placeholder(0)} COLLATE NOCASE";
+        await using var exists = Command(source, connection, null, sql, source.Provider == SourceProvider.PostgreSql ? Table(source) : Parts(source).Name);
+        return await exists.ExecuteScalarAsync() is true or 1L;
     }
+
+    private static ODataProblem Unavailable(DataSource source, Exception inner)
+        => new(503, "WritesUnavailable",
+            $"Idempotency-Key needs the table {source.IdempotencyTable} in the source '{source.Name}', and it could not be found or created. Its operator must create it (README, \"Idempotent retries\") or name another with IdempotencyTable.", IdempotencyClaim.Header, inner: inner);
+
+    /// <summary>The table's schema (PostgreSQL: the name's first part, else <c>public</c>) and name (SQLite: the whole setting).</summary>
+    private static (string? Schema, string Name) Parts(DataSource source) => DataSource.IdempotencyParts(source.Provider, source.IdempotencyTable);
 
     private static string Table(DataSource source)
     {
-        var parts = source.IdempotencyTable.Split('.', 2);
-        return parts.Length == 2 && source.Provider == SourceProvider.PostgreSql
-            ? SqlDialect.Quote(parts[0]) + "." + SqlDialect.Quote(parts[1])
-            : SqlDialect.Quote(source.IdempotencyTable);
+        var (schema, name) = Parts(source);
+        return schema is null ? SqlDialect.Quote(name) : SqlDialect.Quote(schema) + "." + SqlDialect.Quote(name);
     }
 
     private static async Task<int> ExecuteAsync(DataSource source, DbConnection connection, DbTransaction? transaction, string sql, CancellationToken ct, params object[] values)

@@ -85,61 +85,80 @@ internal sealed class WriteExecutor(ILogger<WriteExecutor> logger)
 
     private async Task<WriteAnswer> RunAsync(PublishedSet set, string principal, WriteReply reply, Func<DbConnection, DbTransaction, CancellationToken, Task<WriteResult>> work, CancellationToken cancellationToken)
     {
-        var claim = reply.Claim;
-        for (var attempt = 1; ; attempt++)
+        var attempted = false;
+        try
         {
-            using var slot = await QueryExecutor.TakeSlotAsync(set, principal, cancellationToken);
-            await using var connection = await set.Source.OpenWriteConnectionAsync(cancellationToken);
-            if (claim is not null)
+            for (var attempt = 1; ; attempt++)
             {
-                await IdempotencyRecords.EnsureAsync(set.Source, connection, cancellationToken);
-            }
-
-            await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-            try
-            {
-                if (claim is not null && await IdempotencyRecords.ClaimAsync(set.Source, connection, transaction, claim, cancellationToken) is { } replay)
+                var (answer, retry) = await AttemptAsync(set, principal, reply, work, attempt, () => attempted = true, cancellationToken);
+                if (!retry)
                 {
-                    await RollBackAsync(transaction);
-                    return replay;
+                    return answer!;
                 }
-
-                var answer = reply.Render(await work(connection, transaction, cancellationToken));
-                if (claim is not null)
-                {
-                    await IdempotencyRecords.RecordAsync(set.Source, connection, transaction, claim, answer, cancellationToken);
-                }
-
-                await transaction.CommitAsync(cancellationToken);
-                if (claim is not null)
-                {
-                    await IdempotencyRecords.PurgeIfDueAsync(set.Source, connection, claim);
-                }
-
-                return answer;
             }
-            catch (DbException ex)
+        }
+        finally
+        {
+            if (attempted)
             {
-                await RollBackAsync(transaction);
-                var (refusal, constraint) = WriteRefusals.Classify(ex);
-                if (refusal == WriteRefusal.Conflict && attempt < Attempts && !cancellationToken.IsCancellationRequested)
-                {
-                    continue;
-                }
-
-                throw Refused(set, refusal, constraint, ex);
-            }
-            catch
-            {
-                // A 404, a 403 or a cancelled request: nothing of the write stays.
-                await RollBackAsync(transaction);
-                throw;
-            }
-            finally
-            {
-                // Whatever the outcome (a commit whose answer was lost included): cached reads of the source are from before.
+                // Whatever the outcome (a commit whose answer was lost included), cached reads of the source are from
+                // before: told here and to the other instances once the slot and the connection are given back.
                 await set.Source.NoteWriteAsync();
             }
+        }
+    }
+
+    /// <summary>One attempt in its own transaction; a serialization failure or deadlock before the last attempt asks for another.</summary>
+    private async Task<(WriteAnswer? Answer, bool Retry)> AttemptAsync(PublishedSet set, string principal, WriteReply reply, Func<DbConnection, DbTransaction, CancellationToken, Task<WriteResult>> work, int attempt, Action writing, CancellationToken cancellationToken)
+    {
+        var claim = reply.Claim;
+        using var slot = await QueryExecutor.TakeSlotAsync(set, principal, cancellationToken);
+        await using var connection = await set.Source.OpenWriteConnectionAsync(cancellationToken);
+        if (claim is not null)
+        {
+            await IdempotencyRecords.EnsureAsync(set.Source, cancellationToken);
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+        try
+        {
+            if (claim is not null && await IdempotencyRecords.ClaimAsync(set.Source, connection, transaction, claim, cancellationToken) is { } replay)
+            {
+                await RollBackAsync(transaction);
+                return (replay, false);
+            }
+
+            writing();
+            var answer = reply.Render(await work(connection, transaction, cancellationToken));
+            if (claim is not null)
+            {
+                await IdempotencyRecords.RecordAsync(set.Source, connection, transaction, claim, answer, cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            if (claim is not null)
+            {
+                IdempotencyRecords.PurgeIfDue(set.Source, claim);
+            }
+
+            return (answer, false);
+        }
+        catch (DbException ex)
+        {
+            await RollBackAsync(transaction);
+            var (refusal, constraint) = WriteRefusals.Classify(ex);
+            if (refusal == WriteRefusal.Conflict && attempt < Attempts && !cancellationToken.IsCancellationRequested)
+            {
+                return (null, true);
+            }
+
+            throw Refused(set, refusal, constraint, ex);
+        }
+        catch
+        {
+            // A 404, a 403 or a cancelled request: nothing of the write stays.
+            await RollBackAsync(transaction);
+            throw;
         }
     }
 

@@ -88,7 +88,14 @@ internal sealed class WriteResponder(RequestPlanner planner, WriteExecutor execu
         var keyText = key is null ? string.Empty : ContextUrl.KeyText(key);
         var precondition = operation == WriteOperations.Insert ? null : Precondition(context, set, key!, now);
         var body = operation == WriteOperations.Delete ? ReadOnlyMemory<byte>.Empty : await ReadBodyAsync(context, limits);
-        var claim = IdempotencyClaim.From(context.Request.Headers[IdempotencyClaim.Header], request.Scope.Principal, method, request.Relative, body.Span, now, TimeSpan.FromHours(set.Source.Options.IdempotencyWindowHours));
+        var keyed = context.Request.Headers[IdempotencyClaim.Header];
+        if (keyed.Count > 0 && request.Scope.Principal is Security.Identities.Anonymous or "unnamed")
+        {
+            // Keys belong to a caller: callers who share one identity could replay or block each other's writes.
+            throw new ODataProblem(400, "BadRequest", "Idempotency-Key needs a caller who signs in under a name of its own (a user, an API key, a token with a subject): send the write without it, or sign in.", IdempotencyClaim.Header);
+        }
+
+        var claim = IdempotencyClaim.From(keyed, request.Scope.Principal, method, request.Relative, body.Span, now, TimeSpan.FromHours(Math.Max(1, set.Source.Options.IdempotencyWindowHours)));
         var reply = new WriteReply(claim, result => Answer(request, prepared, operation, result.Row));
         WriteAnswer answer;
         if (operation == WriteOperations.Delete)

@@ -24,7 +24,7 @@ internal sealed partial class ModelBuilder
     public IReadOnlySet<string> TrackedSets { get; init; } = new HashSet<string>();
 
     /// <summary>
-    /// Schemas that hold the server's own tables (change tracking's store, when sets are tracked): never published,
+    /// Schemas that hold the server's own tables (change tracking's store): never published,
     /// whatever a source's Publish patterns say — they hold keys and old rows of tracked tables.
     /// </summary>
     public IReadOnlySet<string> ServerSchemas { get; init; } = new HashSet<string>();

@@ -237,7 +237,8 @@ internal sealed partial class ModelHost(
         var builder = new ModelBuilder
         {
             TrackedSets = new HashSet<string>(settings.ChangeTracking.Sets, StringComparer.Ordinal),
-            ServerSchemas = settings.ChangeTracking.Sets.Count > 0 ? new HashSet<string>([settings.ChangeTracking.StoreSchema], StringComparer.Ordinal) : new HashSet<string>(),
+            // Also when tracking is off: a store left in a source's database still holds old rows.
+            ServerSchemas = new HashSet<string>([settings.ChangeTracking.StoreSchema], StringComparer.Ordinal),
         };
         var model = builder.Build(discovered);
         errors.AddRange(builder.Errors);

@@ -46,23 +46,52 @@ internal abstract class DataSource : IAsyncDisposable
     /// <summary>Who else hears of this source's writes (the other instances); set by the server that made the source.</summary>
     public WriteNotices? Notices { get; set; }
 
+    // The generation packs three counts into one long, changed together by compare-and-swap: how often the shared
+    // counter was found reset (bits 48-63), the highest shared (Redis) number seen (bits 16-47), and this instance's
+    // writes no shared number has confirmed yet (bits 0-15). Any change of any part changes every cache key.
+    private const int SharedShift = 16;
+    private const int ResetShift = 48;
+    private const long PendingMask = 0xFFFF;
+    private const long SharedMask = 0xFFFF_FFFFL;
+
     /// <summary>
     /// A write to this source was attempted (committed or not): cached reads of it are from before, here at once and on
-    /// the other instances when <see cref="Notices"/> has told them.
+    /// the other instances once <see cref="Notices"/> has told them (then the shared number replaces the pending count).
     /// </summary>
     public Task NoteWriteAsync()
     {
-        var generation = Interlocked.Increment(ref _writeGeneration);
-        return Notices?.NotifyAsync(this, generation) ?? Task.CompletedTask;
+        Update(state => (state & PendingMask) == PendingMask ? state : state + 1);
+        return Notices?.NotifyAsync(this) ?? Task.CompletedTask;
     }
 
-    /// <summary>Another instance wrote, or this one learnt the source's shared generation: at least <paramref name="generation"/>.</summary>
-    public void ObserveWrite(long generation)
+    /// <summary>This instance's write got <paramref name="shared"/> from the shared counter: one pending write is confirmed.</summary>
+    public void ConfirmWrite(long shared)
+        => Update(state => Pack(Resets(state), Math.Max(Shared(state), shared), Math.Max((state & PendingMask) - 1, 0)));
+
+    /// <summary>
+    /// The shared counter said <paramref name="shared"/> (another instance's write, or the once-a-second read). A
+    /// message may be older than one seen before (never a step back); the counter read lower than seen means it was
+    /// reset (Redis restarted without its data): then the reset count moves, so no key of before comes back.
+    /// </summary>
+    public void ObserveWrite(long shared, bool counterRead = false)
+        => Update(state => shared > Shared(state) ? Pack(Resets(state), shared, state & PendingMask)
+            : counterRead && shared < Shared(state) ? Pack(Resets(state) + 1, shared, state & PendingMask)
+            : state);
+
+    private static long Shared(long state) => (state >> SharedShift) & SharedMask;
+
+    private static long Resets(long state) => (long)((ulong)state >> ResetShift);
+
+    private static long Pack(long resets, long shared, long pending)
+        => (resets << ResetShift) | ((shared & SharedMask) << SharedShift) | (pending & PendingMask);
+
+    private void Update(Func<long, long> change)
     {
         var current = Volatile.Read(ref _writeGeneration);
-        while (current < generation)
+        while (true)
         {
-            var seen = Interlocked.CompareExchange(ref _writeGeneration, generation, current);
+            var next = change(current);
+            var seen = Interlocked.CompareExchange(ref _writeGeneration, next, current);
             if (seen == current)
             {
                 return;
@@ -81,12 +110,28 @@ internal abstract class DataSource : IAsyncDisposable
     public string IdempotencyTable => Options.IdempotencyTable is { Length: > 0 } name ? name
         : Provider == SourceProvider.PostgreSql ? "odv_writes.idempotency" : "odv_idempotency";
 
-    /// <summary>Whether <paramref name="dbObject"/> is <see cref="IdempotencyTable"/>.</summary>
+    /// <summary>Whether <paramref name="dbObject"/> is <see cref="IdempotencyTable"/> (as the server names and creates it).</summary>
     public bool IsServerTable(DbObject dbObject)
     {
-        var parts = IdempotencyTable.Split('.', 2);
-        var (schema, name) = parts.Length == 2 ? (parts[0], parts[1]) : (Provider == SourceProvider.PostgreSql ? "public" : dbObject.Schema, parts[0]);
-        return string.Equals(dbObject.Name, name, StringComparison.Ordinal) && string.Equals(dbObject.Schema, schema, StringComparison.Ordinal);
+        var (schema, name) = IdempotencyParts(Provider, IdempotencyTable);
+        return Provider == SourceProvider.PostgreSql
+            ? string.Equals(dbObject.Schema, schema, StringComparison.Ordinal) && string.Equals(dbObject.Name, name, StringComparison.Ordinal)
+            : string.Equals(dbObject.Name, name, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// How <paramref name="table"/> is read: on PostgreSQL <c>schema.name</c> (a bare name is in <c>public</c>, whatever the
+    /// writing role's search path); elsewhere the whole setting is one table name.
+    /// </summary>
+    public static (string? Schema, string Name) IdempotencyParts(SourceProvider provider, string table)
+    {
+        if (provider != SourceProvider.PostgreSql)
+        {
+            return (null, table);
+        }
+
+        var parts = table.Split('.', 2);
+        return parts.Length == 2 ? (parts[0], parts[1]) : ("public", parts[0]);
     }
 
     public abstract SourceProvider Provider { get; }

@@ -6,19 +6,19 @@ namespace OData.Virtualization.Sources;
 /// </summary>
 internal sealed class WriteNotices
 {
-    private volatile Func<DataSource, long, Task>? _listener;
+    private volatile Func<DataSource, Task>? _listener;
 
     /// <summary>Sets the one listener (a second replaces the first).</summary>
-    public void Listen(Func<DataSource, long, Task> listener) => _listener = listener;
+    public void Listen(Func<DataSource, Task> listener) => _listener = listener;
 
-    /// <summary>Tells the listener that <paramref name="source"/> moved to <paramref name="generation"/>; never throws.</summary>
-    public async Task NotifyAsync(DataSource source, long generation)
+    /// <summary>Tells the listener that <paramref name="source"/> was written to; never throws.</summary>
+    public async Task NotifyAsync(DataSource source)
     {
         if (_listener is { } listener)
         {
             try
             {
-                await listener(source, generation);
+                await listener(source);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
