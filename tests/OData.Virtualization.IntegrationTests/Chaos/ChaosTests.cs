@@ -54,8 +54,12 @@ public sealed class ChaosTests(Xunit.Abstractions.ITestOutputHelper output)
         settings["OData:Cache:EncryptionKeys:0"] = "k1:" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         settings["OData:Refresh:NotifyChannel"] = string.Empty;
         settings["OData:Refresh:IntervalSeconds"] = "0";
+        // A 1 s connect timeout can miss the first discovery on a loaded CI machine: the source is then tried again each
+        // second (as a production server does every 30 s), and the load starts once the ledger is served.
+        settings["OData:Refresh:UnavailableRetrySeconds"] = "1";
         await using var server = new InProcessServer(settings);
         var root = server.StartKestrel();
+        await WaitUntilServedAsync(server, "ledger?$top=1", TimeSpan.FromSeconds(60));
 
         var tally = new Tally();
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
@@ -113,6 +117,25 @@ public sealed class ChaosTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.True(tally.Unexpected.IsEmpty, "answers that must never happen:\n" + string.Join('\n', tally.Unexpected.Take(20)));
         Assert.True(free.Free, $"{free.Active} statement slots still taken after the run");
         Assert.True(ready == HealthStatus.Healthy, $"readiness is {ready} 10 s after the run");
+    }
+
+    private static async Task WaitUntilServedAsync(InProcessServer server, string url, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        var last = string.Empty;
+        while (deadline.Elapsed < timeout)
+        {
+            using var response = await server.Client.GetAsync(url);
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            last = $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
+            await Task.Delay(250);
+        }
+
+        Assert.Fail($"'{url}' was not served within {timeout.TotalSeconds:0} s of the start (the source was not discovered): {last}");
     }
 
     private static async Task LoadAsync(InProcessServer server, Truth truth, Tally tally, Random random, CancellationToken stop)
