@@ -232,21 +232,6 @@ public sealed class MariaDbServer : IAsyncDisposable
             .FirstOrDefault(File.Exists);
     }
 
-    private static async Task RunAsync(string program, string arguments)
-    {
-        var start = new ProcessStartInfo("/bin/sh", ["-c", program + " " + arguments])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"'{program} {arguments}' failed ({process.ExitCode}): {await error} {await output}");
-        }
-    }
+    /// <summary>Runs a command line to its end (within 2 minutes), as the PostgreSQL cluster runs its tools.</summary>
+    private static Task RunAsync(string program, string arguments) => PostgresCluster.RunAsync(program, arguments);
 }

@@ -248,7 +248,8 @@ public sealed class PostgresCluster : IAsyncDisposable
         return _asRoot ? RunAsync("runuser", $"-u postgres -- {path} {arguments}") : RunAsync(path, arguments);
     }
 
-    private static async Task RunAsync(string program, string arguments)
+    /// <summary>Runs <paramref name="program"/> with <paramref name="arguments"/> through the shell, within 2 minutes; a non-zero exit throws with its output.</summary>
+    internal static async Task RunAsync(string program, string arguments)
     {
         var start = new ProcessStartInfo("/bin/sh", ["-c", program + " " + arguments])
         {
