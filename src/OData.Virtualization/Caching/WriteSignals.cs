@@ -67,11 +67,6 @@ internal sealed class WriteSignals(DistributedLevel level, WriteNotices notices,
 
     private async Task PublishAsync(DataSource source)
     {
-        if (level.IsAvailable != true)
-        {
-            return; // Redis is down or just failed: the write stays pending on this instance (its keys stay its own)
-        }
-
         using var budget = new CancellationTokenSource(PublishTimeout, time);
         try
         {
