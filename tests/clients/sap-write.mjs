@@ -6,6 +6,8 @@
 //
 // Prints the entity as created (the server's answer), as read back by key, as updated, the request the SDK sent with
 // a stale version (its error), and whether the delete passed. Values are written as the server writes them in JSON.
+// With "changesets": {"committed":[{…},{…}],"failing":[{…},{…}]} in the spec, also creates each list's entities in
+// one $batch change set of the SDK's (service.batch(service.changeset(…))) and prints what each batch answered.
 import { camelCase } from '@sap-cloud-sdk/util';
 import { parseArguments, run } from './common.mjs';
 import { entityApi, field, loadService, plain, typed } from './sap-client.mjs';
@@ -60,7 +62,20 @@ await run(async () => {
     gone = failure(error);
   }
 
+  let changesets = null;
+  if (spec.changesets) {
+    const creates = list => list.map(values => api.requestBuilder().create(api.entityBuilder().fromJson(entityValues(api, values))));
+    const described = async list => {
+      const responses = await service.batch(service.changeset(...creates(list))).execute(destination);
+      return responses.map(response => response.isWriteResponses()
+        ? { kind: 'changeset', statuses: response.responses.map(w => w.httpCode), created: response.responses.map(w => plain(api, w.as(api))) }
+        : { kind: response.isError() ? 'error' : 'read', status: response.httpCode, body: response.body ?? null });
+    };
+    changesets = { committed: await described(spec.changesets.committed), failing: await described(spec.changesets.failing) };
+  }
+
   return {
+    changesets,
     created: plain(api, created),
     createdVersion: created.versionIdentifier ?? null,
     read: plain(api, read),

@@ -13,14 +13,15 @@ namespace OData.Virtualization.Execution;
 /// <summary>What a write did: the row as the caller now reads it (null after a delete).</summary>
 internal sealed record WriteResult(BufferedRow? Row);
 
+/// <summary>How a write answers: <paramref name="Render"/> makes the answer from the result before the commit, so that an
+/// <paramref name="Claim"/> (an <c>Idempotency-Key</c>) can be stored with the write; in a <c>$batch</c> change set, the
+/// write runs in <paramref name="ChangeSet"/>'s transaction and commits with it.</summary>
+internal sealed record WriteReply(IdempotencyClaim? Claim, Func<WriteResult, WriteAnswer> Render, ChangeSetTransaction? ChangeSet = null);
+
 /// <summary>
 /// A condition on the row as it is before an update or delete (<c>If-Match</c>): <paramref name="Read"/> reads it (and
 /// locks it, where the source can), <paramref name="Holds"/> decides; a row that is there but fails it is a 412.
 /// </summary>
-/// <summary>How a write answers: <paramref name="Render"/> makes the answer from the result before the commit, so that an
-/// <paramref name="Claim"/> (an <c>Idempotency-Key</c>) can be stored with the write.</summary>
-internal sealed record WriteReply(IdempotencyClaim? Claim, Func<WriteResult, WriteAnswer> Render);
-
 internal sealed record Precondition(SqlStatement Read, IReadOnlyList<PublishedColumn> Columns, Func<BufferedRow, bool> Holds);
 
 /// <summary>
@@ -85,6 +86,11 @@ internal sealed class WriteExecutor(ILogger<WriteExecutor> logger)
 
     private async Task<WriteAnswer> RunAsync(PublishedSet set, string principal, WriteReply reply, Func<DbConnection, DbTransaction, CancellationToken, Task<WriteResult>> work, CancellationToken cancellationToken)
     {
+        if (reply.ChangeSet is { } changeSet)
+        {
+            return await InChangeSetAsync(set, principal, reply, changeSet, work, cancellationToken);
+        }
+
         var attempted = false;
         try
         {
@@ -159,6 +165,38 @@ internal sealed class WriteExecutor(ILogger<WriteExecutor> logger)
             // A 404, a 403 or a cancelled request: nothing of the write stays.
             await RollBackAsync(transaction);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// One write of a change set, in its transaction: no retry after a conflict (the change set's earlier writes would
+    /// need one too) and no commit (the change set commits when its last write succeeded).
+    /// </summary>
+    private async Task<WriteAnswer> InChangeSetAsync(PublishedSet set, string principal, WriteReply reply, ChangeSetTransaction changeSet, Func<DbConnection, DbTransaction, CancellationToken, Task<WriteResult>> work, CancellationToken cancellationToken)
+    {
+        var (connection, transaction) = await changeSet.EnterAsync(set, principal, cancellationToken);
+        try
+        {
+            return reply.Render(await work(connection, transaction, cancellationToken));
+        }
+        catch (DbException ex)
+        {
+            var (refusal, constraint) = WriteRefusals.Classify(ex);
+            throw Refused(set, refusal, constraint, ex);
+        }
+    }
+
+    /// <summary>Commits <paramref name="changeSet"/>; a refusal of the database at the commit (a deferred constraint, a serialization failure) as an OData error.</summary>
+    public async Task CommitAsync(ChangeSetTransaction changeSet, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await changeSet.CommitAsync(cancellationToken);
+        }
+        catch (DbException ex) when (changeSet.First is { } set)
+        {
+            var (refusal, constraint) = WriteRefusals.Classify(ex);
+            throw Refused(set, refusal, constraint, ex);
         }
     }
 

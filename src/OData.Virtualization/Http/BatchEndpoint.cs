@@ -12,11 +12,12 @@ namespace OData.Virtualization.Http;
 /// Serves <c>POST {root}/$batch</c> on both service roots: reads the batch (<see cref="BatchReader"/>), signs the caller
 /// in once, runs every part through <see cref="ODataEndpoint"/> as a request of its own (<see cref="BatchPartContext"/>:
 /// the same admission, policies, limits and cache as if it came alone), one after the other, and writes each answer as
-/// it comes (<see cref="BatchResponseWriter"/>). Only reads are served: a write part gets the endpoint's 405 and a change
-/// set a 400, each for that part only. Without <c>Prefer: odata.continue-on-error</c> the batch stops after the first
-/// part that fails (OData 4.01 Protocol §8.2.8.3); with it, a part that depends on a failed one is a 424.
+/// it comes (<see cref="BatchResponseWriter"/>). A write part is a write of its own (the endpoint's 405 where the set is
+/// read-only); a change set's writes share one transaction (<see cref="BatchRun"/>). Without
+/// <c>Prefer: odata.continue-on-error</c> the batch stops after the first part that fails (OData 4.01 Protocol
+/// §8.2.8.3); with it, a part that depends on a failed one is a 424.
 /// </summary>
-internal sealed class BatchEndpoint(ODataEndpoint endpoint, Gatekeeper gatekeeper, IOptionsMonitor<VirtualizationOptions> options, ILoggerFactory loggers, ILogger<BatchEndpoint> logger)
+internal sealed class BatchEndpoint(ODataEndpoint endpoint, Execution.WriteExecutor executor, Gatekeeper gatekeeper, IOptionsMonitor<VirtualizationOptions> options, ILoggerFactory loggers, ILogger<BatchEndpoint> logger)
 {
     private readonly ILogger _requests = loggers.CreateLogger(RequestTelemetry.Category);
 
@@ -70,7 +71,7 @@ internal sealed class BatchEndpoint(ODataEndpoint endpoint, Gatekeeper gatekeepe
 
             started = true;
             parts = batch.Parts.Count;
-            run = new BatchRun(endpoint, context, target.ServiceRoot, prefix, salesforce, settings.Security.ApiKeyHeader, budget.Token);
+            run = new BatchRun(endpoint, executor, context, target.ServiceRoot, prefix, salesforce, settings.Security.ApiKeyHeader, budget.Token);
             var writer = await BatchResponseWriter.StartAsync(context, json, target.ServiceRoot);
             if (await run.RunAsync(batch, writer, continueOnError, seconds))
             {

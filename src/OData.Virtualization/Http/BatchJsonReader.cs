@@ -86,7 +86,8 @@ internal static class BatchJsonReader
                     throw Malformed($"the url of request '{id}' is not a valid URL");
                 }
 
-                parts.Add(new BatchPart(id, method.ToUpperInvariant(), resolved, Headers(request, id), DependsOn(request, id, known, group), group));
+                var headers = Headers(request, id);
+                parts.Add(new BatchPart(id, method.ToUpperInvariant(), resolved, headers, DependsOn(request, id, known, group), group, Body(request, id, headers)));
                 if (group is not null)
                 {
                     known.Add(group);
@@ -140,6 +141,47 @@ internal static class BatchJsonReader
         }
 
         return headers;
+    }
+
+    /// <summary>
+    /// The request's <c>body</c> as bytes (§19.1): JSON as it is written, with <c>Content-Type: application/json</c> when
+    /// the request names none; a string is the body's text for a <c>text/*</c> or JSON content type, and base64url for
+    /// any other.
+    /// </summary>
+    private static ReadOnlyMemory<byte> Body(JsonElement request, string id, List<KeyValuePair<string, string>> headers)
+    {
+        if (!request.TryGetProperty("body", out var body) || body.ValueKind == JsonValueKind.Null)
+        {
+            return ReadOnlyMemory<byte>.Empty;
+        }
+
+        var contentType = headers.FirstOrDefault(h => string.Equals(h.Key, "Content-Type", StringComparison.OrdinalIgnoreCase)).Value;
+        if (contentType is null)
+        {
+            headers.Add(new("Content-Type", "application/json"));
+            contentType = "application/json";
+        }
+
+        var json = contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) || contentType.Contains("+json", StringComparison.OrdinalIgnoreCase);
+        if (body.ValueKind != JsonValueKind.String || json)
+        {
+            return json ? System.Text.Encoding.UTF8.GetBytes(body.GetRawText())
+                : throw Malformed($"the body of request '{id}' is JSON, but its Content-Type is '{contentType}'");
+        }
+
+        if (contentType.StartsWith("text/", StringComparison.OrdinalIgnoreCase))
+        {
+            return System.Text.Encoding.UTF8.GetBytes(body.GetString()!);
+        }
+
+        try
+        {
+            return System.Buffers.Text.Base64Url.DecodeFromChars(body.GetString()!);
+        }
+        catch (FormatException)
+        {
+            throw Malformed($"the body of request '{id}' is not base64url, as a body of type '{contentType}' is written");
+        }
     }
 
     private static List<string> DependsOn(JsonElement request, string id, HashSet<string> known, string? group)

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Features.Authentication;
 using Microsoft.Net.Http.Headers;
+using OData.Virtualization.Execution;
 using OData.Virtualization.Security;
 
 namespace OData.Virtualization.Http;
@@ -14,7 +15,7 @@ namespace OData.Virtualization.Http;
 /// connection, caller and cancellation, with the part's method, target and headers, and a buffer for its response. The
 /// endpoint serves it exactly as if it had come alone. The batch's credentials are the part's: its own
 /// <c>Authorization</c> or API key header is dropped, and the caller the batch signed in as is handed over (no second
-/// password check).
+/// password check). A part of a change set carries the change set's transaction (<see cref="ChangeSetTransaction"/>).
 /// </summary>
 internal sealed class BatchPartContext : IHttpRequestLifetimeFeature
 {
@@ -27,7 +28,7 @@ internal sealed class BatchPartContext : IHttpRequestLifetimeFeature
 
     private readonly MemoryStream _body = new();
 
-    private BatchPartContext(HttpContext parent, string method, string rawTarget, string index, CancellationToken aborted)
+    private BatchPartContext(HttpContext parent, string method, string rawTarget, string index, ReadOnlyMemory<byte> body, CancellationToken aborted)
     {
         RequestAborted = aborted;
         var features = new FeatureCollection();
@@ -42,6 +43,7 @@ internal sealed class BatchPartContext : IHttpRequestLifetimeFeature
             Path = PathString.FromUriComponent(path[parent.Request.PathBase.ToUriComponent().Length..]).Value ?? "/",
             QueryString = queryAt < 0 ? string.Empty : rawTarget[queryAt..],
             RawTarget = rawTarget,
+            Body = new MemoryStream(body.ToArray(), writable: false),
         });
         features.Set<IHttpResponseFeature>(new HttpResponseFeature());
         features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(_body));
@@ -69,9 +71,14 @@ internal sealed class BatchPartContext : IHttpRequestLifetimeFeature
     /// The context of a part with <paramref name="method"/>, <paramref name="rawTarget"/> (path and query, as sent) and the
     /// part's own headers, less those that belong to the batch; the batch's credentials and its signed-in caller instead.
     /// </summary>
-    public static BatchPartContext Create(HttpContext parent, int index, string method, string rawTarget, IEnumerable<KeyValuePair<string, string>> headers, string apiKeyHeader, CancellationToken aborted)
+    public static BatchPartContext Create(HttpContext parent, int index, string method, string rawTarget, IEnumerable<KeyValuePair<string, string>> headers, string apiKeyHeader, CancellationToken aborted, ReadOnlyMemory<byte> body = default, ChangeSetTransaction? changeSet = null)
     {
-        var part = new BatchPartContext(parent, method, rawTarget, (index + 1).ToString(CultureInfo.InvariantCulture), aborted);
+        var part = new BatchPartContext(parent, method, rawTarget, (index + 1).ToString(CultureInfo.InvariantCulture), body, aborted);
+        if (changeSet is not null)
+        {
+            part.Context.Features.Set(changeSet);
+        }
+
         var target = part.Context.Request.Headers;
         foreach (var (name, value) in headers)
         {
@@ -79,6 +86,11 @@ internal sealed class BatchPartContext : IHttpRequestLifetimeFeature
             {
                 target.Append(name, value);
             }
+        }
+
+        if (!body.IsEmpty)
+        {
+            target.ContentLength = body.Length;
         }
 
         var source = parent.Request.Headers;

@@ -86,7 +86,8 @@ internal static class BatchReader
                             operation.Url,
                             [.. operation.Headers],
                             [.. operation.DependsOnIds ?? []],
-                            operation.GroupId ?? changeset));
+                            operation.GroupId ?? changeset,
+                            Body(operation)));
                         break;
                 }
             }
@@ -112,6 +113,15 @@ internal static class BatchReader
         }
 
         return new BatchRequest(false, parts);
+    }
+
+    /// <summary>The part's body as sent (bounded by the batch's own size limit); empty for a GET.</summary>
+    private static ReadOnlyMemory<byte> Body(ODataBatchOperationRequestMessage operation)
+    {
+        using var stream = operation.GetStream();
+        using var body = new MemoryStream();
+        stream.CopyTo(body);
+        return body.Length == 0 ? ReadOnlyMemory<byte>.Empty : body.ToArray();
     }
 
     private static ODataProblem Malformed(string complaint, Exception inner)

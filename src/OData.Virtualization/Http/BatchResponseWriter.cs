@@ -102,6 +102,15 @@ internal sealed class BatchResponseWriter
         return buffer.WrittenMemory;
     }
 
+    /// <summary>Starts the answers of a change set: a nested multipart/mixed part, or JSON answers that carry <c>atomicityGroup</c>.</summary>
+    public Task StartChangeSetAsync(string group) => _json ? _writer.WriteStartChangesetAsync(group) : _writer.WriteStartChangesetAsync();
+
+    public async Task EndChangeSetAsync()
+    {
+        await _writer.WriteEndChangesetAsync();
+        await _writer.FlushAsync();
+    }
+
     public async Task EndAsync()
     {
         await _writer.WriteEndBatchAsync();

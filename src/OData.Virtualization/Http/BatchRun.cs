@@ -1,13 +1,17 @@
 using Microsoft.AspNetCore.Http;
 using OData.Virtualization.Errors;
+using OData.Virtualization.Execution;
 
 namespace OData.Virtualization.Http;
 
 /// <summary>
 /// Runs the parts of one <c>$batch</c> in order, one at a time (a batch is one client's work: it gets no more of the
-/// sources at once than that client's requests sent one by one would), each through <see cref="ODataEndpoint"/>.
+/// sources at once than that client's requests sent one by one would), each through <see cref="ODataEndpoint"/>; a change
+/// set's writes in one transaction (<c>BatchRun.ChangeSets.cs</c>). A part may refer to an entity an earlier part
+/// created (<c>$1</c> as its URL's first segment, OData 4.01 Protocol §11.7.3) and to the ETag an earlier part answered
+/// with (<c>If-Match: $1</c>, §11.7.4).
 /// </summary>
-internal sealed class BatchRun(ODataEndpoint endpoint, HttpContext context, string serviceRoot, string prefix, bool salesforce, string apiKeyHeader, CancellationToken budget)
+internal sealed partial class BatchRun(ODataEndpoint endpoint, WriteExecutor executor, HttpContext context, string serviceRoot, string prefix, bool salesforce, string apiKeyHeader, CancellationToken budget)
 {
     private readonly Uri _root = new(serviceRoot);
     private readonly HashSet<string> _failed = new(StringComparer.Ordinal);
@@ -26,35 +30,33 @@ internal sealed class BatchRun(ODataEndpoint endpoint, HttpContext context, stri
             var part = parts[i];
             if (part.Group is { } group)
             {
-                // A change set (atomicity group) exists to apply writes together; this service has none to apply.
                 var end = i;
                 while (end < parts.Count && parts[end].Group == group)
                 {
                     end++;
                 }
 
-                var refused = await ProblemAsync(i, ODataProblem.BadRequest("Change sets (multipart change sets, JSON atomicity groups) hold writes, and this service is read-only: send the GET requests outside a change set.", part.Id ?? group, "ChangeSetNotSupported"));
-                if (batch.Json)
+                var (completed, failed) = await RunChangeSetAsync(batch, writer, i, end, group);
+                if (!completed)
                 {
-                    for (var j = i; j < end; j++)
-                    {
-                        await writer.WriteAsync(parts[j].Id, refused);
-                        Fail(parts[j].Id);
-                    }
-                }
-                else
-                {
-                    await writer.WriteAsync(null, refused);
+                    return false; // the client went away, or a part's response broke off
                 }
 
                 Answered += end - i;
-                Failed += end - i;
-
-                Fail(group);
+                Failed += failed ? end - i : 0;
                 i = end;
-                if (!continueOnError)
+                if (failed)
                 {
-                    break;
+                    Fail(group);
+                    if (!continueOnError)
+                    {
+                        break;
+                    }
+                }
+
+                if (budget.IsCancellationRequested)
+                {
+                    break; // the change set's own answer said why
                 }
 
                 continue;
@@ -109,11 +111,22 @@ internal sealed class BatchRun(ODataEndpoint endpoint, HttpContext context, stri
     }
 
     /// <summary>One part through the endpoint; null when its response broke off after it had started.</summary>
-    private async Task<BatchAnswer?> RunPartAsync(int index, BatchPart part)
+    private async Task<BatchAnswer?> RunPartAsync(int index, BatchPart part, ChangeSetTransaction? changeSet = null)
     {
         if (!TryRelative(part.Url, out var relative))
         {
             return await ProblemAsync(index, ODataProblem.BadRequest($"The URL '{part.Url}' is not under this service root '{_root}': write it relative to the root ('erp_customers?$top=2'), from the host ('{_root.AbsolutePath}erp_customers'), or in full starting with the root.", part.Id));
+        }
+
+        if (!TryResolveReference(ref relative, out var unknown))
+        {
+            return await ProblemAsync(index, ODataProblem.BadRequest($"The URL of request '{part.Id}' starts with '${unknown}', a reference to the entity an earlier request '{unknown}' created, and no earlier request with that id created one here (a POST answered 201 or 204 with a Location). Refer to a request before this one, in the same change set for the multipart format.", part.Id));
+        }
+
+        var headers = part.Headers;
+        if (!TryResolveETags(ref headers, out unknown))
+        {
+            return await ProblemAsync(index, ODataProblem.BadRequest($"If-Match of request '{part.Id}' is '${unknown}', a reference to the ETag of an earlier request's answer, and no earlier request '{unknown}' answered with an ETag.", part.Id));
         }
 
         if (relative.Contains("%00", StringComparison.Ordinal))
@@ -123,15 +136,28 @@ internal sealed class BatchRun(ODataEndpoint endpoint, HttpContext context, stri
         }
 
         var rawTarget = context.Request.PathBase.ToUriComponent() + "/" + prefix + "/" + relative;
-        var sub = BatchPartContext.Create(context, index, part.Method, rawTarget, part.Headers, apiKeyHeader, budget);
+        var sub = BatchPartContext.Create(context, index, part.Method, rawTarget, headers, apiKeyHeader, budget, part.Body, changeSet);
         await endpoint.HandleAsync(sub.Context, salesforce);
-        return sub.Aborted ? null : await sub.AnswerAsync();
+        if (sub.Aborted)
+        {
+            return null;
+        }
+
+        var answer = await sub.AnswerAsync();
+        Remember(part.Id, answer);
+        return answer;
     }
 
     /// <summary>The target of <paramref name="url"/> relative to the service root, percent-encoding as sent; false when it is not under the root.</summary>
     private bool TryRelative(Uri url, out string relative)
     {
         relative = string.Empty;
+        if (!url.IsAbsoluteUri && url.OriginalString.StartsWith('$'))
+        {
+            relative = url.OriginalString; // a reference to an earlier part ($1), which the multipart reader leaves relative
+            return true;
+        }
+
         if (!url.IsAbsoluteUri
             || !string.Equals(url.Scheme, _root.Scheme, StringComparison.OrdinalIgnoreCase)
             || !string.Equals(url.Authority, _root.Authority, StringComparison.OrdinalIgnoreCase))

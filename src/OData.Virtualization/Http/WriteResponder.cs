@@ -75,7 +75,16 @@ internal sealed class WriteResponder(RequestPlanner planner, WriteExecutor execu
         }
         finally
         {
-            audit.Written(request.Scope.Principal, set.Name, keyText, method.ToUpperInvariant(), status, replayed, context.TraceIdentifier, System.Diagnostics.Activity.Current?.TraceId.ToHexString());
+            var (principal, trace) = (request.Scope.Principal, System.Diagnostics.Activity.Current?.TraceId.ToHexString());
+            if (context.Features.Get<ChangeSetTransaction>() is { } changeSet && status < 400)
+            {
+                // Written only if its change set commits: the line waits for the outcome.
+                changeSet.OnSettled(committed => audit.Written(principal, set.Name, keyText, method.ToUpperInvariant(), status, replayed, context.TraceIdentifier, trace, rolledBack: !committed));
+            }
+            else
+            {
+                audit.Written(principal, set.Name, keyText, method.ToUpperInvariant(), status, replayed, context.TraceIdentifier, trace);
+            }
         }
     }
 
@@ -89,6 +98,13 @@ internal sealed class WriteResponder(RequestPlanner planner, WriteExecutor execu
         var precondition = operation == WriteOperations.Insert ? null : Precondition(context, set, key!, now);
         var body = operation == WriteOperations.Delete ? ReadOnlyMemory<byte>.Empty : await ReadBodyAsync(context, limits);
         var keyed = context.Request.Headers[IdempotencyClaim.Header];
+        var changeSet = context.Features.Get<ChangeSetTransaction>();
+        if (keyed.Count > 0 && changeSet is not null)
+        {
+            // A key stands for one write; a change set is retried whole, and its writes commit or roll back together.
+            throw new ODataProblem(400, "BadRequest", "Idempotency-Key is taken on a write sent alone, not on a write inside a $batch change set: send the change set without it (a change set that failed wrote nothing), or the write alone with it.", IdempotencyClaim.Header);
+        }
+
         if (keyed.Count > 0 && request.Scope.Principal is Security.Identities.Anonymous or "unnamed")
         {
             // Keys belong to a caller: callers who share one identity could replay or block each other's writes.
@@ -96,7 +112,7 @@ internal sealed class WriteResponder(RequestPlanner planner, WriteExecutor execu
         }
 
         var claim = IdempotencyClaim.From(keyed, request.Scope.Principal, method, request.Relative, body.Span, now, TimeSpan.FromHours(Math.Max(1, set.Source.Options.IdempotencyWindowHours)));
-        var reply = new WriteReply(claim, result => Answer(request, prepared, operation, result.Row));
+        var reply = new WriteReply(claim, result => Answer(request, prepared, operation, result.Row), changeSet);
         WriteAnswer answer;
         if (operation == WriteOperations.Delete)
         {

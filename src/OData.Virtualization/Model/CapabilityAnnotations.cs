@@ -41,7 +41,7 @@ internal static class CapabilityAnnotations
             ("ContinueOnErrorSupported", new EdmBooleanConstant(true)),
             ("ReferencesInRequestBodiesSupported", new EdmBooleanConstant(false)),
             ("ReferencesAcrossChangeSetsSupported", new EdmBooleanConstant(false)),
-            ("EtagReferencesSupported", new EdmBooleanConstant(false)),
+            ("EtagReferencesSupported", new EdmBooleanConstant(true)), // If-Match: $1 (Http/BatchRun.ChangeSets.cs)
             ("RequestDependencyConditionsSupported", new EdmBooleanConstant(true)),
             ("SupportedFormats", new EdmCollectionExpression(new EdmStringConstant("multipart/mixed"), new EdmStringConstant("application/json")))));
         Add(model, container, "AsynchronousRequestsSupported", new EdmBooleanConstant(false));

@@ -7,7 +7,8 @@ namespace OData.Virtualization.IntegrationTests.Writes;
 /// <summary>
 /// A client nobody here wrote writes through us (issue 13): the SAP Cloud SDK's generator makes a typed client from our
 /// <c>$metadata</c>, and its create, update (with the entity's version in If-Match, which this set requires) and
-/// delete change a PostgreSQL table as the database then shows; a stale version is refused.
+/// delete change a PostgreSQL table as the database then shows; a stale version is refused; its <c>$batch</c> change sets
+/// commit together or not at all.
 /// </summary>
 public sealed class SapClientWriteTests : IAsyncLifetime
 {
@@ -68,6 +69,11 @@ public sealed class SapClientWriteTests : IAsyncLifetime
             create = new Dictionary<string, object?> { ["customer"] = "O'Brien & Söhne 50%", ["amount"] = 12.5m, ["due"] = "2027-01-31" },
             update = new Dictionary<string, object?> { ["amount"] = 13.75m, ["paid"] = true },
             stale = new Dictionary<string, object?> { ["customer"] = "overwritten" },
+            changesets = new
+            {
+                committed = new[] { new Dictionary<string, object?> { ["customer"] = "batch one", ["amount"] = 1m }, new Dictionary<string, object?> { ["customer"] = "batch two", ["amount"] = 2m } },
+                failing = new[] { new Dictionary<string, object?> { ["customer"] = "never stored", ["amount"] = 3m }, new Dictionary<string, object?> { ["customer"] = null, ["amount"] = 4m } },
+            },
         };
         var result = await NodeScripts.RunAsync("sap-write.mjs", [root, directory, JsonSerializer.Serialize(spec)], TimeSpan.FromSeconds(60));
 
@@ -90,6 +96,17 @@ public sealed class SapClientWriteTests : IAsyncLifetime
 
         Assert.Equal(404, result.GetProperty("deleted").GetProperty("status").GetInt32());
         Assert.Equal("0", await ScalarAsync($"SELECT count(*) FROM orders WHERE id = {id}"));
+
+        // The SDK's change sets: one that commits both creates, one whose second create is refused and stores neither.
+        var changesets = result.GetProperty("changesets");
+        var committed = Assert.Single(changesets.GetProperty("committed").EnumerateArray());
+        Assert.Equal("changeset", committed.GetProperty("kind").GetString());
+        Assert.Equal([201, 201], committed.GetProperty("statuses").EnumerateArray().Select(s => s.GetInt32()));
+        Assert.Equal(["batch one", "batch two"], committed.GetProperty("created").EnumerateArray().Select(e => e.GetProperty("customer").GetString()));
+        Assert.Equal("2", await ScalarAsync("SELECT count(*) FROM orders WHERE customer IN ('batch one', 'batch two')"));
+        var failing = Assert.Single(changesets.GetProperty("failing").EnumerateArray());
+        Assert.True(failing.GetProperty("kind").GetString() == "error" && failing.GetProperty("status").GetInt32() == 400, failing.ToString());
+        Assert.Equal("0", await ScalarAsync("SELECT count(*) FROM orders WHERE customer = 'never stored'"));
     }
 
     private async Task<string?> ScalarAsync(string sql)

@@ -131,6 +131,14 @@ public abstract class WriteFixture : IAsyncLifetime
     /// <summary>Another server with the same configuration, started now (the caller disposes it).</summary>
     public InProcessServer StartAnother() => InProcessServer.Start(_settings!);
 
+    /// <summary>Another server with the same configuration changed by <paramref name="change"/> (the caller disposes it).</summary>
+    public InProcessServer StartWith(Action<Dictionary<string, string?>> change)
+    {
+        var settings = new Dictionary<string, string?>(_settings!);
+        change(settings);
+        return InProcessServer.Start(settings);
+    }
+
     /// <summary>A client of a second server with the same configuration and database (another instance behind a balancer).</summary>
     public HttpClient SecondClient(string key, string path = "odata/")
     {

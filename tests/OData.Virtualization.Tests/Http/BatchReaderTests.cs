@@ -68,6 +68,30 @@ public sealed class BatchReaderTests
         Assert.NotNull(batch.Parts[1].Group);
     }
 
+    [Fact]
+    public void Multipart_KeepsEachPartsBody_AndAReferenceToAnEarlierPartAsSent()
+    {
+        const string body = "--b\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n"
+            + "--c\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: 1\r\n\r\nPOST t HTTP/1.1\r\nContent-Type: application/json\r\n\r\n{\"name\":\"é\"}\r\n"
+            + "--c\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: 2\r\n\r\nPATCH $1 HTTP/1.1\r\nContent-Type: application/json\r\nIf-Match: $1\r\n\r\n{\"n\":2}\r\n--c--\r\n"
+            + "--b--\r\n";
+        var batch = BatchReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(body)), "multipart/mixed; boundary=b", json: false, Root, 10);
+        Assert.Equal("{\"name\":\"é\"}", Encoding.UTF8.GetString(batch.Parts[0].Body.Span));
+        Assert.Equal("{\"n\":2}", Encoding.UTF8.GetString(batch.Parts[1].Body.Span));
+        Assert.Equal("$1", batch.Parts[1].Url.OriginalString); // the reader leaves a reference relative
+        Assert.Equal(batch.Parts[0].Group, batch.Parts[1].Group);
+    }
+
+    [Fact]
+    public void Json_ABodyIsItsJson_WithContentTypeJsonWhenNoneIsNamed()
+    {
+        var batch = ReadJson("""{"requests":[{"id":"a","method":"post","url":"t","atomicityGroup":"g","body":{"name":"x","n":[1,2]}},{"id":"b","method":"POST","url":"t","headers":{"content-type":"text/plain"},"body":"hello"}]}""");
+        Assert.Equal("""{"name":"x","n":[1,2]}""", Encoding.UTF8.GetString(batch.Parts[0].Body.Span));
+        Assert.Contains(batch.Parts[0].Headers, h => h.Key == "Content-Type" && h.Value == "application/json");
+        Assert.Equal("hello", Encoding.UTF8.GetString(batch.Parts[1].Body.Span));
+        Assert.True(ReadJson("""{"requests":[{"id":"a","method":"GET","url":"t"}]}""").Parts[0].Body.IsEmpty);
+    }
+
     [Theory]
     [InlineData("multipart/mixed; boundary=b", false)]
     [InlineData("application/json", true)]
