@@ -45,8 +45,24 @@ internal static class IdempotencyRecords
         }
     }
 
-    /// <summary>Claims the key in <paramref name="transaction"/>: null when this request writes, else the first request's answer.</summary>
+    /// <summary>
+    /// Claims the key in <paramref name="transaction"/>: null when this request writes, else the first request's answer.
+    /// A table dropped since it was made is a 503 for this write (nothing written) and made again for the next.
+    /// </summary>
     public static async Task<WriteAnswer?> ClaimAsync(DataSource source, DbConnection connection, DbTransaction transaction, IdempotencyClaim claim, CancellationToken ct)
+    {
+        try
+        {
+            return await ClaimOrReplayAsync(source, connection, transaction, claim, ct);
+        }
+        catch (DbException ex) when (WriteRefusals.IsMissingTable(ex))
+        {
+            s_ready.TryRemove(source, out _);
+            throw Unavailable(source, ex);
+        }
+    }
+
+    private static async Task<WriteAnswer?> ClaimOrReplayAsync(DataSource source, DbConnection connection, DbTransaction transaction, IdempotencyClaim claim, CancellationToken ct)
     {
         var table = Table(source);
         var dialect = source.Dialect;

@@ -56,6 +56,14 @@ internal static class WriteRefusals
         _ => (WriteRefusal.None, null),
     };
 
+    /// <summary>Whether <paramref name="exception"/> says a table the statement names does not exist (dropped since it was seen).</summary>
+    public static bool IsMissingTable(DbException exception) => exception switch
+    {
+        PostgresException pg => pg.SqlState == PostgresErrorCodes.UndefinedTable,
+        SqliteException sqlite => sqlite.SqliteErrorCode == 1 && sqlite.Message.Contains("no such table", StringComparison.OrdinalIgnoreCase),
+        _ => false,
+    };
+
     /// <summary>SQLite names the constraint's columns or name after the last colon ("UNIQUE constraint failed: t.code").</summary>
     private static string? SqliteConstraint(string message)
     {

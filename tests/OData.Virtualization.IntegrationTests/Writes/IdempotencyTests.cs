@@ -162,6 +162,30 @@ public abstract class IdempotencyTests(WriteFixture fixture)
         Assert.DoesNotContain("idempotency", metadata, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public async Task TheRecordsTable_DroppedWhileServing_IsA503ForOneWrite_ThenMadeAgain()
+    {
+        using var admin = fixture.Client(AdminKey);
+        using (var first = await admin.SendAsync(Keyed(HttpMethod.Post, "ledgers", Guid.NewGuid().ToString(), $$"""{"branch":"basel","name":"{{Unique()}}"}""")))
+        {
+            Assert.Equal(HttpStatusCode.Created, first.StatusCode); // the table exists now, and the server knows it
+        }
+
+        await fixture.ExecuteAsync($"DROP TABLE {fixture.RecordsTable}");
+        var before = await fixture.SnapshotAsync();
+        var name = Unique();
+        using (var refused = await admin.SendAsync(Keyed(HttpMethod.Post, "ledgers", Guid.NewGuid().ToString(), $$"""{"branch":"basel","name":"{{name}}"}""")))
+        {
+            var text = await refused.Content.ReadAsStringAsync();
+            Assert.True(refused.StatusCode == HttpStatusCode.ServiceUnavailable, text);
+            Assert.Contains("Idempotency-Key", text, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(before, await fixture.SnapshotAsync());
+        using var again = await admin.SendAsync(Keyed(HttpMethod.Post, "ledgers", Guid.NewGuid().ToString(), $$"""{"branch":"basel","name":"{{name}}"}"""));
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+    }
+
     private static HttpRequestMessage Keyed(HttpMethod method, string url, string key, string? body)
     {
         var request = new HttpRequestMessage(method, url) { Content = body is null ? null : Json(body) };
