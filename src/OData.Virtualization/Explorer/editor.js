@@ -328,7 +328,9 @@ export class RowEditor {
   handleError({ response, error }, retry, slot = null) {
     if (response?.status === 401) {
       challenged(response);
-      retryAfterSignIn(retry);
+      // Only while the form (or the confirmation) is still open: a write the user walked away from is never sent later.
+      const dialog = slot ? $('delete-dialog') : $('edit-dialog');
+      retryAfterSignIn(() => dialog.open && retry());
       promptCredentials(`To write, sign in again: ${error.message}`, response.headers.get('WWW-Authenticate'));
       return;
     }
