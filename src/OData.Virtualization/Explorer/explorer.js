@@ -2,6 +2,7 @@
 // sets by source, builds a query, and shows the rows page by page through @odata.nextLink.
 
 import { copyField, h, setMessage } from './dom.js';
+import { RowEditor } from './editor.js';
 import { QueryBuilder } from './builder.js';
 import { clearQueryErrors, showQueryError, showResultsError } from './errors.js';
 import { curlCommand, curlVariables, describeType, parseCsdl, queryString } from './odata.js';
@@ -33,6 +34,9 @@ const state = {
 
 // Totals over the rows the query above selects: its filter, once it has run for this set.
 const totals = new TotalsPanel(serviceRoot, set => (state.query?.set === set ? state.query.filter : ''));
+
+// New rows, edits and deletes where the caller may write; after one, the page shown is read again.
+const editor = new RowEditor(serviceRoot, () => (state.query ? loadPage(state.pageIndex) : Promise.resolve()));
 
 const builder = new QueryBuilder({
   filterRows: $('filter-rows'),
@@ -82,7 +86,7 @@ async function loadModel() {
   const model = parseCsdl(metadata.body);
   const sourceOf = new Map();
   for (const source of sources.body?.sources ?? []) {
-    for (const set of source.entitySets ?? []) sourceOf.set(set.name, { source: source.name, kind: set.kind });
+    for (const set of source.entitySets ?? []) sourceOf.set(set.name, { source: source.name, kind: set.kind, readOnly: set.readOnly ?? [], defaulted: set.defaulted ?? [] });
   }
   state.sets = new Map();
   for (const entry of service.body?.value ?? []) {
@@ -188,6 +192,7 @@ function openSet(set, moveFocus, follow = null) {
   facts.push(`${set.properties.length} columns`);
   $('set-facts').textContent = facts.join(' · ');
   renderColumns(set);
+  editor.show(set, follow === null);
   builder.reset(set);
   // Back to a view left by following a row: its query and page again (kept in that history entry, see below).
   state.restoring = history.state?.explorer ?? null;
@@ -312,6 +317,7 @@ async function loadPage(index) {
     onSort: sortBy,
     focusSorted: state.focusSortedColumn,
     linksOf: row => rowLinks(query.set, row, state.sets),
+    actionsOf: row => editor.rowActions(query.set, row),
   });
   state.focusSortedColumn = false;
   renderPager(rows.length, query.single ? rows.length : body['@odata.count'], elapsed, response, { offset: state.offsets[index], pageIndex: index, hasNext: Boolean(state.nextLink), pageSize: query.pageSize });
@@ -379,8 +385,6 @@ $('reset-query').addEventListener('click', () => {
   builder.reset(state.current);
   runQuery();
 });
-
-// ---- start -----------------------------------------------------------------------------------------------
 
 $('copy-url').addEventListener('click', () => copyField($('request-url'), $('copy-status'), 'URL'));
 $('copy-curl').addEventListener('click', () => copyField($('request-curl'), $('copy-status'), 'curl command'));

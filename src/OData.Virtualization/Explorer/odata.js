@@ -304,7 +304,7 @@ function resolveType(schemas, qualified) {
 
 /**
  * The entity sets of a CSDL JSON document (OData 4.01 JSON CSDL), each with its structural properties
- * ({name, type, nullable, maxLength, precision, scale, isKey, enumMembers}), key and navigation properties.
+ * ({name, type, nullable, maxLength, precision, scale, isKey, enumMembers}), key, navigation properties and annotations.
  */
 export function parseCsdl(csdl) {
   const schemas = new Map();
@@ -342,7 +342,9 @@ export function parseCsdl(csdl) {
     }
     const keySet = new Set(key ?? []);
     for (const p of properties) p.isKey = keySet.has(p.name);
-    sets.set(setName, { name: setName, typeName: set.$Type, properties, key: key ?? [], navigation });
+    // The set's own annotations (Capabilities.InsertRestrictions, …), as sent: the editor reads what it may write.
+    const annotations = Object.fromEntries(Object.entries(set).filter(([name]) => name.startsWith('@')));
+    sets.set(setName, { name: setName, typeName: set.$Type, properties, key: key ?? [], navigation, annotations });
   }
   return sets;
 }

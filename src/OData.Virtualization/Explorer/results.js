@@ -15,15 +15,19 @@ function columnsFor(query, rows) {
   return names.map(name => ({ name, property: byName.get(name) }));
 }
 
-export function renderRows(query, rows, { sortable, offset, onSort, focusSorted, linksOf }) {
+export function renderRows(query, rows, { sortable, offset, onSort, focusSorted, linksOf, actionsOf }) {
   const table = $('results-table');
   const columns = columnsFor(query, rows);
   // Links to follow each row's relationships, in a column of their own after the row number.
   const links = linksOf ? rows.map(linksOf) : [];
   const related = links.some(Boolean);
+  // Edit and Delete, where the caller may write the set (editor.js).
+  const actions = actionsOf ? rows.map(actionsOf) : [];
+  const editable = actions.some(Boolean);
   const head = h('tr', {},
     h('th', { scope: 'col', class: 'row-number' }, h('span', { class: 'visually-hidden' }, 'Row number'), '#'),
     related ? h('th', { scope: 'col', class: 'related' }, 'Related') : null,
+    editable ? h('th', { scope: 'col', class: 'row-actions' }, 'Actions') : null,
     columns.map(c => {
       const order = query.orderby.findIndex(o => o.name === c.name);
       const desc = order >= 0 && query.orderby[order].desc;
@@ -50,6 +54,7 @@ export function renderRows(query, rows, { sortable, offset, onSort, focusSorted,
   const body = h('tbody', {}, rows.map((row, i) => h('tr', {},
     h('th', { scope: 'row', class: 'row-number' }, String(offset + i + 1)),
     related ? h('td', { class: 'related' }, links[i]) : null,
+    editable ? h('td', { class: 'row-actions' }, actions[i]) : null,
     columns.map(c => {
       const { node, numeric } = renderValue(row[c.name], c.property);
       return h('td', { class: numeric ? 'numeric' : null }, node);

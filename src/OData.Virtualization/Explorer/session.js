@@ -177,14 +177,16 @@ export function queryHeaders(pageSize) {
 }
 
 /**
- * GETs a URL of this server with the user's credential. Resolves to {response, body, error}; never rejects
+ * GETs a URL of this server with the user's credential (or sends another method with a body: the row editor). Resolves to {response, body, error}; never rejects
  * except when aborted. credentials: 'omit' keeps the browser's own login prompt and cookies out of it: the page
  * sends exactly the credential the user gave.
  */
-export async function send(url, headers, signal) {
+export async function send(url, headers, signal, { method = 'GET', body: payload } = {}) {
   let response;
   try {
     response = await fetch(url, {
+      method,
+      body: payload,
       headers: { ...headers, ...credentialHeaders(session.credential) },
       credentials: 'omit',
       cache: 'no-cache',

@@ -7,7 +7,9 @@ using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using OData.Virtualization.Configuration;
 using OData.Virtualization.Errors;
+using OData.Virtualization.Model;
 using OData.Virtualization.Security;
+using OData.Virtualization.Sources;
 
 namespace OData.Virtualization.Http;
 
@@ -95,7 +97,9 @@ public static class ExplorerEndpoint
     /// entity sets the caller's policies let it see, and the ways to sign in that the server accepts (<c>basic</c>,
     /// <c>apikey</c> with its <c>apiKeyHeader</c>, <c>bearer</c>; none on the demo), so that the page offers credentials
     /// only where they can be given; the same 401/429 as the OData service otherwise. The methods are what a 401's
-    /// <c>WWW-Authenticate</c> names anyway.
+    /// <c>WWW-Authenticate</c> names anyway. A set the caller may write also lists the properties its edit form shows
+    /// but cannot send (<c>readOnly</c>: identity ALWAYS and generated columns, and columns masked for this caller) and
+    /// those the database fills in when a new row leaves them out (<c>defaulted</c>): neither is in <c>$metadata</c>.
     /// </summary>
     private static async Task WriteSourcesAsync(HttpContext context)
     {
@@ -121,6 +125,12 @@ public static class ExplorerEndpoint
                     writer.WriteStartObject();
                     writer.WriteString("name", set.Name);
                     writer.WriteString("kind", set.Object.IsView ? "view" : "table");
+                    if (set.Writes != WriteOperations.None)
+                    {
+                        WriteColumnNames(writer, "readOnly", set.Columns.Where(c => c.Generation == ColumnGeneration.Always || c.Mask is not null));
+                        WriteColumnNames(writer, "defaulted", set.Columns.Where(c => c.Generation == ColumnGeneration.Defaulted));
+                    }
+
                     writer.WriteEndObject();
                 }
 
@@ -159,5 +169,16 @@ public static class ExplorerEndpoint
         {
             await ODataErrorWriter.WriteAsync(context, problem);
         }
+    }
+
+    private static void WriteColumnNames(Utf8JsonWriter writer, string name, IEnumerable<PublishedColumn> columns)
+    {
+        writer.WriteStartArray(name);
+        foreach (var column in columns)
+        {
+            writer.WriteStringValue(column.PropertyName);
+        }
+
+        writer.WriteEndArray();
     }
 }
