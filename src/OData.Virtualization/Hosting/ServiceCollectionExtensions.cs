@@ -84,11 +84,15 @@ public static class ServiceCollectionExtensions
         services.AddHealthChecks()
             .AddCheck<SourcesHealthCheck>("sources", tags: ["ready"])
             .AddCheck<SharedCacheHealthCheck>("cache", tags: ["ready"]);
+        services.AddSingleton<BasicCredentials>();
+        services.AddSingleton<ApiKeyCredentials>();
+        // The default scheme checks Basic and API-key credentials itself and forwards only bearer tokens (decision 122).
+        services.AddTransient<CredentialsHandler>();
         services.AddAuthentication(Schemes.Selector)
-            .AddPolicyScheme(Schemes.Selector, null, selector => selector.ForwardDefaultSelector = SelectScheme)
             .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(Schemes.Basic, null)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(Schemes.ApiKey, null)
             .AddJwtBearer(Schemes.Bearer);
+        services.Configure<AuthenticationOptions>(options => options.AddScheme<CredentialsHandler>(Schemes.Selector, null));
         services.AddOptions<JwtBearerOptions>(Schemes.Bearer).Configure<IOptions<VirtualizationOptions>>((bearer, all) => JwtValidation.Configure(bearer, all.Value.Security.Jwt));
         return services;
     }
@@ -234,28 +238,6 @@ public static class ServiceCollectionExtensions
                 data = detailed ? e.Value.Data : null,
             }),
         });
-    }
-
-    /// <summary>Picks the scheme by what the request carries; requests without credentials end in Basic's NoResult.</summary>
-    private static string SelectScheme(HttpContext context)
-    {
-        var authorization = context.Request.Headers.Authorization.ToString();
-        if (authorization.StartsWith("Bearer", StringComparison.OrdinalIgnoreCase))
-        {
-            var jwt = context.RequestServices.GetRequiredService<IOptionsMonitor<VirtualizationOptions>>().CurrentValue.Security.Jwt;
-            return jwt is null ? Schemes.Basic : Schemes.Bearer;
-        }
-
-        if (authorization.Length == 0)
-        {
-            var header = context.RequestServices.GetRequiredService<IOptionsMonitor<VirtualizationOptions>>().CurrentValue.Security.ApiKeyHeader;
-            if (!string.IsNullOrEmpty(context.Request.Headers[header]))
-            {
-                return Schemes.ApiKey;
-            }
-        }
-
-        return Schemes.Basic;
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OData.Virtualization.Configuration;
@@ -88,21 +89,21 @@ internal sealed record ResolvedScope(ModelSnapshot Snapshot, VirtualizationOptio
 /// HTTP Basic against the users in configuration. A client address or user name with too many recent failures is
 /// refused before anything is checked (<see cref="FailedSignIns"/>); passwords are checked a few at a time and right
 /// ones remembered for a few minutes (<see cref="PasswordChecks"/>). An unknown user costs what a known one does.
+/// One instance for the process: the scheme's own handler and the OData endpoint's (<see cref="CredentialsHandler"/>) both call it.
 /// </summary>
-internal sealed class BasicAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
-    ILoggerFactory loggers,
-    UrlEncoder encoder,
+internal sealed class BasicCredentials(
     IOptionsMonitor<VirtualizationOptions> options,
     FailedSignIns failures,
     PasswordChecks passwords,
     ServerMetrics metrics,
-    IClaimsTransformation transformation)
-    : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggers, encoder)
+    ILoggerFactory loggers)
 {
-    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    /// <summary>Where the <c>Basic</c> scheme's handler logs its outcome (ASP.NET Core's category for a handler: its type's name).</summary>
+    internal ILogger HandlerLog { get; } = loggers.CreateLogger(typeof(BasicAuthenticationHandler).FullName!);
+
+    public async Task<AuthenticateResult> AuthenticateAsync(HttpContext context, IClaimsTransformation transformation)
     {
-        var header = Request.Headers.Authorization.ToString();
+        var header = context.Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
         {
             return AuthenticateResult.NoResult();
@@ -125,7 +126,7 @@ internal sealed class BasicAuthenticationHandler(
             return AuthenticateResult.Fail("The Basic credentials are not valid base64.");
         }
 
-        var address = Context.Connection.RemoteIpAddress;
+        var address = context.Connection.RemoteIpAddress;
         if (failures.TryStart(address, user) is { } wait)
         {
             metrics.RateLimited("failed_sign_ins");
@@ -136,9 +137,9 @@ internal sealed class BasicAuthenticationHandler(
         PasswordCheck check;
         try
         {
-            check = await passwords.CheckAsync(user, password, configured?.PasswordHash, Context.RequestAborted);
+            check = await passwords.CheckAsync(user, password, configured?.PasswordHash, context.RequestAborted);
         }
-        catch (OperationCanceledException) when (Context.RequestAborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             failures.Refund(address, user, checkedRight: false);
             return AuthenticateResult.Fail("The client went away while its password waited to be checked.");
@@ -163,28 +164,24 @@ internal sealed class BasicAuthenticationHandler(
 
 /// <summary>
 /// API keys in a configurable header, compared with the stored hashes in constant time. A client address with too
-/// many recent failures is refused before the key is hashed (<see cref="FailedSignIns"/>).
+/// many recent failures is refused before the key is hashed (<see cref="FailedSignIns"/>). One instance for the
+/// process, as <see cref="BasicCredentials"/>.
 /// </summary>
-internal sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
-    ILoggerFactory loggers,
-    UrlEncoder encoder,
-    IOptionsMonitor<VirtualizationOptions> options,
-    FailedSignIns failures,
-    ServerMetrics metrics,
-    IClaimsTransformation transformation)
-    : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggers, encoder)
+internal sealed class ApiKeyCredentials(IOptionsMonitor<VirtualizationOptions> options, FailedSignIns failures, ServerMetrics metrics, ILoggerFactory loggers)
 {
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    /// <summary>Where the <c>ApiKey</c> scheme's handler logs its outcome.</summary>
+    internal ILogger HandlerLog { get; } = loggers.CreateLogger(typeof(ApiKeyAuthenticationHandler).FullName!);
+
+    public Task<AuthenticateResult> AuthenticateAsync(HttpContext context, IClaimsTransformation transformation)
     {
         var security = options.CurrentValue.Security;
-        var key = Request.Headers[security.ApiKeyHeader].ToString();
+        var key = context.Request.Headers[security.ApiKeyHeader].ToString();
         if (string.IsNullOrEmpty(key))
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var address = Context.Connection.RemoteIpAddress;
+        var address = context.Connection.RemoteIpAddress;
         if (failures.TryStart(address, user: null) is { } wait)
         {
             metrics.RateLimited("failed_sign_ins");
@@ -213,4 +210,28 @@ internal sealed class ApiKeyAuthenticationHandler(
         failures.Refund(address, user: null, checkedRight: false);
         return Schemes.Authenticated(transformation, apiKey, Schemes.ApiKey, name, apiKey.Roles, apiKey.Claims);
     }
+}
+
+/// <summary>The <c>Basic</c> scheme, for a host that names it (the OData endpoint checks Basic credentials through <see cref="CredentialsHandler"/>).</summary>
+internal sealed class BasicAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
+    ILoggerFactory loggers,
+    UrlEncoder encoder,
+    BasicCredentials basic,
+    IClaimsTransformation transformation)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggers, encoder)
+{
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync() => basic.AuthenticateAsync(Context, transformation);
+}
+
+/// <summary>The <c>ApiKey</c> scheme, for a host that names it (the OData endpoint checks keys through <see cref="CredentialsHandler"/>).</summary>
+internal sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
+    ILoggerFactory loggers,
+    UrlEncoder encoder,
+    ApiKeyCredentials apiKeys,
+    IClaimsTransformation transformation)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggers, encoder)
+{
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync() => apiKeys.AuthenticateAsync(Context, transformation);
 }
