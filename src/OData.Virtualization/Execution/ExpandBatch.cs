@@ -38,11 +38,16 @@ internal sealed class ExpandBatch
         }
 
         var levels = new List<(ExpandedQuery, SqlStatement)>();
-        Add(levels, query, SqlCompiler.PageRows(query, now), now);
+        Add(levels, query, SqlCompiler.PageRows(query, now), now, page: true);
         return levels.Count == 0 ? null : new ExpandBatch(levels);
     }
 
-    private static void Add(List<(ExpandedQuery, SqlStatement)> levels, EntityQuery parents, ParentRows rows, DateTimeOffset now)
+    /// <summary>
+    /// Adds the levels expanded from <paramref name="parents"/>. The rows of a <paramref name="page"/> are unique by the
+    /// set's key (a primary key, <see cref="InOneOrder"/>), so a level joined on columns that cover it needs no
+    /// <c>DISTINCT</c> over them; the rows of an expanded level may repeat a value and keep it.
+    /// </summary>
+    private static void Add(List<(ExpandedQuery, SqlStatement)> levels, EntityQuery parents, ParentRows rows, DateTimeOffset now, bool page = false)
     {
         foreach (var expand in parents.Expands)
         {
@@ -51,7 +56,8 @@ internal sealed class ExpandBatch
                 continue;
             }
 
-            levels.Add((expand, SqlCompiler.Expand(expand, rows, now)));
+            var unique = page && parents.Set.Key.All(k => expand.Navigation.Join.Any(j => string.Equals(j.Local.ColumnName, k.ColumnName, StringComparison.Ordinal)));
+            levels.Add((expand, SqlCompiler.Expand(expand, rows, now, unique)));
             if (expand.Query.Expands.Count > 0 && InOneOrder(expand.Query.Set))
             {
                 Add(levels, expand.Query, SqlCompiler.ExpandRows(expand, rows, now), now);

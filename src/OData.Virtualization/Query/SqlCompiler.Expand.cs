@@ -40,13 +40,15 @@ internal static partial class SqlCompiler
     /// The same statement for the parents that <paramref name="parents"/> selects (a page, or an expanded level of
     /// one) inside it: <c>WHERE (fk) IN (SELECT p.local FROM (&lt;parents&gt;) AS p)</c>. One statement of a batch that
     /// also reads the parents, in one snapshot, so that the subquery selects the rows the parents' statement returned.
+    /// <paramref name="parentsUnique"/>: the parents' join values are unique already (a page of a table whose key they
+    /// cover), so a lateral join takes them as they are, without <c>DISTINCT</c>.
     /// </summary>
-    public static SqlStatement Expand(ExpandedQuery expand, ParentRows parents, DateTimeOffset now)
+    public static SqlStatement Expand(ExpandedQuery expand, ParentRows parents, DateTimeOffset now, bool parentsUnique = false)
     {
         var sql = new SqlBuilder(expand.Query.Set.Source.Dialect);
         if (Lateral(sql, expand))
         {
-            AppendLateral(sql, expand, now, () => DistinctParents(sql, expand.Navigation.Join, parents), only: null);
+            AppendLateral(sql, expand, now, () => DistinctParents(sql, expand.Navigation.Join, parents, parentsUnique), only: null);
         }
         else
         {

@@ -89,12 +89,12 @@ internal static partial class SqlCompiler
 
     private static string OrderColumn(int i) => SqlDialect.Quote("__o" + i.ToString(CultureInfo.InvariantCulture));
 
-    /// <summary>The distinct join values of the parents a subquery selects.</summary>
-    private static LateralParents DistinctParents(SqlBuilder sql, IReadOnlyList<(PublishedColumn Local, PublishedColumn Remote)> join, ParentRows parents)
+    /// <summary>The distinct join values of the parents a subquery selects (as they are, when <paramref name="unique"/>).</summary>
+    private static LateralParents DistinctParents(SqlBuilder sql, IReadOnlyList<(PublishedColumn Local, PublishedColumn Remote)> join, ParentRows parents, bool unique = false)
     {
         var rows = parents(sql, join.Select(j => j.Local).ToList());
         var locals = Distinct(join.Select(j => j.Local).ToList()).Select(c => ParentAlias + "." + SqlDialect.Quote(c.ColumnName));
-        var from = $"(SELECT DISTINCT {string.Join(", ", locals)} FROM ({rows}) AS {ParentAlias}) AS {ParentAlias}";
+        var from = unique ? $"({rows}) AS {ParentAlias}" : $"(SELECT DISTINCT {string.Join(", ", locals)} FROM ({rows}) AS {ParentAlias}) AS {ParentAlias}";
         var predicate = string.Join(" AND ", join.Select(j => $"{Alias}.{SqlDialect.Quote(j.Remote.ColumnName)} = {ParentAlias}.{SqlDialect.Quote(j.Local.ColumnName)}"));
         return new LateralParents(from, predicate);
     }

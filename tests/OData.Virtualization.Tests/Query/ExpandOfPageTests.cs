@@ -46,4 +46,20 @@ public sealed class ExpandOfPageTests
             statement);
         SqlAssert.Parameters(statement, 1L);
     }
+
+    [Fact]
+    public void ExpandOfPage_LateralOnThePagesKey_TakesTheKeysAsTheyAre_ANestedLevelKeepsDistinct()
+    {
+        var query = Pg.Plan("customers?$select=id&$top=5&$expand=sales_orders($select=order_id;$top=2;$expand=order_lines($select=line_no;$top=3))", new LimitOptions());
+        var batch = OData.Virtualization.Execution.ExpandBatch.Plan(query, CompilerHarness.Now)!;
+
+        // A page's rows are unique by the table's primary key: no DISTINCT over them (the hand-written statement has none).
+        Assert.StartsWith(
+            "SELECT c.* FROM (SELECT t0.\"id\" FROM \"sales\".\"customers\" AS t0 ORDER BY t0.\"id\" ASC LIMIT 5) AS p CROSS JOIN LATERAL (",
+            batch.Levels[0].Statement.Text,
+            StringComparison.Ordinal);
+
+        // An expanded level's rows may repeat a join value: its children still read each value once.
+        Assert.Contains("SELECT DISTINCT p.\"order_id\" FROM (", batch.Levels[1].Statement.Text, StringComparison.Ordinal);
+    }
 }
