@@ -181,8 +181,7 @@ internal sealed class WriteExecutor(ILogger<WriteExecutor> logger)
         }
         catch (DbException ex)
         {
-            var (refusal, constraint) = WriteRefusals.Classify(ex);
-            throw Refused(set, refusal, constraint, ex);
+            throw Refused(set, ex);
         }
     }
 
@@ -195,8 +194,7 @@ internal sealed class WriteExecutor(ILogger<WriteExecutor> logger)
         }
         catch (DbException ex) when (changeSet.First is { } set)
         {
-            var (refusal, constraint) = WriteRefusals.Classify(ex);
-            throw Refused(set, refusal, constraint, ex);
+            throw Refused(set, ex);
         }
     }
 
@@ -245,6 +243,12 @@ internal sealed class WriteExecutor(ILogger<WriteExecutor> logger)
 
     private static ODataProblem OutsideFilter(PublishedSet set)
         => new(403, "OutsideRowFilter", $"The row would not be one of the rows of '{set.Name}' your policy grants you: nothing was written. Keep the properties your row filter depends on as they are.");
+
+    private ODataProblem Refused(PublishedSet set, DbException ex)
+    {
+        var (refusal, constraint) = WriteRefusals.Classify(ex);
+        return Refused(set, refusal, constraint, ex);
+    }
 
     private ODataProblem Refused(PublishedSet set, WriteRefusal refusal, string? constraint, DbException ex)
     {

@@ -5,13 +5,11 @@
 // dialog of the page first. A server error that names a property is shown at that field, any other above the form.
 
 import { h, setMessage, uid } from './dom.js';
-import { describeType } from './odata.js';
+import { describeType, FLOAT_TYPES, INTEGER_TYPES } from './odata.js';
 import { keyLabel, keyPredicate } from './navigate.js';
 import { challenged, explainStatus, promptCredentials, queryHeaders, retryAfterSignIn, send } from './session.js';
 
 const $ = id => document.getElementById(id);
-const SMALL_INTEGERS = new Set(['Edm.Byte', 'Edm.SByte', 'Edm.Int16', 'Edm.Int32']);
-const FLOATS = new Set(['Edm.Double', 'Edm.Single']);
 // Int64 and Decimal go as strings (IEEE754Compatible=true), so that no digit is lost to a JavaScript number.
 const BODY_TYPE = 'application/json;odata.metadata=minimal;IEEE754Compatible=true';
 
@@ -38,11 +36,11 @@ export function fieldValue(property, text) {
   if (type === 'Edm.String' || property.enumMembers) return { value: text };
   const trimmed = text.trim();
   if (trimmed === '') return { error: property.nullable ? 'Enter a value, or tick NULL.' : 'Enter a value.' };
-  if (SMALL_INTEGERS.has(type) || type === 'Edm.Int64') {
+  if (INTEGER_TYPES.has(type)) {
     if (!/^[+-]?\d+$/.test(trimmed)) return { error: 'Enter a whole number, for example 42.' };
     return { value: type === 'Edm.Int64' ? trimmed : Number(trimmed) };
   }
-  if (type === 'Edm.Decimal' || FLOATS.has(type)) {
+  if (type === 'Edm.Decimal' || FLOAT_TYPES.has(type)) {
     if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed)) return { error: 'Enter a number, for example 12.5.' };
     return { value: type === 'Edm.Decimal' ? trimmed : Number(trimmed) };
   }
@@ -75,8 +73,8 @@ function controlFor(property, id) {
     case 'Edm.DateTimeOffset': return h('input', { ...attributes, type: 'datetime-local', step: '0.001' });
     case 'Edm.TimeOfDay': return h('input', { ...attributes, type: 'time', step: '1' });
   }
-  if (SMALL_INTEGERS.has(property.type) || property.type === 'Edm.Int64') return h('input', { ...attributes, type: 'number', step: '1', inputmode: 'numeric' });
-  if (property.type === 'Edm.Decimal' || FLOATS.has(property.type)) return h('input', { ...attributes, type: 'number', step: 'any', inputmode: 'decimal' });
+  if (INTEGER_TYPES.has(property.type)) return h('input', { ...attributes, type: 'number', step: '1', inputmode: 'numeric' });
+  if (property.type === 'Edm.Decimal' || FLOAT_TYPES.has(property.type)) return h('input', { ...attributes, type: 'number', step: 'any', inputmode: 'decimal' });
   return h('input', { ...attributes, type: 'text', spellcheck: 'false' });
 }
 

@@ -2,7 +2,7 @@
 // query URL with its percent-encoding, error bodies and authentication challenges. Pure functions, so that
 // the browser tests can call them directly.
 
-const INTEGER_TYPES = new Set(['Edm.Byte', 'Edm.SByte', 'Edm.Int16', 'Edm.Int32', 'Edm.Int64']);
+export const INTEGER_TYPES = new Set(['Edm.Byte', 'Edm.SByte', 'Edm.Int16', 'Edm.Int32', 'Edm.Int64']);
 const INTEGER_RANGES = {
   'Edm.Byte': [0n, 255n],
   'Edm.SByte': [-128n, 127n],
@@ -10,7 +10,7 @@ const INTEGER_RANGES = {
   'Edm.Int32': [-2147483648n, 2147483647n],
   'Edm.Int64': [-9223372036854775808n, 9223372036854775807n],
 };
-const FLOAT_TYPES = new Set(['Edm.Double', 'Edm.Single']);
+export const FLOAT_TYPES = new Set(['Edm.Double', 'Edm.Single']);
 const ORDERED_TYPES = new Set([...INTEGER_TYPES, ...FLOAT_TYPES, 'Edm.Decimal', 'Edm.Date', 'Edm.DateTimeOffset', 'Edm.TimeOfDay', 'Edm.Duration']);
 
 /** Which filter operators a property offers, in the order the page lists them. */

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
@@ -43,7 +44,7 @@ internal sealed class BatchPartContext : IHttpRequestLifetimeFeature
             Path = PathString.FromUriComponent(path[parent.Request.PathBase.ToUriComponent().Length..]).Value ?? "/",
             QueryString = queryAt < 0 ? string.Empty : rawTarget[queryAt..],
             RawTarget = rawTarget,
-            Body = new MemoryStream(body.ToArray(), writable: false),
+            Body = MemoryMarshal.TryGetArray(body, out var bytes) ? new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false) : new MemoryStream(body.ToArray(), writable: false),
         });
         features.Set<IHttpResponseFeature>(new HttpResponseFeature());
         features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(_body));

@@ -47,13 +47,14 @@ internal sealed class WriteResponder(RequestPlanner planner, WriteExecutor execu
         }
 
         var now = time.GetUtcNow();
+        var changeSet = context.Features.Get<ChangeSetTransaction>(); // a write of a $batch change set: its transaction
         var key = prepared.Query.Key;
         var keyText = key is null ? string.Empty : ContextUrl.KeyText(key);
         var status = StatusCodes.Status500InternalServerError;
         var replayed = false;
         try
         {
-            var answer = await WriteAsync(request, limits, prepared, operation, kind, now);
+            var answer = await WriteAsync(request, limits, prepared, operation, kind, changeSet, now);
             (status, replayed) = (answer.Status, answer.Replayed);
             var entity = request.ServiceRoot + set.Name;
             if (operation == WriteOperations.Insert && answer.Headers.FirstOrDefault(h => h.Key == "Location").Value is { } location && location.StartsWith(entity, StringComparison.Ordinal))
@@ -76,7 +77,7 @@ internal sealed class WriteResponder(RequestPlanner planner, WriteExecutor execu
         finally
         {
             var (principal, trace) = (request.Scope.Principal, System.Diagnostics.Activity.Current?.TraceId.ToHexString());
-            if (context.Features.Get<ChangeSetTransaction>() is { } changeSet && status < 400)
+            if (changeSet is not null && status < 400)
             {
                 // Written only if its change set commits: the line waits for the outcome.
                 changeSet.OnSettled(committed => audit.Written(principal, set.Name, keyText, method.ToUpperInvariant(), status, replayed, context.TraceIdentifier, trace, rolledBack: !committed));
@@ -88,7 +89,7 @@ internal sealed class WriteResponder(RequestPlanner planner, WriteExecutor execu
         }
     }
 
-    private async Task<WriteAnswer> WriteAsync(ODataRequest request, LimitOptions limits, PreparedRequest prepared, WriteOperations operation, WriteKind kind, DateTimeOffset now)
+    private async Task<WriteAnswer> WriteAsync(ODataRequest request, LimitOptions limits, PreparedRequest prepared, WriteOperations operation, WriteKind kind, ChangeSetTransaction? changeSet, DateTimeOffset now)
     {
         var context = request.Context;
         var method = context.Request.Method;
@@ -98,7 +99,6 @@ internal sealed class WriteResponder(RequestPlanner planner, WriteExecutor execu
         var precondition = operation == WriteOperations.Insert ? null : Precondition(context, set, key!, now);
         var body = operation == WriteOperations.Delete ? ReadOnlyMemory<byte>.Empty : await ReadBodyAsync(context, limits);
         var keyed = context.Request.Headers[IdempotencyClaim.Header];
-        var changeSet = context.Features.Get<ChangeSetTransaction>();
         if (keyed.Count > 0 && changeSet is not null)
         {
             // A key stands for one write; a change set is retried whole, and its writes commit or roll back together.
