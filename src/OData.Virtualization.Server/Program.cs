@@ -62,7 +62,7 @@ try
     app.UseResponseCompression();
     // Here, not first as WebApplication would place it: authentication must see the client's address from a known
     // proxy's X-Forwarded-For (the failed sign-in limits count per address), so it runs after the forwarded headers.
-    app.UseAuthentication();
+    app.UseODataAuthentication();
     app.MapODataVirtualization();
     app.MapODataExplorer();
     await app.StartAsync();

@@ -72,7 +72,7 @@ internal sealed partial class OpenQuery : IAsyncDisposable
     /// Takes a slot of <paramref name="set"/>'s source within the set's and <paramref name="principal"/>'s shares, then opens a connection; on
     /// failure releases the slot and the share.
     /// </summary>
-    internal static async Task<OpenQuery> ConnectAsync(QueryExecutor executor, PublishedSet set, string principal, CancellationToken cancellationToken)
+    internal static async ValueTask<OpenQuery> ConnectAsync(QueryExecutor executor, PublishedSet set, string principal, CancellationToken cancellationToken)
     {
         var slot = await QueryExecutor.TakeSlotAsync(set, principal, cancellationToken);
         try
@@ -87,75 +87,85 @@ internal sealed partial class OpenQuery : IAsyncDisposable
         }
     }
 
-    internal Task StartAsync(SqlStatement? count, SqlStatement data, ParentReading reading, CancellationToken cancellationToken, WindowedPage? windowed = null)
-        => Noting(StartCoreAsync(count, data, reading, cancellationToken, windowed));
-
-    private async Task StartCoreAsync(SqlStatement? count, SqlStatement data, ParentReading reading, CancellationToken cancellationToken, WindowedPage? windowed)
+    /// <remarks>
+    /// A failure in the database is noted (<see cref="Failed"/>) by this method's own filter, not through
+    /// <see cref="Noting(Task)"/>: every statement of every request waits here, and a wrapper's state machine on top of
+    /// this one cost each of them an allocation and a resumption (decision 129).
+    /// </remarks>
+    internal async Task StartAsync(SqlStatement? count, SqlStatement data, ParentReading reading, CancellationToken cancellationToken, WindowedPage? windowed = null)
     {
-        _reading = reading;
-        _data = data;
-        if (count is not null && windowed is not null && reading == ParentReading.None && _connection.CanCreateBatch
-            && await _executor.Counts.UseWindowAsync(_source, _connection, count, data, windowed.Statement, cancellationToken))
+        try
         {
-            // The count beside every row of the page: one scan. No row, no match (a first page without OFFSET).
-            _executor.Sending(_source, windowed.Statement);
-            var command = _source.CreateCommand(_connection, windowed.Statement);
-            _command = command;
-            _reader = await command.ExecuteReaderAsync(cancellationToken);
-            _peeked = await _reader.ReadAsync(cancellationToken);
-            Count = _peeked ? QueryExecutor.ToCount(_reader.GetValue(windowed.CountOrdinal)) : 0;
-            return;
-        }
-
-        _executor.Sending(_source, count);
-        if (reading == ParentReading.Cursor)
-        {
-            // A cursor lives in a transaction; the session is read-only, and so is the transaction.
-            _transaction = await _connection.BeginTransactionAsync(cancellationToken);
-            if (count is not null)
+            _reading = reading;
+            _data = data;
+            if (count is not null && windowed is not null && reading == ParentReading.None && _connection.CanCreateBatch
+                && await _executor.Counts.UseWindowAsync(_source, _connection, count, data, windowed.Statement, cancellationToken))
             {
-                Count = await ScalarAsync(count, cancellationToken, counted: true);
+                // The count beside every row of the page: one scan. No row, no match (a first page without OFFSET).
+                _executor.Sending(_source, windowed.Statement);
+                var command = _source.CreateCommand(_connection, windowed.Statement);
+                _command = command;
+                _reader = await command.ExecuteReaderAsync(cancellationToken);
+                _peeked = await _reader.ReadAsync(cancellationToken);
+                Count = _peeked ? QueryExecutor.ToCount(_reader.GetValue(windowed.CountOrdinal)) : 0;
+                return;
             }
 
-            var declare = new SqlStatement($"DECLARE {CursorName} NO SCROLL CURSOR FOR {data.Text}", data.Parameters);
+            _executor.Sending(_source, count);
+            if (reading == ParentReading.Cursor)
+            {
+                // A cursor lives in a transaction; the session is read-only, and so is the transaction.
+                _transaction = await _connection.BeginTransactionAsync(cancellationToken);
+                if (count is not null)
+                {
+                    Count = await ScalarAsync(count, cancellationToken, counted: true);
+                }
+
+                var declare = new SqlStatement($"DECLARE {CursorName} NO SCROLL CURSOR FOR {data.Text}", data.Parameters);
+                _executor.Sending(_source, data);
+                await using var command = _source.CreateCommand(_connection, declare);
+                command.Transaction = _transaction;
+                await command.ExecuteNonQueryAsync(cancellationToken);
+                return;
+            }
+
             _executor.Sending(_source, data);
-            await using var command = _source.CreateCommand(_connection, declare);
-            command.Transaction = _transaction;
-            await command.ExecuteNonQueryAsync(cancellationToken);
-            return;
-        }
-
-        _executor.Sending(_source, data);
-        if (count is not null && _connection.CanCreateBatch)
-        {
-            var batch = _connection.CreateBatch();
-            _command = batch;
-            batch.Timeout = _source.Options.CommandTimeoutSeconds;
-            batch.BatchCommands.Add(SourceCommands.BatchCommand(batch, _source, count));
-            batch.BatchCommands.Add(SourceCommands.BatchCommand(batch, _source, data));
-            _reader = await batch.ExecuteReaderAsync(cancellationToken);
-            await _reader.ReadAsync(cancellationToken);
-            Count = QueryExecutor.ToCount(_reader.GetValue(0));
-            await _reader.NextResultAsync(cancellationToken);
-        }
-        else
-        {
-            if (count is not null)
+            if (count is not null && _connection.CanCreateBatch)
             {
-                Count = await ScalarAsync(count, cancellationToken, counted: true);
+                var batch = _connection.CreateBatch();
+                _command = batch;
+                batch.Timeout = _source.Options.CommandTimeoutSeconds;
+                batch.BatchCommands.Add(SourceCommands.BatchCommand(batch, _source, count));
+                batch.BatchCommands.Add(SourceCommands.BatchCommand(batch, _source, data));
+                _reader = await batch.ExecuteReaderAsync(cancellationToken);
+                await _reader.ReadAsync(cancellationToken);
+                Count = QueryExecutor.ToCount(_reader.GetValue(0));
+                await _reader.NextResultAsync(cancellationToken);
+            }
+            else
+            {
+                if (count is not null)
+                {
+                    Count = await ScalarAsync(count, cancellationToken, counted: true);
+                }
+
+                var command = _source.CreateCommand(_connection, data);
+                _command = command;
+                _reader = await command.ExecuteReaderAsync(cancellationToken);
             }
 
-            var command = _source.CreateCommand(_connection, data);
-            _command = command;
-            _reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (reading == ParentReading.None && _source.Provider == SourceProvider.MySql)
+            {
+                // MySQL evaluates a row's expressions as it sends the row: an error in them (a value out of range) comes
+                // with the first row, not with the statement. Read it now, while the error can still be a 400, not a cut
+                // response.
+                _peeked = await _reader.ReadAsync(cancellationToken);
+            }
+    
         }
-
-        if (reading == ParentReading.None && _source.Provider == SourceProvider.MySql)
+        catch (DbException) when (Failed())
         {
-            // MySQL evaluates a row's expressions as it sends the row: an error in them (a value out of range) comes
-            // with the first row, not with the statement. Read it now, while the error can still be a 400, not a cut
-            // response.
-            _peeked = await _reader.ReadAsync(cancellationToken);
+            throw; // not reached: the filter notes and declines
         }
     }
 

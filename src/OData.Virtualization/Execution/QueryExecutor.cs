@@ -119,7 +119,7 @@ internal sealed partial class QueryExecutor(CacheStatistics statistics, ServerMe
     /// <summary>One of the source's statement slots and a connection, through its pipeline (completes at once from the pool).</summary>
     private ValueTask<OpenQuery> ConnectAsync(PublishedSet set, string principal, CancellationToken cancellationToken)
         => set.Source.Resilience.ExecuteAsync(
-            static (state, ct) => new ValueTask<OpenQuery>(OpenQuery.ConnectAsync(state.Executor, state.Set, state.Principal, ct)),
+            static (state, ct) => OpenQuery.ConnectAsync(state.Executor, state.Set, state.Principal, ct),
             (Executor: this, Set: set, Principal: principal),
             cancellationToken);
 
@@ -224,7 +224,7 @@ internal sealed partial class QueryExecutor(CacheStatistics statistics, ServerMe
     /// come first, the set's before the principal's: a request waiting for its own set's or principal's statements holds
     /// nothing another set or principal could use.
     /// </summary>
-    internal static async Task<Slot> TakeSlotAsync(PublishedSet set, string principal, CancellationToken cancellationToken)
+    internal static async ValueTask<Slot> TakeSlotAsync(PublishedSet set, string principal, CancellationToken cancellationToken)
     {
         // A request whose client is already gone never starts its SQL.
         cancellationToken.ThrowIfCancellationRequested();

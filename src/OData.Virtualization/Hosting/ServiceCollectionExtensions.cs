@@ -86,6 +86,7 @@ public static class ServiceCollectionExtensions
             .AddCheck<SharedCacheHealthCheck>("cache", tags: ["ready"]);
         services.AddSingleton<BasicCredentials>();
         services.AddSingleton<ApiKeyCredentials>();
+        services.AddSingleton<Credentials>();
         // The default scheme checks Basic and API-key credentials itself and forwards only bearer tokens (decision 122).
         services.AddTransient<CredentialsHandler>();
         services.AddAuthentication(Schemes.Selector)
@@ -123,7 +124,8 @@ public static class ServiceCollectionExtensions
             app.UseForwardedHeaders(forwarded);
         }
 
-        app.Use(async (context, next) =>
+        // Not async: this runs around every request, and a state machine here was one more allocation for each.
+        app.Use((context, next) =>
         {
             var headers = context.Response.Headers;
             headers.XContentTypeOptions = "nosniff";
@@ -134,7 +136,7 @@ public static class ServiceCollectionExtensions
                 headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
             }
 
-            await next(context);
+            return next(context);
         });
 
         if (transport.CorsOrigins.Count > 0)
@@ -152,6 +154,18 @@ public static class ServiceCollectionExtensions
         }
 
         return app;
+    }
+
+    /// <summary>
+    /// Authenticates every request with the default scheme (<see cref="CredentialsMiddleware"/>), in place of
+    /// <c>UseAuthentication()</c>: after the forwarded headers, so that the failed sign-in limits count per client address.
+    /// </summary>
+    public static IApplicationBuilder UseODataAuthentication(this IApplicationBuilder app)
+    {
+        // The mark UseAuthentication() leaves: without it, WebApplication adds the framework's middleware at the very
+        // start of the pipeline as well, where it would authenticate before the forwarded headers are applied.
+        app.Properties["__AuthenticationMiddlewareSet"] = true;
+        return app.UseMiddleware<CredentialsMiddleware>();
     }
 
     public static IEndpointConventionBuilder MapODataVirtualization(this IEndpointRouteBuilder endpoints)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Text;
 using Microsoft.AspNetCore.Http;
@@ -26,7 +27,9 @@ internal sealed class EntityResponder(QueryExecutor executor, NavigationParents 
             CacheKey entityKey() => ResponseKeys.WithExpandShape(ResponseKeys.For(request.Scope, "entity", set, request.ServiceRoot, format).Add("sql", prepared.Select(now)), query, now);
             await answers.SendAsync(request, entityKey, ttl, async (pipe, t, ct) =>
             {
-                var row = await ReadAsync(prepared, request.Scope.Principal, now, t, ct);
+                var started = Stopwatch.GetTimestamp();
+                var row = await executor.ReadEntityAsync(query, request.Scope.Principal, prepared.Select(now), now, ct) ?? await NotFoundAsync(prepared, request.Scope.Principal, now, ct);
+                t.Sql = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 t.Rows = 1;
                 await using var stream = new StreamingJsonWriter(pipe);
                 var contextUrl = format.Metadata == MetadataLevel.None ? null : ContextUrl.ForEntity(request.ServiceRoot, query);
@@ -42,20 +45,19 @@ internal sealed class EntityResponder(QueryExecutor executor, NavigationParents 
         CacheKey propertyKey() => ResponseKeys.For(request.Scope, rawValue ? "value" : "property", set, request.ServiceRoot, format).Add("sql", prepared.Select(now));
         await answers.SendAsync(request, propertyKey, ttl, async (pipe, t, ct) =>
         {
-            var row = await ReadAsync(prepared, request.Scope.Principal, now, t, ct);
+            var started = Stopwatch.GetTimestamp();
+            var row = await executor.ReadEntityAsync(query, request.Scope.Principal, prepared.Select(now), now, ct) ?? await NotFoundAsync(prepared, request.Scope.Principal, now, ct);
+            t.Sql = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             return await RenderPropertyAsync(pipe, request.ServiceRoot, prepared, row, ct);
         });
     }
 
-    private async Task<BufferedRow> ReadAsync(PreparedRequest prepared, string principal, DateTimeOffset now, RequestTimings timings, CancellationToken ct)
-    {
-        var query = prepared.Query;
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var row = await executor.ReadEntityAsync(query, principal, prepared.Select(now), now, ct)
-            ?? throw await parents.NotFoundAsync(query, principal, now, ct);
-        timings.Sql = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        return row;
-    }
+    /// <summary>
+    /// No row has the key: a 404 that says whether the entity or a parent on its navigation path is missing. The row is
+    /// read in the renderer itself, not in a helper, so that a found row costs no state machine more (decision 129).
+    /// </summary>
+    private async Task<BufferedRow> NotFoundAsync(PreparedRequest prepared, string principal, DateTimeOffset now, CancellationToken ct)
+        => throw await parents.NotFoundAsync(prepared.Query, principal, now, ct);
 
     private static async Task<RenderResult> RenderPropertyAsync(PipeWriter pipe, string serviceRoot, PreparedRequest prepared, BufferedRow row, CancellationToken ct)
     {

@@ -148,7 +148,7 @@ internal static partial class ErrorMapping
 
     /// <summary>Suggestions come only from what the caller may see: never a hidden set or property name.</summary>
     private static string WithSuggestion(string message, HttpContext context)
-        => context.Items[typeof(AccessScope)] is AccessScope scope
+        => context.Features.Get<AccessScope>() is { } scope
             ? ParserMessages.WithSuggestion(message, scope.Model.EdmModel)
             : message;
 }

@@ -53,10 +53,9 @@ internal sealed class ODataEndpoint(
         // The request's time budget: when it runs out, the SQL is cancelled like when the client hangs up.
         var client = context.RequestAborted;
         var seconds = options.CurrentValue.Limits.RequestTimeoutSeconds;
-        using var budget = seconds > 0 ? CancellationTokenSource.CreateLinkedTokenSource(client) : null;
+        using var budget = seconds > 0 ? RequestBudget.Start(client, TimeSpan.FromSeconds(seconds)) : null;
         if (budget is not null)
         {
-            budget.CancelAfter(TimeSpan.FromSeconds(seconds));
             context.RequestAborted = budget.Token;
         }
 
@@ -92,6 +91,9 @@ internal sealed class ODataEndpoint(
         }
         finally
         {
+            // The budget's source is reused once this request is over: what runs after it (the middleware finishing
+            // the response) sees the client's own token.
+            context.RequestAborted = client;
             telemetry.Complete(context, timings, salesforce, clientGone: client.IsCancellationRequested);
         }
     }
@@ -115,7 +117,7 @@ internal sealed class ODataEndpoint(
             scope = SalesforceScope.Of(scope, settings.Salesforce);
         }
 
-        context.Items[typeof(AccessScope)] = scope;
+        context.Features.Set(scope);
         using var lease = await limiter.AcquireAsync(context, scope);
         if (write)
         {

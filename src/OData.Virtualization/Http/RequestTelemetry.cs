@@ -55,7 +55,7 @@ internal sealed class RequestTelemetry(ServerMetrics metrics, ILoggerFactory log
 
         if (_log.IsEnabled(LogLevel.Information))
         {
-            var principal = context.Items[typeof(AccessScope)] is AccessScope scope ? scope.Principal : "-";
+            var principal = context.Features.Get<AccessScope>() is { } scope ? scope.Principal : "-";
             var cache = timings.Outcome is { } answered ? CacheOutcomes.Label(answered) : "none";
             var duration = Math.Round(elapsed, 3);
             var traceId = request?.TraceId.ToHexString();

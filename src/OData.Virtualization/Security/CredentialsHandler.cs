@@ -14,19 +14,14 @@ namespace OData.Virtualization.Security;
 /// request to the chosen scheme, which resolved and initialised a second handler per request (decision 122).
 /// </summary>
 /// <remarks>
-/// As the handlers it replaces: the result is computed once per request (the middleware asks, and the
-/// <see cref="Gatekeeper"/> asks again after a failure), and the same log lines are written under the same categories
+/// As the handlers it replaces: the result is computed once per request (<see cref="Credentials"/>: the middleware asks,
+/// and the <see cref="Gatekeeper"/> asks again after a failure), and the same log lines are written under the same categories
 /// (the <c>Basic</c> and <c>ApiKey</c> schemes' handler types). Challenge and forbid go to the chosen scheme, as a
 /// policy scheme forwards them.
 /// </remarks>
-internal sealed class CredentialsHandler(
-    BasicCredentials basic,
-    ApiKeyCredentials apiKeys,
-    IOptionsMonitor<VirtualizationOptions> options,
-    IClaimsTransformation transformation) : IAuthenticationHandler
+internal sealed class CredentialsHandler(Credentials credentials, IOptionsMonitor<VirtualizationOptions> options) : IAuthenticationHandler
 {
     private HttpContext? _context;
-    private Task<AuthenticateResult>? _result;
 
     public Task InitializeAsync(AuthenticationScheme scheme, HttpContext context)
     {
@@ -34,40 +29,13 @@ internal sealed class CredentialsHandler(
         return Task.CompletedTask;
     }
 
-    public Task<AuthenticateResult> AuthenticateAsync() => _result ??= AuthenticateOnceAsync(Context);
+    public Task<AuthenticateResult> AuthenticateAsync() => credentials.AuthenticateAsync(Context);
 
     public Task ChallengeAsync(AuthenticationProperties? properties) => Context.ChallengeAsync(Select(Context, options), properties);
 
     public Task ForbidAsync(AuthenticationProperties? properties) => Context.ForbidAsync(Select(Context, options), properties);
 
     private HttpContext Context => _context ?? throw new InvalidOperationException("The handler was used before it was initialised.");
-
-    private async Task<AuthenticateResult> AuthenticateOnceAsync(HttpContext context)
-    {
-        var scheme = Select(context, options);
-        if (scheme == Schemes.Bearer)
-        {
-            return await context.AuthenticateAsync(Schemes.Bearer);
-        }
-
-        var (result, log) = scheme == Schemes.ApiKey
-            ? (await apiKeys.AuthenticateAsync(context, transformation), apiKeys.HandlerLog)
-            : (await basic.AuthenticateAsync(context, transformation), basic.HandlerLog);
-        if (result.Failure is { } failure)
-        {
-            CredentialsLog.NotAuthenticatedWithFailure(log, scheme, failure.Message);
-        }
-        else if (result.Ticket?.Principal is not null)
-        {
-            CredentialsLog.Authenticated(log, scheme);
-        }
-        else
-        {
-            CredentialsLog.NotAuthenticated(log, scheme);
-        }
-
-        return result;
-    }
 
     /// <summary>Picks the scheme by what the request carries; requests without credentials end in Basic's NoResult.</summary>
     internal static string Select(HttpContext context, IOptionsMonitor<VirtualizationOptions> options)

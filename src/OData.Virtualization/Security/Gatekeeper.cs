@@ -16,7 +16,7 @@ namespace OData.Virtualization.Security;
 /// </summary>
 internal sealed class Gatekeeper(AccessScopes scopes, ModelHost models, IOptionsMonitor<VirtualizationOptions> options, ILogger<Gatekeeper> logger)
 {
-    public async Task<AccessScope> AdmitAsync(HttpContext context)
+    public async ValueTask<AccessScope> AdmitAsync(HttpContext context)
     {
         var security = options.CurrentValue.Security;
         // The authentication middleware has already run the default scheme (this selector); reuse its success when one

@@ -43,7 +43,7 @@ internal sealed class SlotShares(int share)
     /// Takes one of <paramref name="principal"/>'s shares, waiting up to <paramref name="timeout"/> for one of its own
     /// statements to give one back; null when none came back in time. Dispose the result to give the share back.
     /// </summary>
-    public async Task<IDisposable?> TakeAsync(string principal, TimeSpan timeout, CancellationToken cancellationToken)
+    public async ValueTask<IDisposable?> TakeAsync(string principal, TimeSpan timeout, CancellationToken cancellationToken)
     {
         Holder holder;
         lock (_holders)

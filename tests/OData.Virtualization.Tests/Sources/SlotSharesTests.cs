@@ -44,7 +44,7 @@ public sealed class SlotSharesTests
     {
         var shares = new SlotShares(1);
         using var analyst = await shares.TakeAsync("analyst", s_long, CancellationToken.None);
-        var teller = shares.TakeAsync("teller", TimeSpan.Zero, CancellationToken.None);
+        var teller = shares.TakeAsync("teller", TimeSpan.Zero, CancellationToken.None).AsTask();
         Assert.True(teller.IsCompletedSuccessfully);
         using var lease = await teller;
         Assert.NotNull(lease);
@@ -56,8 +56,8 @@ public sealed class SlotSharesTests
     {
         var shares = new SlotShares(1);
         var holding = await shares.TakeAsync("analyst", s_long, CancellationToken.None);
-        var next = shares.TakeAsync("analyst", s_long, CancellationToken.None);
-        var last = shares.TakeAsync("analyst", s_long, CancellationToken.None);
+        var next = shares.TakeAsync("analyst", s_long, CancellationToken.None).AsTask();
+        var last = shares.TakeAsync("analyst", s_long, CancellationToken.None).AsTask();
         Assert.False(next.IsCompleted);
         Assert.False(last.IsCompleted);
 
@@ -90,7 +90,7 @@ public sealed class SlotSharesTests
         var shares = new SlotShares(1);
         var holding = await shares.TakeAsync("analyst", s_long, CancellationToken.None);
         using var cancel = new CancellationTokenSource();
-        var waiting = shares.TakeAsync("analyst", s_long, cancel.Token);
+        var waiting = shares.TakeAsync("analyst", s_long, cancel.Token).AsTask();
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
         Assert.Equal(1, shares.Held("analyst"));
