@@ -72,8 +72,28 @@ internal sealed class RequestTimings
         first = false;
         header.AppendLiteral(name);
         header.AppendLiteral(";dur=");
-        // Rounded, then in the shortest form: the same text as the custom format "0.###", without its slow path.
-        header.AppendFormatted(Math.Round(value, 3));
+        // The text of the custom format "0.###" (milliseconds, up to three decimals, no trailing zeros), written from whole
+        // microseconds: formatting a double costs every response a third of a microsecond per duration.
+        var micros = (long)Math.Round(Math.Abs(value) * 1000, MidpointRounding.AwayFromZero);
+        if (value < 0 && micros > 0)
+        {
+            header.AppendLiteral("-");
+        }
+
+        header.AppendFormatted(micros / 1000);
+        var fraction = (int)(micros % 1000);
+        if (fraction != 0)
+        {
+            var digits = 3;
+            while (fraction % 10 == 0)
+            {
+                fraction /= 10;
+                digits--;
+            }
+
+            header.AppendLiteral(".");
+            header.AppendFormatted(fraction, digits switch { 3 => "D3", 2 => "D2", _ => "D1" });
+        }
         if (description is not null)
         {
             header.AppendLiteral(";desc=\"");

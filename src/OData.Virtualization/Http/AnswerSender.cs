@@ -10,7 +10,13 @@ namespace OData.Virtualization.Http;
 /// </summary>
 internal sealed class AnswerSender(RepresentationSender sender, RequestMemo memo)
 {
-    public async Task SendAsync(ODataRequest request, Func<CacheKey> key, TimeSpan ttl, Func<PipeWriter, RequestTimings, CancellationToken, Task<RenderResult>> render, bool evictFirst = false)
+    /// <remarks>An answer that is not cached (a TTL of zero) is not remembered either: this adds nothing to its sending.</remarks>
+    public Task SendAsync(ODataRequest request, Func<CacheKey> key, TimeSpan ttl, Func<PipeWriter, RequestTimings, CancellationToken, Task<RenderResult>> render, bool evictFirst = false)
+        => ttl <= TimeSpan.Zero
+            ? sender.SendAsync(request.Context, request.Timings, key, ttl, render, evictFirst)
+            : SendCachedAsync(request, key, ttl, render, evictFirst);
+
+    private async Task SendCachedAsync(ODataRequest request, Func<CacheKey> key, TimeSpan ttl, Func<PipeWriter, RequestTimings, CancellationToken, Task<RenderResult>> render, bool evictFirst)
     {
         // Read before the key is built: a write in between leaves the memo behind the cache, never ahead of it.
         var generation = memo.WriteGenerationOf(request.MemoKey);

@@ -16,7 +16,7 @@ namespace OData.Virtualization.Http;
 /// <summary>Answers the requests for one entity by key: the entity (<c>/set(key)</c>), one property, or its raw <c>$value</c>.</summary>
 internal sealed class EntityResponder(QueryExecutor executor, NavigationParents parents, AnswerSender answers, ResponseKeys keys, TimeProvider time)
 {
-    public async Task RespondAsync(ODataRequest request, PreparedRequest prepared)
+    public Task RespondAsync(ODataRequest request, PreparedRequest prepared)
     {
         var (set, query, format) = (prepared.Set, prepared.Query, prepared.Format);
         var now = time.GetUtcNow();
@@ -25,7 +25,7 @@ internal sealed class EntityResponder(QueryExecutor executor, NavigationParents 
         if (prepared.Kind == PreparedKind.Entity)
         {
             CacheKey entityKey() => ResponseKeys.WithExpandShape(ResponseKeys.For(request.Scope, "entity", set, request.ServiceRoot, format).Add("sql", prepared.Select(now)), query, now);
-            await answers.SendAsync(request, entityKey, ttl, async (pipe, t, ct) =>
+            return answers.SendAsync(request, entityKey, ttl, async (pipe, t, ct) =>
             {
                 var started = Stopwatch.GetTimestamp();
                 var row = await executor.ReadEntityAsync(query, request.Scope.Principal, prepared.Select(now), now, ct) ?? await NotFoundAsync(prepared, request.Scope.Principal, now, ct);
@@ -38,12 +38,11 @@ internal sealed class EntityResponder(QueryExecutor executor, NavigationParents 
                 await stream.FlushAsync(ct);
                 return new RenderResult(StatusCodes.Status200OK, format.ContentType, ETag: etag);
             });
-            return;
         }
 
         var rawValue = prepared.Kind == PreparedKind.Value;
         CacheKey propertyKey() => ResponseKeys.For(request.Scope, rawValue ? "value" : "property", set, request.ServiceRoot, format).Add("sql", prepared.Select(now));
-        await answers.SendAsync(request, propertyKey, ttl, async (pipe, t, ct) =>
+        return answers.SendAsync(request, propertyKey, ttl, async (pipe, t, ct) =>
         {
             var started = Stopwatch.GetTimestamp();
             var row = await executor.ReadEntityAsync(query, request.Scope.Principal, prepared.Select(now), now, ct) ?? await NotFoundAsync(prepared, request.Scope.Principal, now, ct);

@@ -59,17 +59,16 @@ internal sealed class ODataEndpoint(
             context.RequestAborted = budget.Token;
         }
 
-        ODataRequest? request = null;
         try
         {
-            await HandleCoreAsync(context, timings, salesforce, r => request = r);
+            await HandleCoreAsync(context, timings, salesforce);
         }
-        catch (OperationCanceledException) when (budget?.IsCancellationRequested == true && !client.IsCancellationRequested && !response.HasStarted && request?.BodyStarted != true)
+        catch (OperationCanceledException) when (budget?.IsCancellationRequested == true && !client.IsCancellationRequested && !response.HasStarted && !BodyStarted(context))
         {
             context.RequestAborted = client;
             await ODataErrorWriter.WriteAsync(context, new ODataProblem(504, "RequestTimeout", $"The request took longer than {seconds} seconds and was cancelled, its SQL too. Narrow the query and try again."));
         }
-        catch (Exception ex) when (!response.HasStarted && request?.BodyStarted != true)
+        catch (Exception ex) when (!response.HasStarted && !BodyStarted(context))
         {
             var problem = ErrorMapping.ToProblem(ex, context, logger);
             if (problem is null)
@@ -98,7 +97,10 @@ internal sealed class ODataEndpoint(
         }
     }
 
-    private async Task HandleCoreAsync(HttpContext context, RequestTimings timings, bool salesforce, Action<ODataRequest> started)
+    /// <summary>Whether the request's answer has begun (a streamed body, held back by a buffer): then no error can replace it.</summary>
+    private static bool BodyStarted(HttpContext context) => context.Features.Get<ODataRequest>()?.BodyStarted == true;
+
+    private async Task HandleCoreAsync(HttpContext context, RequestTimings timings, bool salesforce)
     {
         var http = context.Request;
         var settings = options.CurrentValue;
@@ -131,7 +133,7 @@ internal sealed class ODataEndpoint(
             }
 
             var writeRequest = new ODataRequest(context, scope, target, timings, string.Empty);
-            started(writeRequest);
+            context.Features.Set(writeRequest);
             await writes.RespondAsync(writeRequest, settings.Limits);
             return;
         }
@@ -143,7 +145,7 @@ internal sealed class ODataEndpoint(
         var walk = RequestMemo.WalkOf(target.Relative);
         var memoKey = RequestMemo.Key(scope.MemoScope(memo.Generation), target.ServiceRoot, walk ?? target.Relative, http.Headers.Accept.ToString(), http.Headers["Prefer"].ToString());
         var request = new ODataRequest(context, scope, target, timings, memoKey);
-        started(request);
+        context.Features.Set(request);
         if (memo.TryGet(memoKey, out var known))
         {
             // A repeated request whose answer is in the cache skips parsing, planning and SQL compilation; one planned
