@@ -217,12 +217,9 @@ internal sealed partial class OpenQuery
         var byParent = new Dictionary<object?[], List<BufferedRow>>(JoinKeyComparer.Instance);
         var children = new List<BufferedRow>();
 
-        // A join column the row read already (unmasked: a masked one holds the text the response shows) is not read twice.
-        var read = new int[join.Count];
-        for (var j = 0; j < read.Length; j++)
-        {
-            read[j] = !expand.CountsOnly && childColumns.IndexOfColumn(join[j].Remote) is var i && i >= 0 && childColumns[i].Mask is null ? i : -1;
-        }
+        // A join column the row read already (unmasked: a masked one holds the text the response shows) is taken from the
+        // row; the statement selected the others after the read columns (ExpandedQuery.JoinOrdinals).
+        var ordinals = expand.JoinOrdinals();
 
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -230,7 +227,7 @@ internal sealed partial class OpenQuery
             var joinKey = new object?[join.Count];
             for (var j = 0; j < joinKey.Length; j++)
             {
-                joinKey[j] = read[j] >= 0 ? child.Values[read[j]] : ValueWriter.ReadBoxed(reader, childColumns.Count + j, join[j].Remote.Type);
+                joinKey[j] = ordinals[j] < childColumns.Count ? child.Values[ordinals[j]] : ValueWriter.ReadBoxed(reader, ordinals[j], join[j].Remote.Type);
             }
 
             children.Add(child);

@@ -79,4 +79,27 @@ internal sealed record EntityQuery
 /// An expanded navigation property and the query for its level; or, with <paramref name="CountsOnly"/>, the level that
 /// counts each parent's related rows for <c>$count=true</c> inside <c>$expand</c> (<see cref="ExpandCount"/>).
 /// </summary>
-internal sealed record ExpandedQuery(PublishedNavigation Navigation, EntityQuery Query, bool CountsOnly = false);
+internal sealed record ExpandedQuery(PublishedNavigation Navigation, EntityQuery Query, bool CountsOnly = false)
+{
+    /// <summary>
+    /// Where a related row's value of join column <paramref name="j"/> is read: its index among the level's read columns
+    /// when the row reads the column as it is (not masked), else -1, and then the statement selects the column after the
+    /// read columns, in join order (<see cref="JoinOrdinals"/>). Selecting a column twice made PostgreSQL project every
+    /// row of a lateral expand (decision 130).
+    /// </summary>
+    public int JoinReadAt(int j)
+        => !CountsOnly && Query.ReadColumns.IndexOfColumn(Navigation.Join[j].Remote) is var i && i >= 0 && Query.ReadColumns[i].Mask is null ? i : -1;
+
+    /// <summary>For each join column, its ordinal in the level's statement: in the read columns, or after them.</summary>
+    public int[] JoinOrdinals()
+    {
+        var ordinals = new int[Navigation.Join.Count];
+        var after = Query.ReadColumns.Count;
+        for (var j = 0; j < ordinals.Length; j++)
+        {
+            ordinals[j] = JoinReadAt(j) is var read && read >= 0 ? read : after++;
+        }
+
+        return ordinals;
+    }
+}

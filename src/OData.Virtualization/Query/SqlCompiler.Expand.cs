@@ -111,17 +111,19 @@ internal static partial class SqlCompiler
         if (only is null)
         {
             AppendColumns(text, dialect, query.ReadColumns);
-            var j = 0;
-            foreach (var (_, remote) in join)
+            for (var j = 0; j < join.Count; j++)
             {
-                text.Append(", ").Append(Alias).Append('.').Append(SqlDialect.Quote(remote.ColumnName));
-                if (windowed)
+                if (expand.JoinReadAt(j) >= 0)
                 {
-                    // A derived table's columns need distinct names on MySQL, and the join column is often read too.
-                    text.Append(" AS ").Append(SqlDialect.Quote("__j" + j.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                    continue; // the row reads it
                 }
 
-                j++;
+                text.Append(", ").Append(Alias).Append('.').Append(SqlDialect.Quote(join[j].Remote.ColumnName));
+                if (windowed)
+                {
+                    // A derived table's columns need distinct names on MySQL, and a masked join column is read too.
+                    text.Append(" AS ").Append(SqlDialect.Quote("__j" + j.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                }
             }
         }
         else

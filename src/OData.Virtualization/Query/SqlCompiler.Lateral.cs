@@ -42,18 +42,30 @@ internal static partial class SqlCompiler
         var inner = sql.Nested();
         var terms = OrderTerms(inner, query, now);
         var text = inner.Text;
+        // How the outer statement orders by each term: by the read column's name, or by its value selected as __oN.
+        var outerTerms = new List<OrderTerm>(terms.Count);
         text.Append("SELECT ");
         if (only is null)
         {
             AppendColumns(text, dialect, query.ReadColumns);
-            foreach (var (_, remote) in expand.Navigation.Join)
+            for (var j = 0; j < expand.Navigation.Join.Count; j++)
             {
-                text.Append(", ").Append(Alias).Append('.').Append(SqlDialect.Quote(remote.ColumnName));
+                if (expand.JoinReadAt(j) < 0)
+                {
+                    text.Append(", ").Append(Alias).Append('.').Append(SqlDialect.Quote(expand.Navigation.Join[j].Remote.ColumnName));
+                }
             }
 
             for (var i = 0; i < terms.Count; i++)
             {
+                if (ReadAsIs(query.ReadColumns, dialect, terms[i]) is { } read)
+                {
+                    outerTerms.Add(terms[i] with { Sql = LateralAlias + "." + SqlDialect.Quote(read.ColumnName) });
+                    continue;
+                }
+
                 text.Append(", ").Append(terms[i].Sql).Append(" AS ").Append(OrderColumn(i));
+                outerTerms.Add(terms[i] with { Sql = LateralAlias + "." + OrderColumn(i) });
             }
         }
         else
@@ -83,8 +95,23 @@ internal static partial class SqlCompiler
         {
             // Each parent's rows in the level's order (the reader groups them by parent, keeping their order).
             outer.Append(" ORDER BY ");
-            AppendOrderTerms(outer, dialect, terms.Select((t, i) => t with { Sql = LateralAlias + "." + OrderColumn(i) }).ToList());
+            AppendOrderTerms(outer, dialect, outerTerms);
         }
+    }
+
+    /// <summary>
+    /// The read column an order term is, when the level's select list has it as it is (not masked, not cast), under its
+    /// own name: the outer statement orders by that name instead of selecting the value a second time.
+    /// </summary>
+    private static PublishedColumn? ReadAsIs(IReadOnlyList<PublishedColumn> read, SqlDialect dialect, OrderTerm term)
+    {
+        if (term.Column is not { Mask: null } column || read.IndexOfColumn(column) < 0)
+        {
+            return null;
+        }
+
+        var plain = Alias + "." + SqlDialect.Quote(column.ColumnName);
+        return term.Sql == plain && dialect.SelectColumn(plain, column.Type) == plain ? column : null;
     }
 
     private static string OrderColumn(int i) => SqlDialect.Quote("__o" + i.ToString(CultureInfo.InvariantCulture));

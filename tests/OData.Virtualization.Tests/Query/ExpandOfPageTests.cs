@@ -40,9 +40,9 @@ public sealed class ExpandOfPageTests
             "SELECT c.* FROM (SELECT DISTINCT p.\"order_id\" FROM (" +
             "SELECT c.\"order_id\" FROM (SELECT DISTINCT p.\"id\" FROM (SELECT t0.\"id\" FROM \"sales\".\"customers\" AS t0 ORDER BY t0.\"id\" ASC LIMIT 5) AS p) AS p " +
             "CROSS JOIN LATERAL (SELECT t0.\"order_id\" FROM \"sales\".\"sales_orders\" AS t0 WHERE t0.\"customer_id\" = p.\"id\" ORDER BY t0.\"order_id\" ASC LIMIT 2 OFFSET $1) AS c" +
-            ") AS p) AS p CROSS JOIN LATERAL (SELECT t0.\"line_no\", t0.\"order_id\", t0.\"order_id\", t0.\"order_id\" AS \"__o0\", t0.\"line_no\" AS \"__o1\" " +
+            ") AS p) AS p CROSS JOIN LATERAL (SELECT t0.\"line_no\", t0.\"order_id\" " +
             "FROM \"sales\".\"order_lines\" AS t0 WHERE t0.\"order_id\" = p.\"order_id\" ORDER BY t0.\"order_id\" ASC, t0.\"line_no\" ASC LIMIT 1000) AS c " +
-            "ORDER BY c.\"__o0\" ASC, c.\"__o1\" ASC",
+            "ORDER BY c.\"order_id\" ASC, c.\"line_no\" ASC",
             statement);
         SqlAssert.Parameters(statement, 1L);
     }

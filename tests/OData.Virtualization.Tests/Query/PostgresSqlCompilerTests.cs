@@ -620,7 +620,7 @@ public sealed class PostgresSqlCompilerTests
         var statement = SqlCompiler.Expand(query.Expands[0], [[1]], CompilerHarness.Now);
 
         // Each parent's orders stop at the cap: a lateral join with LIMIT, not a window over every order.
-        Assert.Contains("CROSS JOIN LATERAL (SELECT t0.\"order_id\", t0.\"customer_id\", t0.\"order_id\" AS \"__o0\" FROM \"sales\".\"sales_orders\" AS t0 WHERE t0.\"customer_id\" = p.v ORDER BY t0.\"order_id\" ASC LIMIT 1000) AS c", statement.Text, StringComparison.Ordinal);
+        Assert.Contains("CROSS JOIN LATERAL (SELECT t0.\"order_id\", t0.\"customer_id\" FROM \"sales\".\"sales_orders\" AS t0 WHERE t0.\"customer_id\" = p.v ORDER BY t0.\"order_id\" ASC LIMIT 1000) AS c ORDER BY c.\"order_id\" ASC", statement.Text, StringComparison.Ordinal);
         Assert.Single(statement.Parameters);
     }
 
@@ -630,7 +630,7 @@ public sealed class PostgresSqlCompilerTests
         var statement = Pg.Expand("sales_orders?$select=order_id&$expand=customer($select=name)", [3], [null], [4]);
 
         SqlAssert.Sql(
-            "SELECT t0.\"name\", t0.\"id\", t0.\"id\" FROM \"sales\".\"customers\" AS t0 WHERE (t0.\"id\" = ANY($1)) ORDER BY t0.\"id\" ASC",
+            "SELECT t0.\"name\", t0.\"id\" FROM \"sales\".\"customers\" AS t0 WHERE (t0.\"id\" = ANY($1)) ORDER BY t0.\"id\" ASC",
             statement);
         SqlAssert.Parameters(statement, new[] { 3, 4 });
     }
@@ -653,9 +653,9 @@ public sealed class PostgresSqlCompilerTests
         var statement = Pg.Expand("customers?$select=id&$expand=sales_orders($select=order_id;$orderby=ordered_on desc;$top=2;$skip=1)", [1], [2]);
 
         SqlAssert.Sql(
-            "SELECT c.* FROM unnest($1) AS p(v) CROSS JOIN LATERAL (SELECT t0.\"order_id\", t0.\"customer_id\", t0.\"ordered_on\" AS \"__o0\", t0.\"order_id\" AS \"__o1\" " +
+            "SELECT c.* FROM unnest($1) AS p(v) CROSS JOIN LATERAL (SELECT t0.\"order_id\", t0.\"customer_id\", t0.\"ordered_on\" AS \"__o0\" " +
             "FROM \"sales\".\"sales_orders\" AS t0 WHERE t0.\"customer_id\" = p.v ORDER BY t0.\"ordered_on\" DESC, t0.\"order_id\" DESC LIMIT 2 OFFSET $2) AS c " +
-            "ORDER BY c.\"__o0\" DESC, c.\"__o1\" DESC",
+            "ORDER BY c.\"__o0\" DESC, c.\"order_id\" DESC",
             statement);
         SqlAssert.Parameters(statement, new[] { 1, 2 }, 1L);
     }
