@@ -19,13 +19,13 @@ internal sealed class Credentials(
     /// <summary>This request's result: computed on the first call, the same task afterwards.</summary>
     public Task<AuthenticateResult> AuthenticateAsync(HttpContext context)
     {
-        if (context.Features.Get<Checked>() is { } known)
+        if (context.Features.Get<CheckedCredentials>() is { } known)
         {
             return known.Result;
         }
 
         var result = AuthenticateOnceAsync(context);
-        context.Features.Set(new Checked(result));
+        context.Features.Set(new CheckedCredentials(result));
         return result;
     }
 
@@ -56,5 +56,5 @@ internal sealed class Credentials(
         return result;
     }
 
-    private sealed record Checked(Task<AuthenticateResult> Result);
+    private sealed record CheckedCredentials(Task<AuthenticateResult> Result);
 }
