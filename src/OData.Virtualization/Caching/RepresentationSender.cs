@@ -87,12 +87,9 @@ internal sealed class RepresentationSender(ResponseCache cache, TimeProvider tim
         bool evictFirst)
     {
         var lookup = Stopwatch.GetTimestamp();
-        CachedResponse response;
-        CacheOutcome outcome;
-        string? built;
         using var span = ServerTracing.StartCache();
-        built = key().Build();
-        (response, outcome) = await cache.GetOrCreateAsync(built, ttl, ct => RenderAsync(render, timings, ct, withETag: true), context.RequestAborted, evictFirst);
+        string? built = key().Build();
+        var (response, outcome) = await cache.GetOrCreateAsync(built, ttl, ct => RenderAsync(render, timings, ct, withETag: true), context.RequestAborted, evictFirst);
         if (outcome == CacheOutcome.Bypass)
         {
             built = null;
