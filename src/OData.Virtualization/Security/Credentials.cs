@@ -29,9 +29,26 @@ internal sealed class Credentials(
         return result;
     }
 
+    /// <summary>Picks the scheme by what the request carries; requests without credentials end in Basic's NoResult.</summary>
+    public string SchemeOf(HttpContext context)
+    {
+        var authorization = context.Request.Headers.Authorization.ToString();
+        if (authorization.StartsWith("Bearer", StringComparison.OrdinalIgnoreCase))
+        {
+            return options.CurrentValue.Security.Jwt is null ? Schemes.Basic : Schemes.Bearer;
+        }
+
+        if (authorization.Length == 0 && !string.IsNullOrEmpty(context.Request.Headers[options.CurrentValue.Security.ApiKeyHeader]))
+        {
+            return Schemes.ApiKey;
+        }
+
+        return Schemes.Basic;
+    }
+
     private async Task<AuthenticateResult> AuthenticateOnceAsync(HttpContext context)
     {
-        var scheme = CredentialsHandler.Select(context, options);
+        var scheme = SchemeOf(context);
         if (scheme == Schemes.Bearer)
         {
             return await context.AuthenticateAsync(Schemes.Bearer);

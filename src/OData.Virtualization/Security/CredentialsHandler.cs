@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using OData.Virtualization.Configuration;
 
 namespace OData.Virtualization.Security;
 
@@ -19,7 +17,7 @@ namespace OData.Virtualization.Security;
 /// (the <c>Basic</c> and <c>ApiKey</c> schemes' handler types). Challenge and forbid go to the chosen scheme, as a
 /// policy scheme forwards them.
 /// </remarks>
-internal sealed class CredentialsHandler(Credentials credentials, IOptionsMonitor<VirtualizationOptions> options) : IAuthenticationHandler
+internal sealed class CredentialsHandler(Credentials credentials) : IAuthenticationHandler
 {
     private HttpContext? _context;
 
@@ -31,33 +29,16 @@ internal sealed class CredentialsHandler(Credentials credentials, IOptionsMonito
 
     public Task<AuthenticateResult> AuthenticateAsync() => credentials.AuthenticateAsync(Context);
 
-    public Task ChallengeAsync(AuthenticationProperties? properties) => Context.ChallengeAsync(Select(Context, options), properties);
+    public Task ChallengeAsync(AuthenticationProperties? properties) => Context.ChallengeAsync(credentials.SchemeOf(Context), properties);
 
-    public Task ForbidAsync(AuthenticationProperties? properties) => Context.ForbidAsync(Select(Context, options), properties);
+    public Task ForbidAsync(AuthenticationProperties? properties) => Context.ForbidAsync(credentials.SchemeOf(Context), properties);
 
     private HttpContext Context => _context ?? throw new InvalidOperationException("The handler was used before it was initialised.");
-
-    /// <summary>Picks the scheme by what the request carries; requests without credentials end in Basic's NoResult.</summary>
-    internal static string Select(HttpContext context, IOptionsMonitor<VirtualizationOptions> options)
-    {
-        var authorization = context.Request.Headers.Authorization.ToString();
-        if (authorization.StartsWith("Bearer", StringComparison.OrdinalIgnoreCase))
-        {
-            return options.CurrentValue.Security.Jwt is null ? Schemes.Basic : Schemes.Bearer;
-        }
-
-        if (authorization.Length == 0 && !string.IsNullOrEmpty(context.Request.Headers[options.CurrentValue.Security.ApiKeyHeader]))
-        {
-            return Schemes.ApiKey;
-        }
-
-        return Schemes.Basic;
-    }
 }
 
 /// <summary>
 /// The lines ASP.NET Core's <c>AuthenticationHandler</c> writes after authenticating (same event ids, names, levels
-/// and messages), written by <see cref="CredentialsHandler"/> under the category of the scheme's handler type, where
+/// and messages), written by <see cref="Credentials"/> under the category of the scheme's handler type, where
 /// they were written when a policy scheme forwarded to those handlers.
 /// </summary>
 internal static partial class CredentialsLog
